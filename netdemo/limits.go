@@ -1,0 +1,74 @@
+package netdemo
+
+import "time"
+
+// Default limits. They are generous for a person typing at a demo client and
+// tight enough that a slow or hostile client cannot hold a server's resources.
+const (
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+	DefaultMaxHeaderBytes    = 16 << 10 // 16 KiB of request headers
+	DefaultMaxBodyBytes      = 1 << 20  // 1 MiB of request body
+	DefaultMaxLineBytes      = 4 << 10  // 4 KiB per TCP echo line
+	DefaultMaxConns          = 256
+)
+
+// Limits bound what one client can take from a server. The zero value of each
+// field means its Default; a negative duration or size is not allowed and is
+// also replaced by the default (a demo server never runs unbounded).
+type Limits struct {
+	// HandshakeTimeout bounds the TLS handshake. For the TCP server it is
+	// exact. For the HTTP server Go's net/http bounds the handshake by the
+	// smallest of ReadHeaderTimeout, ReadTimeout and WriteTimeout, so the HTTP
+	// server lowers ReadHeaderTimeout to HandshakeTimeout when that is smaller.
+	HandshakeTimeout time.Duration
+	// ReadHeaderTimeout bounds reading an HTTP request's headers (slowloris).
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole HTTP request, or one TCP line once
+	// its first byte has arrived.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds writing an HTTP response or one TCP line.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a connection on which the client sent nothing for
+	// this long (HTTP keep-alive, or a quiet TCP echo client).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes caps HTTP request headers; more gets 431.
+	MaxHeaderBytes int
+	// MaxBodyBytes caps an HTTP request body; more gets 413.
+	MaxBodyBytes int64
+	// MaxLineBytes caps one TCP echo line; a longer line closes the connection.
+	MaxLineBytes int
+	// MaxConns caps connections served at once; further clients wait in the
+	// kernel's accept queue until one closes.
+	MaxConns int
+}
+
+// withDefaults returns l with every unset or invalid field replaced by its default.
+func (l Limits) withDefaults() Limits {
+	dur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	dur(&l.HandshakeTimeout, DefaultHandshakeTimeout)
+	dur(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	dur(&l.ReadTimeout, DefaultReadTimeout)
+	dur(&l.WriteTimeout, DefaultWriteTimeout)
+	dur(&l.IdleTimeout, DefaultIdleTimeout)
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if l.MaxBodyBytes <= 0 {
+		l.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if l.MaxLineBytes <= 0 {
+		l.MaxLineBytes = DefaultMaxLineBytes
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = DefaultMaxConns
+	}
+	return l
+}
