@@ -1,0 +1,113 @@
+package dnssrv
+
+import (
+	"errors"
+
+	"github.com/miekg/dns"
+)
+
+// serveUpdate applies an RFC 2136 UPDATE. Only TSIG-signed updates with a
+// key of Server.Keys are accepted: unsigned ones get REFUSED, badly signed
+// ones NOTAUTH (RFC 8945 §5.2). Prerequisites are not supported (NOTIMP).
+func (s *Server) serveUpdate(w dns.ResponseWriter, req *dns.Msg) {
+	reply := new(dns.Msg)
+	reply.SetReply(req)
+	t := req.IsTsig()
+	switch {
+	case t == nil:
+		reply.Rcode = dns.RcodeRefused
+		s.write(w, req, reply)
+		return
+	case w.TsigStatus() != nil:
+		// Unknown key, bad MAC or clock skew: we cannot sign the answer
+		// with a key we do not trust, so it goes unsigned.
+		reply.Rcode = dns.RcodeNotAuth
+		s.write(w, req, reply)
+		return
+	}
+	reply.Rcode = s.applyUpdate(req)
+	reply.SetTsig(t.Hdr.Name, t.Algorithm, 300, s.now().Unix())
+	s.write(w, req, reply)
+}
+
+// applyUpdate checks the zone section, prescans the update section (RFC
+// 2136 §3.4.1) and applies it as one change; it returns the rcode.
+func (s *Server) applyUpdate(req *dns.Msg) int {
+	z := s.Zone
+	if len(req.Question) != 1 || req.Question[0].Qtype != dns.TypeSOA {
+		return dns.RcodeFormatError
+	}
+	if zq := req.Question[0]; zq.Qclass != dns.ClassINET || dns.CanonicalName(zq.Name) != z.origin {
+		return dns.RcodeNotAuth
+	}
+	if len(req.Answer) > 0 {
+		return dns.RcodeNotImplemented // prerequisites
+	}
+	for _, rr := range req.Ns {
+		if rc := z.prescan(rr); rc != dns.RcodeSuccess {
+			return rc
+		}
+	}
+	err := z.change(false, func(w *writer) error {
+		for _, rr := range req.Ns {
+			h := rr.Header()
+			switch h.Class {
+			case dns.ClassINET:
+				if err := w.add(rr); err != nil {
+					return err
+				}
+			case dns.ClassANY:
+				w.deleteRRset(h.Name, h.Rrtype)
+			case dns.ClassNONE:
+				w.deleteRR(rr)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return dns.RcodeSuccess
+	case errors.Is(err, ErrPersist):
+		return dns.RcodeServerFailure
+	default:
+		return dns.RcodeRefused
+	}
+}
+
+// prescan checks one update RR, RFC 2136 §3.4.1.3, plus our policy: only
+// user record types, only in the zone.
+func (z *Zone) prescan(rr dns.RR) int {
+	h := rr.Header()
+	if !dns.IsSubDomain(z.origin, dns.CanonicalName(h.Name)) {
+		return dns.RcodeNotZone
+	}
+	switch h.Class {
+	case dns.ClassINET:
+		if err := checkRR(rr, z.origin); err != nil {
+			if isMeta(h.Rrtype) {
+				return dns.RcodeFormatError
+			}
+			return dns.RcodeRefused
+		}
+	case dns.ClassANY:
+		if h.Ttl != 0 || h.Rdlength != 0 || (isMeta(h.Rrtype) && h.Rrtype != dns.TypeANY) {
+			return dns.RcodeFormatError
+		}
+	case dns.ClassNONE:
+		if h.Ttl != 0 || isMeta(h.Rrtype) {
+			return dns.RcodeFormatError
+		}
+	default:
+		return dns.RcodeFormatError
+	}
+	return dns.RcodeSuccess
+}
+
+// isMeta reports the query-only types that never name a stored RRset.
+func isMeta(t uint16) bool {
+	switch t {
+	case dns.TypeANY, dns.TypeAXFR, dns.TypeIXFR, dns.TypeMAILA, dns.TypeMAILB, dns.TypeOPT, dns.TypeTSIG:
+		return true
+	}
+	return false
+}
