@@ -1,0 +1,227 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Record is what one step of the CA writes together: a key it made or saw, a
+// CSR, a certificate, in any combination. Commit stores all of it in one
+// transaction, or none of it.
+type Record struct {
+	Key  *Key
+	CSR  *CSR
+	Cert *Cert
+}
+
+// Commit writes r in one transaction, after the checks that must hold at the
+// moment of the write:
+//   - a key already marked compromised is refused (ErrKeyRevoked), whether r
+//     brings the key itself, a CSR for it or a certificate for it;
+//   - a CSR that was rejected is refused (ErrCSRRejected), whether r brings
+//     the CSR or a certificate whose CSRID names it;
+//   - a certificate's serial must be new (ErrSerialExists).
+//
+// A certificate's CSR, when stored, becomes "signed" in the same transaction.
+// A certificate is stored valid, or revoked (and then listed for the CRL) when
+// its Status says so.
+// When Commit returns nil the data is on disk (fsync'd unless NoSync).
+func (s *Store) Commit(r Record) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return s.commit(tx, r) })
+}
+
+func (s *Store) commit(tx *bolt.Tx, r Record) error {
+	keys := tx.Bucket(bucketKeys)
+	for _, fp := range fingerprints(r) {
+		var k Key
+		found, err := getJSON(keys, fp, &k)
+		if err != nil {
+			return err
+		}
+		if found && k.Status == KeyCompromised {
+			return fmt.Errorf("%w: %x", ErrKeyRevoked, fp)
+		}
+	}
+	if r.Key != nil {
+		if err := s.putKey(tx, r.Key); err != nil {
+			return err
+		}
+	}
+	if r.CSR != nil {
+		if err := s.putCSR(tx, r.CSR, r.Cert != nil); err != nil {
+			return err
+		}
+	} else if r.Cert != nil && len(r.Cert.CSRID) > 0 {
+		if err := s.signStoredCSR(tx, r.Cert.CSRID); err != nil {
+			return err
+		}
+	}
+	if r.Cert != nil {
+		return s.putCert(tx, r.Cert)
+	}
+	return nil
+}
+
+func fingerprints(r Record) [][]byte {
+	var fps [][]byte
+	if r.Key != nil {
+		fps = append(fps, r.Key.Fingerprint)
+	}
+	if r.CSR != nil {
+		fps = append(fps, r.CSR.KeyFingerprint)
+	}
+	if r.Cert != nil && len(r.Cert.KeyFingerprint) > 0 {
+		fps = append(fps, r.Cert.KeyFingerprint)
+	}
+	return fps
+}
+
+// putKey stores a key the first time it is seen; a later sighting only adds
+// the private key PEM if the store did not hold it yet.
+func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
+	b := tx.Bucket(bucketKeys)
+	var old Key
+	found, err := getJSON(b, k.Fingerprint, &old)
+	if err != nil {
+		return err
+	}
+	if found {
+		if len(old.PEM) > 0 || len(k.PEM) == 0 {
+			return nil
+		}
+		old.PEM = k.PEM
+		return putJSON(b, k.Fingerprint, &old)
+	}
+	if k.Status == "" {
+		k.Status = KeyActive
+	}
+	if k.Created.IsZero() {
+		k.Created = s.now().UTC()
+	}
+	if err := putJSON(b, k.Fingerprint, k); err != nil {
+		return err
+	}
+	return s.addEvent(tx, "key.recorded", hexs(k.Fingerprint), k.Algorithm)
+}
+
+func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
+	b := tx.Bucket(bucketCSRs)
+	var old CSR
+	found, err := getJSON(b, c.ID, &old)
+	if err != nil {
+		return err
+	}
+	if found {
+		if old.Status == CSRRejected {
+			return fmt.Errorf("%w: %x", ErrCSRRejected, c.ID)
+		}
+		*c = old
+	} else {
+		c.Status = CSRPending
+		if c.Created.IsZero() {
+			c.Created = s.now().UTC()
+		}
+		if err := s.addEvent(tx, "csr.recorded", hexs(c.ID), c.Subject); err != nil {
+			return err
+		}
+	}
+	if signing {
+		c.Status = CSRSigned
+	}
+	return putJSON(b, c.ID, c)
+}
+
+// signStoredCSR marks the stored CSR a certificate names as signed, and
+// refuses a rejected one: a certificate whose record brings only the CSR's id
+// must meet the same check as one that brings the whole CSR. A CSR the store
+// never saw is no error (the CA may sign without keeping the request).
+func (s *Store) signStoredCSR(tx *bolt.Tx, id []byte) error {
+	b := tx.Bucket(bucketCSRs)
+	var c CSR
+	found, err := getJSON(b, id, &c)
+	if err != nil || !found {
+		return err
+	}
+	switch c.Status {
+	case CSRRejected:
+		return fmt.Errorf("%w: %x", ErrCSRRejected, id)
+	case CSRSigned:
+		return nil
+	}
+	c.Status = CSRSigned
+	return putJSON(b, id, &c)
+}
+
+func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {
+	if len(c.Serial) == 0 || len(c.DER) == 0 {
+		return fmt.Errorf("store: certificate record without serial or DER")
+	}
+	switch c.Status {
+	case "", CertValid, CertRevoked:
+	default:
+		return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
+	}
+	serials := tx.Bucket(bucketSerials)
+	if serials.Get(c.Serial) != nil {
+		return fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
+	}
+	certs := tx.Bucket(bucketCerts)
+	// Time-ordered keys append to the B+tree's last page; a full page then
+	// costs nothing to split.
+	certs.FillPercent = 1.0
+	seq, err := certs.NextSequence()
+	if err != nil {
+		return err
+	}
+	c.seq = seq
+	if c.Status == "" {
+		c.Status = CertValid
+	}
+	if c.Status == CertValid {
+		c.Reason, c.RevokedAt = NoReason, time.Time{}
+	} else if c.RevokedAt.IsZero() {
+		c.RevokedAt = s.now().UTC()
+	}
+	k := u64(seq)
+	if err := certs.Put(k, encodeCert(c)); err != nil {
+		return err
+	}
+	if c.Status == CertRevoked {
+		// A certificate stored already revoked must be on the CRL too.
+		if err := tx.Bucket(bucketRevoked).Put(k, nil); err != nil {
+			return err
+		}
+	}
+	if err := serials.Put(c.Serial, k); err != nil {
+		return err
+	}
+	if len(c.KeyFingerprint) > 0 {
+		if err := tx.Bucket(bucketByKey).Put(concat(c.KeyFingerprint, k), nil); err != nil {
+			return err
+		}
+	}
+	byName := tx.Bucket(bucketByName)
+	for _, n := range c.Names {
+		if err := byName.Put(nameKey(n, seq), nil); err != nil {
+			return err
+		}
+	}
+	exp := tx.Bucket(bucketByExpiry)
+	exp.FillPercent = 0.9
+	if err := exp.Put(concat(u64(uint64(c.NotAfter.Unix())), k), nil); err != nil {
+		return err
+	}
+	return s.addEvent(tx, "cert.issued", c.SerialHex(), c.Profile+" "+strings.Join(c.Names, ","))
+}
+
+func nameKey(name string, seq uint64) []byte {
+	return concat([]byte(strings.ToLower(name)), []byte{0}, u64(seq))
+}
+
+func concat(parts ...[]byte) []byte {
+	return bytes.Join(parts, nil)
+}

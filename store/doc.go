@@ -1,0 +1,36 @@
+// Package store keeps everything localca knows in one bbolt file: the
+// authorities (root and intermediate, with their encrypted keys and CRL
+// numbers), every key, CSR and certificate it has seen or made, their
+// revocations, one-time tokens, DNS records and an append-only event log.
+//
+// Why bbolt: one file, ACID transactions and no server. A certificate, its
+// indexes, its CSR's new status and the event that records them are written
+// in one transaction, so after a crash either all of it is there or none.
+// Callers commit a certificate before they hand it to anyone: "nothing
+// acknowledged is ever lost".
+//
+// Layout (bucket → key → value):
+//
+//	authorities      id (hex SHA-256 of the certificate) → Authority (JSON)
+//	meta             "schema", "root", "intermediate" → value
+//	keys             SHA-256 of SPKI → Key (JSON)
+//	csrs             SHA-256 of DER → CSR (JSON)
+//	certs            sequence (8 bytes, big endian) → Cert (compact binary)
+//	serials          serial bytes → sequence
+//	certs_by_key     key fingerprint ‖ sequence → ""
+//	certs_by_name    lower-case name ‖ 0x00 ‖ sequence → ""
+//	certs_by_expiry  not-after (unix, 8 bytes) ‖ sequence → ""
+//	revoked          sequence → ""  (what a CRL lists, without a scan)
+//	tokens           SHA-256 of the token → Token (JSON)
+//	dns              record in zone-file form → ""
+//	events           sequence → Event (JSON)
+//
+// Certificates are keyed by a time-ordered sequence rather than by their
+// random serial: appends touch only the last page of the B+tree, where random
+// keys would dirty a page per certificate. The serials bucket maps a serial
+// back to its sequence and is where uniqueness is checked, inside the same
+// transaction that stores the certificate.
+//
+// The store never knows what a policy is and imports no other localca
+// package; it stores what the ca package decided.
+package store

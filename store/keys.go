@@ -1,0 +1,132 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// RFC 5280 CRLReason keyCompromise, the reason every certificate of a
+// compromised key is revoked with.
+const reasonKeyCompromise = 1
+
+// Key returns the key with the given SPKI fingerprint.
+func (s *Store) Key(fp []byte) (*Key, error) {
+	var k Key
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketKeys), fp, &k)
+		if err == nil && !found {
+			err = fmt.Errorf("%w: key %x", ErrNotFound, fp)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// RevokeKey marks a key compromised and revokes, in the same transaction,
+// every certificate that carries it and is not revoked yet (expired ones
+// too: an OCSP answer for them must say revoked), with reason keyCompromise;
+// certificates revoked before keep their time and reason. A key the store has
+// not seen is recorded as compromised (k should then give its algorithm and
+// size), so that it can never be certified later. A zero at means now. It
+// returns the certificates it revoked, or ErrAlreadyRevoked for a key
+// compromised before.
+func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
+	if len(k.Fingerprint) == 0 {
+		return nil, fmt.Errorf("store: revoking a key without a fingerprint")
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	var revoked []*Cert
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		revoked = nil
+		b := tx.Bucket(bucketKeys)
+		var cur Key
+		found, err := getJSON(b, k.Fingerprint, &cur)
+		if err != nil {
+			return err
+		}
+		if !found {
+			cur = *k
+			cur.PEM = nil
+			cur.Created = s.now().UTC()
+		} else if cur.Status == KeyCompromised {
+			return fmt.Errorf("%w: key %x", ErrAlreadyRevoked, k.Fingerprint)
+		}
+		cur.Status, cur.RevokedAt = KeyCompromised, at.UTC()
+		if err := putJSON(b, k.Fingerprint, &cur); err != nil {
+			return err
+		}
+		if err := s.addEvent(tx, "key.revoked", hexs(k.Fingerprint), ""); err != nil {
+			return err
+		}
+		c := tx.Bucket(bucketByKey).Cursor()
+		for key, _ := c.Seek(k.Fingerprint); key != nil && len(key) == len(k.Fingerprint)+8 && string(key[:len(k.Fingerprint)]) == string(k.Fingerprint); key, _ = c.Next() {
+			cert, err := certBySeq(tx, key[len(k.Fingerprint):])
+			if err != nil {
+				return err
+			}
+			if cert.Status == CertRevoked {
+				continue
+			}
+			if err := s.revoke(tx, cert, at, reasonKeyCompromise); err != nil {
+				return err
+			}
+			revoked = append(revoked, cert)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return revoked, nil
+}
+
+// CSR returns the CSR with the given id (SHA-256 of its DER).
+func (s *Store) CSR(id []byte) (*CSR, error) {
+	var c CSR
+	err := s.db.View(func(tx *bolt.Tx) error {
+		found, err := getJSON(tx.Bucket(bucketCSRs), id, &c)
+		if err == nil && !found {
+			err = fmt.Errorf("%w: CSR %x", ErrNotFound, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// RejectCSR marks a CSR rejected so that it can never be signed. A CSR the
+// store has not seen is recorded as rejected when c carries its DER; given
+// only an id, an unknown CSR is ErrNotFound.
+func (s *Store) RejectCSR(c *CSR) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCSRs)
+		var cur CSR
+		found, err := getJSON(b, c.ID, &cur)
+		if err != nil {
+			return err
+		}
+		switch {
+		case found && cur.Status == CSRRejected:
+			return fmt.Errorf("%w: CSR %x", ErrAlreadyRevoked, c.ID)
+		case !found && len(c.DER) == 0:
+			return fmt.Errorf("%w: CSR %x", ErrNotFound, c.ID)
+		case !found:
+			cur = *c
+			cur.Created = s.now().UTC()
+		}
+		cur.Status = CSRRejected
+		if err := putJSON(b, c.ID, &cur); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "csr.rejected", hexs(c.ID), cur.Subject)
+	})
+}

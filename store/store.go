@@ -1,0 +1,167 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// SchemaVersion is written to the meta bucket of a new store. Open refuses a
+// store written by a newer schema rather than misreading it.
+const SchemaVersion = 1
+
+var (
+	bucketAuthorities = []byte("authorities")
+	bucketMeta        = []byte("meta")
+	bucketKeys        = []byte("keys")
+	bucketCSRs        = []byte("csrs")
+	bucketCerts       = []byte("certs")
+	bucketSerials     = []byte("serials")
+	bucketByKey       = []byte("certs_by_key")
+	bucketByName      = []byte("certs_by_name")
+	bucketByExpiry    = []byte("certs_by_expiry")
+	bucketRevoked     = []byte("revoked")
+	bucketTokens      = []byte("tokens")
+	bucketDNS         = []byte("dns")
+	bucketEvents      = []byte("events")
+
+	allBuckets = [][]byte{bucketAuthorities, bucketMeta, bucketKeys, bucketCSRs,
+		bucketCerts, bucketSerials, bucketByKey, bucketByName, bucketByExpiry,
+		bucketRevoked, bucketTokens, bucketDNS, bucketEvents}
+)
+
+// Options tune Open. The zero value is what the CLI uses.
+type Options struct {
+	// Timeout is how long Open waits for another process to release the file
+	// lock before it fails with ErrInUse. Zero means 2 seconds; it is never
+	// unbounded, so a second localca never hangs.
+	Timeout time.Duration
+	// ReadOnly opens the file with a shared lock, for commands that only read.
+	ReadOnly bool
+	// NoSync skips fsync on commit. Only benchmarks that measure the cost of
+	// durability set it.
+	NoSync bool
+	// Now is the clock for event times; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is an open localca database. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+	now  func() time.Time
+}
+
+// Open opens (creating if needed, mode 0600) the store at path.
+func Open(path string, opts *Options) (*Store, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if !o.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("store: creating %s: %w", filepath.Dir(path), err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        o.Timeout,
+		ReadOnly:       o.ReadOnly,
+		NoSync:         o.NoSync,
+		FreelistType:   bolt.FreelistMapType,
+		NoFreelistSync: true,
+	})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("%w: %s (waited %s)", ErrInUse, path, o.Timeout)
+		}
+		return nil, fmt.Errorf("store: opening %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, now: o.Now}
+	if o.ReadOnly {
+		err = db.View(func(tx *bolt.Tx) error { return s.checkSchema(tx) })
+	} else {
+		err = db.Update(s.initialise)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// initialise creates the buckets of a new store. It checks the schema first,
+// in the same transaction, so that it never writes into a file it does not
+// understand: a store of a newer schema, or a bbolt file of another program.
+func (s *Store) initialise(tx *bolt.Tx) error {
+	if tx.Bucket(bucketMeta) == nil {
+		if k, _ := tx.Cursor().First(); k != nil {
+			return fmt.Errorf("store: %s is not a localca store (no meta bucket)", s.path)
+		}
+	} else if err := s.checkSchema(tx); err != nil {
+		return err
+	}
+	for _, b := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return fmt.Errorf("store: initialising %s: %w", s.path, err)
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	if meta.Get([]byte("schema")) == nil {
+		return meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion)))
+	}
+	return nil
+}
+
+func (s *Store) checkSchema(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("store: %s is not a localca store (no meta bucket)", s.path)
+	}
+	raw := meta.Get([]byte("schema"))
+	if v, err := strconv.Atoi(string(raw)); err != nil || v < 1 || v > SchemaVersion {
+		return fmt.Errorf("store: %s has schema %q, this localca understands up to %d",
+			s.path, raw, SchemaVersion)
+	}
+	return nil
+}
+
+// Path is the file the store lives in.
+func (s *Store) Path() string { return s.path }
+
+// Close releases the file and its lock.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Backup writes a consistent copy of the whole store to w while it stays in
+// use: a read transaction sees one snapshot, and writers are not blocked.
+func (s *Store) Backup(w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store: backup: %w", err)
+	}
+	return n, nil
+}
+
+// Size is the size in bytes of the store's file as bbolt sees it.
+func (s *Store) Size() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n, err
+}

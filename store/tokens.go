@@ -1,0 +1,57 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// PutToken stores a new token (its hash only). A hash the store already
+// holds is refused, so that a used token can never be made fresh again.
+func (s *Store) PutToken(t *Token) error {
+	if len(t.Hash) == 0 {
+		return fmt.Errorf("store: token %q without a hash", t.Name)
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		if b.Get(t.Hash) != nil {
+			return fmt.Errorf("store: token %q: a token with this hash exists", t.Name)
+		}
+		if err := putJSON(b, t.Hash, t); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "token.created", t.Name, t.Expires.Format(time.RFC3339))
+	})
+}
+
+// UseToken spends a token: it succeeds once, for an unexpired token, and
+// marks it used in the same transaction, so two concurrent requests with one
+// token cannot both pass.
+func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
+	var t Token
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		found, err := getJSON(b, hash, &t)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !found:
+			return fmt.Errorf("%w: unknown token", ErrTokenInvalid)
+		case !t.Used.IsZero():
+			return fmt.Errorf("%w: token %q was already used at %s", ErrTokenInvalid, t.Name, t.Used.Format(time.RFC3339))
+		case now.After(t.Expires):
+			return fmt.Errorf("%w: token %q expired at %s", ErrTokenInvalid, t.Name, t.Expires.Format(time.RFC3339))
+		}
+		t.Used = now.UTC()
+		if err := putJSON(b, hash, &t); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "token.used", t.Name, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
