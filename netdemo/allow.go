@@ -66,7 +66,7 @@ func parseAllowRule(v string) (AllowRule, error) {
 	if kind, rest, ok := strings.Cut(r.Pattern, ":"); ok {
 		switch k := AllowKind(strings.ToLower(kind)); k {
 		case AllowDNS, AllowURI, AllowIP, AllowEmail, AllowCN:
-			r.Kind, r.Pattern = k, rest
+			r.Kind, r.Pattern = k, strings.TrimSpace(rest)
 		}
 	}
 	if r.Pattern == "" {

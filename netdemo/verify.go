@@ -39,6 +39,14 @@ type PeerPolicy struct {
 // chain (cs.VerifiedChains is set, as on a client with default settings) that
 // result is used; otherwise the chain is verified here.
 func (p *PeerPolicy) VerifyConnection(cs tls.ConnectionState) error {
+	err := p.verify(cs)
+	if err != nil && cs.DidResume {
+		return fmt.Errorf("%w (on a resumed session)", err)
+	}
+	return err
+}
+
+func (p *PeerPolicy) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return fmt.Errorf("%w: the peer presented none (a client certificate is required)", ErrNoPeerCertificate)
 	}
