@@ -1,0 +1,279 @@
+package policies
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Request is what someone asks the CA to sign: the names and key of a CSR
+// or of `localca issue`, and a profile. Nothing else of a CSR matters: the
+// certificate is built from the Decision.
+type Request struct {
+	Profile        string           // "" means server
+	CommonName     string           // leaves: checked like a SAN (DNS name or IP); intermediates: a display name
+	DNSNames       []string
+	IPAddresses    []net.IP
+	EmailAddresses []string
+	URIs           []*url.URL
+	PublicKey      crypto.PublicKey // *rsa.PublicKey, *ecdsa.PublicKey, ed25519.PublicKey; nil skips the key rules
+	Validity       time.Duration    // requested; 0 means the profile's default
+}
+
+// Decision is what the CA will issue: everything the certificate's
+// extensions need, and the names in the form they go into it.
+type Decision struct {
+	Profile     string
+	Validity    time.Duration // the validity to issue
+	KeyUsage    x509.KeyUsage
+	ExtKeyUsage []x509.ExtKeyUsage // none for intermediate
+	IsCA        bool
+	MaxPathLen  int // intermediate: 0 (it signs leaves only)
+
+	// The names as they will be put in the certificate: lower case, no
+	// trailing dot, IDNA A-labels, duplicates removed. A leaf's CommonName
+	// is also among the SANs (clients ignore the CN), added if missing.
+	CommonName     string
+	DNSNames       []string
+	IPAddresses    []net.IP
+	EmailAddresses []string
+	URIs           []*url.URL
+}
+
+// AddName sorts a name typed by a user into the request: a URI when it has
+// "://", an email address when it has "@", an IP address when it parses as
+// one, a DNS name otherwise. It does not check the name; Check does.
+func (r *Request) AddName(name string) {
+	switch {
+	case strings.Contains(name, "://"):
+		u, err := url.Parse(name)
+		if err != nil {
+			// Keep it visible: Check reports a URI that does not parse as
+			// a DNS syntax violation, naming the value.
+			r.DNSNames = append(r.DNSNames, name)
+			return
+		}
+		r.URIs = append(r.URIs, u)
+	case strings.Contains(name, "@"):
+		r.EmailAddresses = append(r.EmailAddresses, name)
+	case net.ParseIP(name) != nil:
+		r.IPAddresses = append(r.IPAddresses, net.ParseIP(name))
+	default:
+		r.DNSNames = append(r.DNSNames, name)
+	}
+}
+
+// RequestFromCSR takes the names and public key of a CSR (whose signature
+// the caller has checked). Extensions of the CSR are ignored on purpose.
+func RequestFromCSR(csr *x509.CertificateRequest, profile string) Request {
+	return Request{
+		Profile:        profile,
+		CommonName:     csr.Subject.CommonName,
+		DNSNames:       csr.DNSNames,
+		IPAddresses:    csr.IPAddresses,
+		EmailAddresses: csr.EmailAddresses,
+		URIs:           csr.URIs,
+		PublicKey:      csr.PublicKey,
+	}
+}
+
+// Check decides a request. It returns the Decision, or a *Refusal listing
+// every violation (errors.Is(err, ErrRefused)). An unknown profile is
+// ErrUnknownProfile; a Policy built in code with a bad pattern is
+// ErrInvalidPolicy.
+func (p *Policy) Check(req Request) (*Decision, error) {
+	c, err := p.compile(req.Profile)
+	if err != nil {
+		return nil, err
+	}
+	var vs []Violation
+	d := &Decision{Profile: c.name}
+
+	d.Validity, vs = c.validity(req.Validity, vs)
+	if req.PublicKey != nil {
+		vs = append(vs, p.Key.violations(req.PublicKey, c.name)...)
+	}
+	if c.name == ProfileIntermediate {
+		d.IsCA = true
+		d.MaxPathLen = 0
+		d.KeyUsage = x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature
+		d.CommonName = strings.TrimSpace(req.CommonName)
+		if len(req.DNSNames)+len(req.IPAddresses)+len(req.EmailAddresses)+len(req.URIs) > 0 {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleNames,
+				Value: "an intermediate carries no subject alternative names", Allowed: "none; its name constraints come from the leaf profiles"})
+		}
+	} else {
+		vs = c.names(req, d, vs)
+		d.KeyUsage = leafKeyUsage(req.PublicKey)
+		switch c.name {
+		case ProfileServer:
+			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		case ProfileClient:
+			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+		case ProfilePeer:
+			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+		}
+	}
+	if len(vs) > 0 {
+		return nil, &Refusal{Violations: vs}
+	}
+	return d, nil
+}
+
+// leafKeyUsage follows the key type: RSA keys may also encipher keys (RSA
+// key transport in TLS 1.2); ECDSA and Ed25519 keys only sign.
+func leafKeyUsage(pub crypto.PublicKey) x509.KeyUsage {
+	if _, ok := pub.(*rsa.PublicKey); ok {
+		return x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
+	}
+	return x509.KeyUsageDigitalSignature
+}
+
+func (c *compiled) validity(asked time.Duration, vs []Violation) (time.Duration, []Violation) {
+	v := c.rules.Validity
+	switch {
+	case asked == 0:
+		return time.Duration(v.Default), vs
+	case asked < 0:
+		return 0, append(vs, Violation{Profile: c.name, Rule: ruleValidity, Value: asked.String(), Allowed: "a positive duration"})
+	case asked > time.Duration(v.Max):
+		return 0, append(vs, Violation{Profile: c.name, Rule: ruleValidityMax, Value: Duration(asked).String(), Allowed: v.Max.String()})
+	}
+	return asked, vs
+}
+
+// names checks every name of a leaf request and fills the decision.
+func (c *compiled) names(req Request, d *Decision, vs []Violation) []Violation {
+	r := c.rules
+	addDNS := func(name string) bool {
+		n, err := normalizeDNSName(name)
+		if err != nil {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleDNSSyntax, Value: name, Allowed: err.Error()})
+			return false
+		}
+		ok := true
+		if strings.HasPrefix(n, "*.") && !r.Wildcards {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleWildcards, Value: name, Allowed: "false"})
+			ok = false
+		}
+		if !slices.ContainsFunc(c.dnsAllow, func(p dnsPattern) bool { return p.match(n) }) {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleDNSAllow, Value: name, Allowed: list(r.DNS.Allow)})
+			ok = false
+		}
+		for _, p := range c.dnsDeny {
+			if p.overlaps(n) {
+				vs = append(vs, Violation{Profile: c.name, Rule: ruleDNSDeny, Value: name, Allowed: p.String()})
+				ok = false
+				break
+			}
+		}
+		if ok && !slices.Contains(d.DNSNames, n) {
+			d.DNSNames = append(d.DNSNames, n)
+		}
+		return ok
+	}
+	addIP := func(ip net.IP) bool {
+		a, err := normalizeIP(ip)
+		if err != nil {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleIPSyntax, Value: ipString(ip), Allowed: err.Error()})
+			return false
+		}
+		ok := true
+		if !slices.ContainsFunc(c.ipAllow, func(p netip.Prefix) bool { return p.Contains(a) }) {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleIPAllow, Value: a.String(), Allowed: list(r.IP.Allow)})
+			ok = false
+		}
+		for _, p := range c.ipDeny {
+			if p.Contains(a) {
+				vs = append(vs, Violation{Profile: c.name, Rule: ruleIPDeny, Value: a.String(), Allowed: p.String()})
+				ok = false
+				break
+			}
+		}
+		if ok && !slices.ContainsFunc(d.IPAddresses, func(x net.IP) bool { return x.Equal(a.AsSlice()) }) {
+			d.IPAddresses = append(d.IPAddresses, net.IP(a.AsSlice()))
+		}
+		return ok
+	}
+
+	if cn := strings.TrimSpace(req.CommonName); cn != "" {
+		if ip := net.ParseIP(cn); ip != nil {
+			if addIP(ip) {
+				d.CommonName = ipString(ip)
+			}
+		} else if addDNS(cn) {
+			d.CommonName, _ = normalizeDNSName(cn)
+		}
+	}
+	for _, n := range req.DNSNames {
+		addDNS(n)
+	}
+	for _, ip := range req.IPAddresses {
+		addIP(ip)
+	}
+	for _, e := range req.EmailAddresses {
+		vs = c.email(e, d, vs)
+	}
+	for _, u := range req.URIs {
+		vs = c.uri(u, d, vs)
+	}
+	if len(d.DNSNames)+len(d.IPAddresses)+len(d.EmailAddresses)+len(d.URIs) == 0 && len(vs) == 0 {
+		vs = append(vs, Violation{Profile: c.name, Rule: ruleNames,
+			Value: "a leaf certificate must carry at least one name", Allowed: "a DNS name, IP address, email address or URI"})
+	}
+	return vs
+}
+
+func (c *compiled) email(e string, d *Decision, vs []Violation) []Violation {
+	n, err := normalizeEmail(e)
+	if err != nil {
+		return append(vs, Violation{Profile: c.name, Rule: ruleEmailSyntax, Value: e, Allowed: err.Error()})
+	}
+	ok := true
+	if !slices.ContainsFunc(c.mailAllow, func(p emailPattern) bool { return p.match(n) }) {
+		vs = append(vs, Violation{Profile: c.name, Rule: ruleEmailAllow, Value: e, Allowed: list(c.rules.Email.Allow)})
+		ok = false
+	}
+	for _, p := range c.mailDeny {
+		if p.match(n) {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleEmailDeny, Value: e, Allowed: p.String()})
+			ok = false
+			break
+		}
+	}
+	if ok && !slices.Contains(d.EmailAddresses, n) {
+		d.EmailAddresses = append(d.EmailAddresses, n)
+	}
+	return vs
+}
+
+func (c *compiled) uri(u *url.URL, d *Decision, vs []Violation) []Violation {
+	shown := fmt.Sprint(u)
+	n, err := normalizeURI(u)
+	if err != nil {
+		return append(vs, Violation{Profile: c.name, Rule: ruleURISyntax, Value: shown, Allowed: err.Error()})
+	}
+	ok := true
+	if !slices.ContainsFunc(c.uriAllow, func(p uriPattern) bool { return p.match(n) }) {
+		vs = append(vs, Violation{Profile: c.name, Rule: ruleURIAllow, Value: shown, Allowed: list(c.rules.URI.Allow)})
+		ok = false
+	}
+	for _, p := range c.uriDeny {
+		if p.match(n) {
+			vs = append(vs, Violation{Profile: c.name, Rule: ruleURIDeny, Value: shown, Allowed: p.String()})
+			ok = false
+			break
+		}
+	}
+	if ok && !slices.ContainsFunc(d.URIs, func(x *url.URL) bool { return x.String() == n.String() }) {
+		d.URIs = append(d.URIs, n)
+	}
+	return vs
+}
