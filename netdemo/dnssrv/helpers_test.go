@@ -143,7 +143,7 @@ func (w *fakeWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (w *fakeWriter) Close() error         { return nil }
-func (w *fakeWriter) TsigStatus() error    { return w.tsigStatus }
-func (w *fakeWriter) TsigTimersOnly(bool)  {}
-func (w *fakeWriter) Hijack()              {}
+func (w *fakeWriter) Close() error        { return nil }
+func (w *fakeWriter) TsigStatus() error   { return w.tsigStatus }
+func (w *fakeWriter) TsigTimersOnly(bool) {}
+func (w *fakeWriter) Hijack()             {}

@@ -1,0 +1,153 @@
+package dnssrv
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// sendUpdate sends an UPDATE for localca.test. signed with key (unsigned
+// when key.Name is empty) over TCP and returns the reply.
+func sendUpdate(t *testing.T, addr string, key TSIGKey, build func(m *dns.Msg)) *dns.Msg {
+	t.Helper()
+	m := new(dns.Msg)
+	m.SetUpdate("localca.test.")
+	build(m)
+	c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second}
+	if key.Name != "" {
+		m.SetTsig(dns.CanonicalName(key.Name), dns.HmacSHA256, 300, time.Now().Unix())
+		c.TsigSecret = map[string]string{dns.CanonicalName(key.Name): key.Secret}
+	}
+	in, _, err := c.Exchange(m, addr)
+	if err != nil && !(errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrSig)) {
+		t.Fatalf("update: %v", err)
+	}
+	if in == nil {
+		t.Fatalf("update: no reply (%v)", err)
+	}
+	return in
+}
+
+func TestUpdate(t *testing.T) {
+	key, err := NewTSIGKey("localca-update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := NewTSIGKey("localca-update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var persisted []dns.RR
+	failPersist := false
+	z, err := NewZone(ZoneConfig{Persist: func(added, removed []dns.RR) error {
+		if failPersist {
+			return errors.New("store closed")
+		}
+		persisted = append(persisted, added...)
+		return nil
+	}, Records: []dns.RR{
+		mustRR(t, "old.localca.test. 60 IN A 127.0.0.5"),
+		mustRR(t, "old.localca.test. 60 IN TXT \"x\""),
+		mustRR(t, "multi.localca.test. 60 IN A 127.0.0.6"),
+		mustRR(t, "multi.localca.test. 60 IN A 127.0.0.7"),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, &Server{Zone: z, Keys: []TSIGKey{key}})
+	rr := func(s string) dns.RR { return mustRR(t, s) }
+
+	tests := []struct {
+		name  string
+		key   TSIGKey
+		build func(m *dns.Msg)
+		rcode int
+		check func(t *testing.T)
+	}{
+		{"unsigned", TSIGKey{}, func(m *dns.Msg) { m.Insert([]dns.RR{rr("u.localca.test. 60 IN A 127.0.0.1")}) }, dns.RcodeRefused, nil},
+		{"wrong secret", other, func(m *dns.Msg) { m.Insert([]dns.RR{rr("u.localca.test. 60 IN A 127.0.0.1")}) }, dns.RcodeNotAuth, nil},
+		{"unknown key", TSIGKey{Name: "stranger.", Secret: key.Secret}, func(m *dns.Msg) { m.Insert([]dns.RR{rr("u.localca.test. 60 IN A 127.0.0.1")}) }, dns.RcodeNotAuth, nil},
+		{"add", key, func(m *dns.Msg) {
+			m.Insert([]dns.RR{rr("_svc._tcp.localca.test. 60 IN SRV 1 1 7000 new.localca.test."), rr("new.localca.test. 60 IN A 127.0.0.9")})
+		}, dns.RcodeSuccess, func(t *testing.T) {
+			if r := exchange(t, ts.addr, "udp", query("_svc._tcp.localca.test.", dns.TypeSRV)); len(r.Answer) != 1 || len(r.Extra) != 1 {
+				t.Errorf("added SRV not served with its A: %v", r)
+			}
+			if len(persisted) != 2 {
+				t.Errorf("persisted %v, want the two added records", persisted)
+			}
+		}},
+		{"out of zone", key, func(m *dns.Msg) { m.Insert([]dns.RR{rr("x.example.com. 60 IN A 127.0.0.1")}) }, dns.RcodeNotZone, nil},
+		{"type not allowed", key, func(m *dns.Msg) { m.Insert([]dns.RR{rr("x.localca.test. 60 IN MX 10 mx.localca.test.")}) }, dns.RcodeRefused, nil},
+		{"prerequisite", key, func(m *dns.Msg) { m.NameUsed([]dns.RR{rr("old.localca.test. 0 IN A 0.0.0.0")}) }, dns.RcodeNotImplemented, nil},
+		{"delete RR", key, func(m *dns.Msg) { m.Remove([]dns.RR{rr("multi.localca.test. 60 IN A 127.0.0.6")}) }, dns.RcodeSuccess, func(t *testing.T) {
+			if r := exchange(t, ts.addr, "udp", query("multi.localca.test.", dns.TypeA)); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "127.0.0.7" {
+				t.Errorf("after delete RR: %v", r.Answer)
+			}
+		}},
+		{"delete RRset", key, func(m *dns.Msg) { m.RemoveRRset([]dns.RR{rr("old.localca.test. 0 IN TXT \"\"")}) }, dns.RcodeSuccess, func(t *testing.T) {
+			if r := exchange(t, ts.addr, "udp", query("old.localca.test.", dns.TypeTXT)); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 {
+				t.Errorf("after delete RRset: %s %v, want NODATA", dns.RcodeToString[r.Rcode], r.Answer)
+			}
+		}},
+		{"delete name", key, func(m *dns.Msg) { m.RemoveName([]dns.RR{rr("old.localca.test. 0 IN A 0.0.0.0")}) }, dns.RcodeSuccess, func(t *testing.T) {
+			if r := exchange(t, ts.addr, "udp", query("old.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
+				t.Errorf("after delete name: %s, want NXDOMAIN", dns.RcodeToString[r.Rcode])
+			}
+		}},
+		{"persist fails", key, func(m *dns.Msg) {
+			failPersist = true
+			m.Insert([]dns.RR{rr("lost.localca.test. 60 IN A 127.0.0.1")})
+		}, dns.RcodeServerFailure, func(t *testing.T) {
+			failPersist = false
+			if r := exchange(t, ts.addr, "udp", query("lost.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
+				t.Errorf("record applied although persisting failed: %s", dns.RcodeToString[r.Rcode])
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := sendUpdate(t, ts.addr, tt.key, tt.build)
+			if r.Rcode != tt.rcode {
+				t.Fatalf("rcode %s, want %s", dns.RcodeToString[r.Rcode], dns.RcodeToString[tt.rcode])
+			}
+			if tt.rcode != dns.RcodeNotAuth && tt.rcode != dns.RcodeRefused && tt.key.Name != "" && r.IsTsig() == nil {
+				t.Error("answer to a signed update is not signed")
+			}
+			if tt.check != nil {
+				tt.check(t)
+			}
+		})
+	}
+}
+
+func query(name string, qtype uint16) *dns.Msg {
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	return m
+}
+
+func TestNewTSIGKey(t *testing.T) {
+	a, err := NewTSIGKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewTSIGKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Secret == b.Secret || a.Name != "k1." {
+		t.Errorf("keys %+v and %+v: want name k1. and distinct secrets", a, b)
+	}
+	if want := "hmac-sha256:k1:" + a.Secret; a.NsupdateArg() != want {
+		t.Errorf("NsupdateArg = %q, want %q", a.NsupdateArg(), want)
+	}
+	if _, err := NewTSIGKey(""); !errors.Is(err, ErrTSIGKey) {
+		t.Errorf("empty name: %v", err)
+	}
+	if _, err := newTSIGProvider([]TSIGKey{{Name: "k.", Secret: "not base64!"}}); !errors.Is(err, ErrTSIGKey) {
+		t.Errorf("bad secret: %v", err)
+	}
+}
