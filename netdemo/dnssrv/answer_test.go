@@ -70,9 +70,9 @@ func TestAnswers(t *testing.T) {
 		{"_ECHO._TCP.LOCALCA.TEST.", dns.TypeSRV, dns.RcodeSuccess, true, "SRV,SRV", "", "A,AAAA,A"},
 		{"a.localca.test.", dns.TypeA, dns.RcodeSuccess, true, "A", "", ""},
 		{"a.localca.test.", dns.TypeAAAA, dns.RcodeSuccess, true, "AAAA", "", ""},
-		{"a.localca.test.", dns.TypeTXT, dns.RcodeSuccess, true, "", "SOA", ""},        // NODATA
-		{"_tcp.localca.test.", dns.TypeA, dns.RcodeSuccess, true, "", "SOA", ""},      // empty non-terminal
-		{"nope.localca.test.", dns.TypeA, dns.RcodeNameError, true, "", "SOA", ""},    // NXDOMAIN
+		{"a.localca.test.", dns.TypeTXT, dns.RcodeSuccess, true, "", "SOA", ""},    // NODATA
+		{"_tcp.localca.test.", dns.TypeA, dns.RcodeSuccess, true, "", "SOA", ""},   // empty non-terminal
+		{"nope.localca.test.", dns.TypeA, dns.RcodeNameError, true, "", "SOA", ""}, // NXDOMAIN
 		{"alias.localca.test.", dns.TypeA, dns.RcodeSuccess, true, "CNAME,CNAME,A", "", ""},
 		{"alias.localca.test.", dns.TypeCNAME, dns.RcodeSuccess, true, "CNAME", "", ""},
 		{"ext.localca.test.", dns.TypeA, dns.RcodeSuccess, true, "CNAME", "", ""},
