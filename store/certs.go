@@ -80,10 +80,9 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 		if f.Status != "" && c.StatusAt(f.Now) != f.Status {
 			return true, nil
 		}
+		// A name is always read through its index (below); the other fields
+		// are checked here, whichever index was read.
 		if len(f.KeyFingerprint) > 0 && !bytes.Equal(c.KeyFingerprint, f.KeyFingerprint) {
-			return true, nil
-		}
-		if f.Name != "" && !hasName(c, f.Name) {
 			return true, nil
 		}
 		if f.ExpiringWithin > 0 && (c.StatusAt(f.Now) != CertValid || c.NotAfter.After(f.Now.Add(f.ExpiringWithin))) {
@@ -210,15 +209,6 @@ func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) erro
 		}
 		return nil
 	})
-}
-
-func hasName(c *Cert, name string) bool {
-	for _, n := range c.Names {
-		if strings.EqualFold(n, name) {
-			return true
-		}
-	}
-	return false
 }
 
 // CountCerts returns how many certificates the store holds.
