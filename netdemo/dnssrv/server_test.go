@@ -16,7 +16,7 @@ func TestServeUDPAndTCP(t *testing.T) {
 	ts := startServer(t, &Server{Zone: bigZone(t, 30)})
 	for _, netw := range []string{"udp", "tcp"} {
 		t.Run(netw, func(t *testing.T) {
-			r := exchange(t, ts.addr, netw, query("_big._tcp.localca.test.", dns.TypeSRV))
+			r := exchange(t, ts.addr, netw, question("_big._tcp.localca.test.", dns.TypeSRV))
 			if !r.Authoritative {
 				t.Error("AA not set")
 			}
@@ -45,7 +45,7 @@ func TestTCPPipelined(t *testing.T) {
 	const n = 300
 	go func() {
 		for i := range n {
-			m := query("a.localca.test.", dns.TypeA)
+			m := question("a.localca.test.", dns.TypeA)
 			m.Id = uint16(i)
 			b, _ := m.Pack()
 			frame := binary.BigEndian.AppendUint16(nil, uint16(len(b)))
@@ -115,7 +115,7 @@ func TestMalformedPackets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	resp := query("a.localca.test.", dns.TypeA)
+	resp := question("a.localca.test.", dns.TypeA)
 	resp.Response = true
 	respBytes, _ := resp.Pack()
 	for _, p := range [][]byte{{}, {0}, make([]byte, 11), {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 63}, respBytes} {
@@ -123,7 +123,7 @@ func TestMalformedPackets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r := exchange(t, ts.addr, "udp", query("a.localca.test.", dns.TypeA)); len(r.Answer) != 1 {
+	if r := exchange(t, ts.addr, "udp", question("a.localca.test.", dns.TypeA)); len(r.Answer) != 1 {
 		t.Errorf("after garbage: %v", r)
 	}
 }

@@ -72,7 +72,7 @@ func TestUpdate(t *testing.T) {
 		{"add", key, func(m *dns.Msg) {
 			m.Insert([]dns.RR{rr("_svc._tcp.localca.test. 60 IN SRV 1 1 7000 new.localca.test."), rr("new.localca.test. 60 IN A 127.0.0.9")})
 		}, dns.RcodeSuccess, func(t *testing.T) {
-			if r := exchange(t, ts.addr, "udp", query("_svc._tcp.localca.test.", dns.TypeSRV)); len(r.Answer) != 1 || len(r.Extra) != 1 {
+			if r := exchange(t, ts.addr, "udp", question("_svc._tcp.localca.test.", dns.TypeSRV)); len(r.Answer) != 1 || len(r.Extra) != 1 {
 				t.Errorf("added SRV not served with its A: %v", r)
 			}
 			if len(persisted) != 2 {
@@ -83,17 +83,17 @@ func TestUpdate(t *testing.T) {
 		{"type not allowed", key, func(m *dns.Msg) { m.Insert([]dns.RR{rr("x.localca.test. 60 IN MX 10 mx.localca.test.")}) }, dns.RcodeRefused, nil},
 		{"prerequisite", key, func(m *dns.Msg) { m.NameUsed([]dns.RR{rr("old.localca.test. 0 IN A 0.0.0.0")}) }, dns.RcodeNotImplemented, nil},
 		{"delete RR", key, func(m *dns.Msg) { m.Remove([]dns.RR{rr("multi.localca.test. 60 IN A 127.0.0.6")}) }, dns.RcodeSuccess, func(t *testing.T) {
-			if r := exchange(t, ts.addr, "udp", query("multi.localca.test.", dns.TypeA)); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "127.0.0.7" {
+			if r := exchange(t, ts.addr, "udp", question("multi.localca.test.", dns.TypeA)); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "127.0.0.7" {
 				t.Errorf("after delete RR: %v", r.Answer)
 			}
 		}},
 		{"delete RRset", key, func(m *dns.Msg) { m.RemoveRRset([]dns.RR{rr("old.localca.test. 0 IN TXT \"\"")}) }, dns.RcodeSuccess, func(t *testing.T) {
-			if r := exchange(t, ts.addr, "udp", query("old.localca.test.", dns.TypeTXT)); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 {
+			if r := exchange(t, ts.addr, "udp", question("old.localca.test.", dns.TypeTXT)); r.Rcode != dns.RcodeSuccess || len(r.Answer) != 0 {
 				t.Errorf("after delete RRset: %s %v, want NODATA", dns.RcodeToString[r.Rcode], r.Answer)
 			}
 		}},
 		{"delete name", key, func(m *dns.Msg) { m.RemoveName([]dns.RR{rr("old.localca.test. 0 IN A 0.0.0.0")}) }, dns.RcodeSuccess, func(t *testing.T) {
-			if r := exchange(t, ts.addr, "udp", query("old.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
+			if r := exchange(t, ts.addr, "udp", question("old.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
 				t.Errorf("after delete name: %s, want NXDOMAIN", dns.RcodeToString[r.Rcode])
 			}
 		}},
@@ -102,7 +102,7 @@ func TestUpdate(t *testing.T) {
 			m.Insert([]dns.RR{rr("lost.localca.test. 60 IN A 127.0.0.1")})
 		}, dns.RcodeServerFailure, func(t *testing.T) {
 			failPersist = false
-			if r := exchange(t, ts.addr, "udp", query("lost.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
+			if r := exchange(t, ts.addr, "udp", question("lost.localca.test.", dns.TypeA)); r.Rcode != dns.RcodeNameError {
 				t.Errorf("record applied although persisting failed: %s", dns.RcodeToString[r.Rcode])
 			}
 		}},
@@ -123,7 +123,7 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func query(name string, qtype uint16) *dns.Msg {
+func question(name string, qtype uint16) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
 	return m
