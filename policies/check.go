@@ -17,8 +17,8 @@ import (
 // or of `localca issue`, and a profile. Nothing else of a CSR matters: the
 // certificate is built from the Decision.
 type Request struct {
-	Profile        string           // "" means server
-	CommonName     string           // leaves: checked like a SAN (DNS name or IP); intermediates: a display name
+	Profile        string // "" means server
+	CommonName     string // leaves: checked like a SAN (DNS name or IP); intermediates: a display name
 	DNSNames       []string
 	IPAddresses    []net.IP
 	EmailAddresses []string

@@ -124,7 +124,7 @@ func hintFor(key string) string {
 	return ""
 }
 
-var tomlLine = regexp.MustCompile(`^toml: line (\d+)`)
+var tomlLine = regexp.MustCompile(`^toml: (?:line (\d+) ?)?(?:\(last key "([^"]*)"\))?: (?s)(.*)$`)
 
 // tomlError turns an error of the TOML decoder into a ParseError.
 func tomlError(err error) error {
@@ -137,7 +137,7 @@ func tomlError(err error) error {
 	pe := &ParseError{Message: strings.TrimPrefix(msg, "toml: ")}
 	if m := tomlLine.FindStringSubmatch(msg); m != nil {
 		pe.Line, _ = strconv.Atoi(m[1])
-		pe.Message = strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ": ")
+		pe.Key, pe.Message = m[2], m[3]
 	}
 	return pe
 }

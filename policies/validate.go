@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -99,7 +100,10 @@ func profileProblems(name string, r *ProfileRules) []fieldProblem {
 	for _, e := range errs {
 		msg := e.err.Error()
 		msg = strings.TrimPrefix(msg, fmt.Sprintf("pattern %q: ", e.value))
-		out = append(out, fieldProblem{key: e.key, value: e.value, msg: fmt.Sprintf("%q: %s", e.value, msg)})
+		if !strings.Contains(msg, strconv.Quote(e.value)) {
+			msg = fmt.Sprintf("%q: %s", e.value, msg)
+		}
+		out = append(out, fieldProblem{key: e.key, value: e.value, msg: msg})
 	}
 	return out
 }
