@@ -1,0 +1,197 @@
+package ca
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/localca/localca/store"
+)
+
+// CSRRequest is what `localca csr create` asks for.
+type CSRRequest struct {
+	Subject pkix.Name
+	// SANs are classified by form: an IP address, an email (has @ and no
+	// scheme), a URI (has a scheme such as spiffe:// or https://), else a DNS
+	// name.
+	SANs []string
+}
+
+// SplitSANs classifies names the way --san does.
+func SplitSANs(sans []string) (dns []string, ips []net.IP, emails []string, uris []*url.URL, err error) {
+	for _, s := range sans {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return nil, nil, nil, nil, fmt.Errorf("%w: empty subject alternative name", ErrBadName)
+		case net.ParseIP(s) != nil:
+			ips = append(ips, net.ParseIP(s))
+		case strings.Contains(s, "://"):
+			u, perr := url.Parse(s)
+			if perr != nil || u.Scheme == "" {
+				return nil, nil, nil, nil, fmt.Errorf("%w: URI %q: %v", ErrBadName, s, perr)
+			}
+			uris = append(uris, u)
+		case strings.Contains(s, "@"):
+			a, perr := mail.ParseAddress(s)
+			if perr != nil || a.Address != s {
+				return nil, nil, nil, nil, fmt.Errorf("%w: email %q is not a plain address", ErrBadName, s)
+			}
+			emails = append(emails, s)
+		default:
+			dns = append(dns, s)
+		}
+	}
+	return dns, ips, emails, uris, nil
+}
+
+// ParseSubject reads the openssl -subj form "/CN=a.test/O=Acme/OU=Dev/C=DE".
+// A slash inside a value is written "\/".
+func ParseSubject(s string) (pkix.Name, error) {
+	var n pkix.Name
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return n, nil
+	}
+	if !strings.HasPrefix(s, "/") {
+		return n, fmt.Errorf("%w: subject %q must start with / (like /CN=a.test/O=Acme)", ErrBadName, s)
+	}
+	var parts []string
+	var cur strings.Builder
+	for i := 1; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+		case s[i] == '/':
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(s[i])
+		}
+	}
+	parts = append(parts, cur.String())
+	for _, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || v == "" {
+			return n, fmt.Errorf("%w: subject part %q is not KEY=value", ErrBadName, p)
+		}
+		switch strings.ToUpper(strings.TrimSpace(k)) {
+		case "CN":
+			n.CommonName = v
+		case "O":
+			n.Organization = append(n.Organization, v)
+		case "OU":
+			n.OrganizationalUnit = append(n.OrganizationalUnit, v)
+		case "C":
+			n.Country = append(n.Country, v)
+		case "ST":
+			n.Province = append(n.Province, v)
+		case "L":
+			n.Locality = append(n.Locality, v)
+		case "SERIALNUMBER":
+			n.SerialNumber = v
+		default:
+			return n, fmt.Errorf("%w: unknown subject attribute %q (want CN, O, OU, C, ST, L or serialNumber)", ErrBadName, k)
+		}
+	}
+	return n, nil
+}
+
+// CreateCSR makes a PKCS#10 request signed by key. It does not record it;
+// RecordCSR does.
+func CreateCSR(key crypto.Signer, req CSRRequest) ([]byte, error) {
+	dns, ips, emails, uris, err := SplitSANs(req.SANs)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.CreateCertificateRequest(nil, &x509.CertificateRequest{
+		Subject: req.Subject, DNSNames: dns, IPAddresses: ips, EmailAddresses: emails, URIs: uris,
+	}, key)
+	if err != nil {
+		return nil, fmt.Errorf("ca: creating CSR: %w", err)
+	}
+	return der, nil
+}
+
+// ParseCSR reads a CSR in PEM ("CERTIFICATE REQUEST" or the old "NEW
+// CERTIFICATE REQUEST") or DER form and checks its signature: a CSR whose
+// signature does not verify is refused, whoever made it.
+func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
+	der := data
+	if block, _ := pem.Decode(data); block != nil {
+		if block.Type != "CERTIFICATE REQUEST" && block.Type != "NEW CERTIFICATE REQUEST" {
+			return nil, fmt.Errorf("%w: PEM block is %q, want CERTIFICATE REQUEST", ErrBadPEM, block.Type)
+		}
+		der = block.Bytes
+	} else if strings.Contains(string(data), "-----BEGIN") {
+		return nil, fmt.Errorf("%w: truncated or damaged PEM", ErrBadPEM)
+	}
+	csr, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCSR, err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadCSRSignature, err)
+	}
+	return csr, nil
+}
+
+// csrNames lists every name a CSR asks for, in certificate order.
+func csrNames(csr *x509.CertificateRequest) []string {
+	return names(csr.DNSNames, csr.IPAddresses, csr.EmailAddresses, csr.URIs)
+}
+
+func names(dns []string, ips []net.IP, emails []string, uris []*url.URL) []string {
+	out := append([]string(nil), dns...)
+	for _, ip := range ips {
+		out = append(out, ip.String())
+	}
+	out = append(out, emails...)
+	for _, u := range uris {
+		out = append(out, u.String())
+	}
+	return out
+}
+
+// csrRecord is how a CSR is kept in the store.
+func csrRecord(csr *x509.CertificateRequest) (*store.CSR, *store.Key, error) {
+	fp, err := Fingerprint(csr.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	id := sha256.Sum256(csr.Raw)
+	alg, size := DescribeKey(csr.PublicKey)
+	return &store.CSR{ID: id[:], DER: csr.Raw, Subject: csr.Subject.String(), Names: csrNames(csr), KeyFingerprint: fp},
+		&store.Key{Fingerprint: fp, Algorithm: alg, Size: size}, nil
+}
+
+// RecordCSR stores a CSR (and its public key) as pending, after the
+// policy's key rules. A CSR for a compromised key is refused with
+// store.ErrKeyRevoked. It returns the CSR's id.
+func (c *CA) RecordCSR(csr *x509.CertificateRequest) ([]byte, error) {
+	if err := c.opts.Policy.CheckKey(csr.PublicKey); err != nil {
+		return nil, fmt.Errorf("ca: CSR %q: %w", csr.Subject.CommonName, err)
+	}
+	return RecordCSR(c.st, csr)
+}
+
+// RecordCSR records a CSR in a store that may hold no CA yet: `csr create`
+// works before `init`.
+func RecordCSR(st *store.Store, csr *x509.CertificateRequest) ([]byte, error) {
+	rec, key, err := csrRecord(csr)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Commit(store.Record{Key: key, CSR: rec}); err != nil {
+		return nil, fmt.Errorf("ca: recording CSR: %w", err)
+	}
+	return rec.ID, nil
+}

@@ -1,0 +1,242 @@
+package ca
+
+import (
+	"crypto"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/localca/localca/policies"
+	"github.com/localca/localca/store"
+)
+
+// SignOptions choose how a CSR is signed.
+type SignOptions struct {
+	// Profile is server, client or peer; "" means server.
+	Profile string
+	// Validity is how long the certificate lasts; 0 means the profile's
+	// default. More than the profile's maximum is refused by the policy.
+	Validity time.Duration
+}
+
+// Issued is a certificate the CA has committed to its store.
+type Issued struct {
+	Cert   *x509.Certificate
+	Issuer *x509.Certificate // nil for self-signed
+	Record *store.Cert
+	// Key and KeyPEM are set by Issue, which makes the key too.
+	Key    crypto.Signer
+	KeyPEM []byte
+}
+
+// PEM is the leaf alone.
+func (i *Issued) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: i.Cert.Raw})
+}
+
+// ChainPEM is the leaf followed by its intermediate: what a server sends.
+// The root is left out; clients hold it.
+func (i *Issued) ChainPEM() []byte {
+	out := i.PEM()
+	if i.Issuer != nil {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: i.Issuer.Raw})...)
+	}
+	return out
+}
+
+// Sign checks a CSR (its signature, its key, its names, against the policy)
+// and signs it with the intermediate. The certificate is built from the
+// policy alone: the CSR gives its public key and the names it asks for, and
+// nothing else of it is copied, so a CSR that asks for CA:TRUE or an odd EKU
+// gets a plain leaf. The certificate is committed to the store, with its CSR
+// marked signed, before Sign returns.
+func (c *CA) Sign(csrPEM []byte, opts SignOptions) (*Issued, error) {
+	csr, err := ParseCSR(csrPEM)
+	if err != nil {
+		return nil, err
+	}
+	return c.SignRequest(csr, opts)
+}
+
+// SignRequest is Sign for a parsed CSR whose signature the caller checked
+// (ParseCSR does).
+func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issued, error) {
+	rec, key, err := csrRecord(csr)
+	if err != nil {
+		return nil, err
+	}
+	return c.issue(csr, opts, store.Record{Key: key, CSR: rec})
+}
+
+// issue is the one path every issuance takes: policy, template, signature,
+// commit.
+func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Record) (*Issued, error) {
+	what := fmt.Sprintf("CSR for %q", firstName(csr))
+	if err := c.refuseRevoked(rec); err != nil {
+		return nil, fmt.Errorf("ca: signing %s: %w", what, err)
+	}
+	req := policies.RequestFromCSR(csr, opts.Profile)
+	req.Validity = opts.Validity
+	d, err := c.opts.Policy.Check(req)
+	if err != nil {
+		return nil, fmt.Errorf("ca: signing %s: %w", what, err)
+	}
+	if d.IsCA {
+		return nil, fmt.Errorf("ca: signing %s: profile %q makes CAs; only init does that", what, d.Profile)
+	}
+	_, signer, err := c.signers()
+	if err != nil {
+		return nil, err
+	}
+	now := c.opts.Now().UTC().Truncate(time.Second)
+	tmpl := c.leafTemplate(d, now, c.interCert.NotAfter)
+	for attempt := 0; ; attempt++ {
+		der, err := c.createCert(tmpl, c.interCert, csr.PublicKey, signer)
+		if err != nil {
+			return nil, err
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, fmt.Errorf("ca: parsing what we signed: %w", err)
+		}
+		rec.Cert = &store.Cert{
+			Serial: cert.SerialNumber.Bytes(), DER: der, IssuerID: c.inter.ID,
+			KeyFingerprint: rec.CSR.KeyFingerprint, Profile: d.Profile,
+			Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter,
+		}
+		rec.Cert.CSRID = rec.CSR.ID
+		err = c.st.Commit(rec)
+		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {
+			continue // 127 random bits: this does not happen, but if it does, draw again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("ca: storing certificate for %s: %w", what, err)
+		}
+		return &Issued{Cert: cert, Issuer: c.interCert, Record: rec.Cert}, nil
+	}
+}
+
+// refuseRevoked fails early, with the reason, for a compromised key or a
+// rejected CSR. The store checks again in the commit; this only makes the
+// error arrive before any signing work.
+func (c *CA) refuseRevoked(rec store.Record) error {
+	if rec.Key != nil {
+		if k, err := c.st.Key(rec.Key.Fingerprint); err == nil && k.Status == store.KeyCompromised {
+			return fmt.Errorf("%w: key %x was revoked at %s", store.ErrKeyRevoked, k.Fingerprint, k.RevokedAt.Format(time.RFC3339))
+		}
+	}
+	if rec.CSR != nil {
+		if r, err := c.st.CSR(rec.CSR.ID); err == nil && r.Status == store.CSRRejected {
+			return fmt.Errorf("%w: CSR %x", store.ErrCSRRejected, r.ID)
+		}
+	}
+	return nil
+}
+
+// leafTemplate turns a policy decision into a certificate template: CA:FALSE,
+// the profile's usages, the names as the policy normalised them, a subject
+// holding only a common name that is one of those names, and a NotAfter that
+// never outlives the intermediate.
+func (c *CA) leafTemplate(d *policies.Decision, now, issuerNotAfter time.Time) *x509.Certificate {
+	notAfter := now.Add(d.Validity)
+	if !issuerNotAfter.IsZero() && notAfter.After(issuerNotAfter) {
+		notAfter = issuerNotAfter
+	}
+	cn := d.CommonName
+	if cn == "" && len(d.DNSNames) > 0 {
+		cn = d.DNSNames[0]
+	}
+	if cn == "" && len(d.IPAddresses) > 0 {
+		cn = d.IPAddresses[0].String()
+	}
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{CommonName: cn},
+		NotBefore:             now.Add(-time.Minute), // tolerate a peer's clock a little behind
+		NotAfter:              notAfter,
+		KeyUsage:              d.KeyUsage,
+		ExtKeyUsage:           d.ExtKeyUsage,
+		BasicConstraintsValid: true,
+		IsCA:                  false,
+		DNSNames:              d.DNSNames,
+		IPAddresses:           d.IPAddresses,
+		EmailAddresses:        d.EmailAddresses,
+		URIs:                  d.URIs,
+	}
+	if c.opts.BaseURL != "" {
+		tmpl.CRLDistributionPoints = []string{c.opts.BaseURL + "/crl"}
+		tmpl.OCSPServer = []string{c.opts.BaseURL + "/ocsp"}
+		tmpl.IssuingCertificateURL = []string{c.opts.BaseURL + "/intermediate.crt"}
+	}
+	return tmpl
+}
+
+func firstName(csr *x509.CertificateRequest) string {
+	if csr.Subject.CommonName != "" {
+		return csr.Subject.CommonName
+	}
+	if n := csrNames(csr); len(n) > 0 {
+		return n[0]
+	}
+	return "(no name)"
+}
+
+// SelfSign is `openssl x509 -req -signkey`: a certificate for the CSR's
+// names, signed by the CSR's own key, which must match it. The policy applies
+// as on every path that issues (names, key, validity, the profile's usages),
+// and the certificate is recorded in the store like any other.
+func SelfSign(st *store.Store, pol *policies.Policy, csrPEM []byte, key crypto.Signer, opts SignOptions, now time.Time) (*Issued, error) {
+	csr, err := ParseCSR(csrPEM)
+	if err != nil {
+		return nil, err
+	}
+	rec, krec, err := csrRecord(csr)
+	if err != nil {
+		return nil, err
+	}
+	fpKey, err := Fingerprint(key.Public())
+	if err != nil {
+		return nil, err
+	}
+	if string(rec.KeyFingerprint) != string(fpKey) {
+		return nil, fmt.Errorf("%w (CSR key %x…, given key %x…)", ErrKeyMismatch, rec.KeyFingerprint[:8], fpKey[:8])
+	}
+	if pol == nil {
+		pol = policies.Default()
+	}
+	c := &CA{st: st, opts: Options{Policy: pol, Now: func() time.Time { return now }}.withDefaults()}
+	if err := c.refuseRevoked(store.Record{Key: krec, CSR: rec}); err != nil {
+		return nil, fmt.Errorf("ca: self-signing: %w", err)
+	}
+	req := policies.RequestFromCSR(csr, opts.Profile)
+	req.Validity = opts.Validity
+	d, err := pol.Check(req)
+	if err != nil {
+		return nil, fmt.Errorf("ca: self-signing %s: %w", firstName(csr), err)
+	}
+	tmpl := c.leafTemplate(d, now.UTC().Truncate(time.Second), time.Time{})
+	der, err := c.createCert(tmpl, nil, key.Public(), key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("ca: parsing what we signed: %w", err)
+	}
+	cr := &store.Cert{Serial: cert.SerialNumber.Bytes(), DER: der, KeyFingerprint: fpKey, CSRID: rec.ID,
+		Profile: d.Profile, Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter}
+	if err := st.Commit(store.Record{Key: krec, CSR: rec, Cert: cr}); err != nil {
+		return nil, fmt.Errorf("ca: storing self-signed certificate: %w", err)
+	}
+	return &Issued{Cert: cert, Record: cr}, nil
+}
+
+func orServer(p string) string {
+	if p == "" {
+		return policies.ProfileServer
+	}
+	return p
+}
+

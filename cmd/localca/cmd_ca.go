@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"encoding/pem"
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) caCommand() *cli.Command {
+	printPEM := func(which string) cli.ActionFunc {
+		return func(c *cli.Context) error {
+			authority, st, err := e.loadCA(c, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cert := authority.Root()
+			if which == "intermediate" {
+				cert = authority.Intermediate()
+			}
+			return e.writeOut(c.String("out"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), false)
+		}
+	}
+	return &cli.Command{
+		Name:  "ca",
+		Usage: "print the CA's certificates and where it lives",
+		Subcommands: []*cli.Command{
+			{Name: "root", Usage: "print the root certificate (PEM)", UsageText: "localca ca root > root.pem", Flags: []cli.Flag{outFlag("write to this file instead of stdout")}, Action: printPEM("root")},
+			{Name: "intermediate", Usage: "print the intermediate certificate (PEM)", UsageText: "localca ca intermediate > intermediate.pem", Flags: []cli.Flag{outFlag("write to this file instead of stdout")}, Action: printPEM("intermediate")},
+			{Name: "info", Usage: "subjects, fingerprints, validity, and where the store is", UsageText: "localca ca info [--json]", Flags: []cli.Flag{jsonFlag()},
+				Action: func(c *cli.Context) error {
+					authority, st, err := e.loadCA(c, true)
+					if err != nil {
+						return err
+					}
+					defer st.Close()
+					return e.printCAInfo(c, authority, st.Path())
+				}},
+		},
+	}
+}
+
+func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
+	now := time.Now()
+	root, inter := newCertInfo(authority.Root(), nil, now), newCertInfo(authority.Intermediate(), nil, now)
+	root.InStore, root.Status = true, "active"
+	inter.InStore, inter.Status = true, "active"
+	if c.Bool("json") {
+		return e.printJSON(map[string]any{"store": path, "keys": encryptedWord(authority.Encrypted()), "root": root, "intermediate": inter})
+	}
+	fmt.Fprintf(e.stdout, "Store:           %s\nCA keys:         %s\n\nRoot\n", path, encryptedWord(authority.Encrypted()))
+	root.print(e.stdout)
+	fmt.Fprintf(e.stdout, "\nIntermediate\n")
+	inter.print(e.stdout)
+	return nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"crypto"
+	"errors"
+	"encoding/hex"
+	"fmt"
+	"os"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) keyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "key",
+		Usage: "create or import private keys (openssl genrsa / genpkey)",
+		Subcommands: []*cli.Command{
+			{
+				Name:  "create",
+				Usage: "generate a key, write it as PKCS#8 PEM (0600) and record it",
+				UsageText: `localca key create --type rsa --size 3072 --out server.key
+   localca key create --type ecdsa --curve P-384 --out svc.key --password-file pw.txt
+   localca key create --type ed25519 --out id.key`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "type", Value: "ecdsa", Usage: "rsa, ecdsa or ed25519"},
+					&cli.IntFlag{Name: "size", Usage: "RSA bits: 2048, 3072 or 4096 (default 2048)"},
+					&cli.StringFlag{Name: "curve", Usage: "ECDSA curve: P-256 (default) or P-384"},
+					outFlag("write the key here (default stdout)"),
+					&cli.BoolFlag{Name: "encrypt", Usage: "encrypt the key (PKCS#8 PBES2) with the password from --password-file or a prompt"},
+					passwordFileFlag(),
+					&cli.StringFlag{Name: "label", Usage: "a note kept with the key in the store"},
+					policyFlag(),
+					jsonFlag(),
+				},
+				Action: func(c *cli.Context) error {
+					spec, err := ca.NewKeySpec(c.String("type"), c.Int("size"), c.String("curve"))
+					if err != nil {
+						return usageError{err}
+					}
+					var pw []byte
+					if c.Bool("encrypt") || c.IsSet("password-file") {
+						if pw, err = e.password(c, "key password", true); err != nil {
+							return err
+						}
+					}
+					pol, _, err := e.policy(c)
+					if err != nil {
+						return err
+					}
+					key, err := spec.Generate()
+					if err != nil {
+						return err
+					}
+					if err := pol.CheckKey(key.Public()); err != nil {
+						return err
+					}
+					pemKey, err := ca.EncodeKey(key, pw)
+					if err != nil {
+						return err
+					}
+					return e.recordKey(c, key.Public(), pemKey, true)
+				},
+			},
+			{
+				Name:      "import",
+				Usage:     "record a key made elsewhere (PKCS#1, SEC1, PKCS#8, encrypted or not)",
+				UsageText: "openssl genrsa -out k.pem 2048 && localca key import k.pem",
+				Flags:     []cli.Flag{passwordFileFlag(), &cli.StringFlag{Name: "label", Usage: "a note kept with the key"}, jsonFlag()},
+				Action: func(c *cli.Context) error {
+					if c.Args().Len() != 1 {
+						return usagef("key import takes one key file")
+					}
+					data, err := os.ReadFile(c.Args().First())
+					if err != nil {
+						return err
+					}
+					key, err := e.parseKeyFile(c, data)
+					if err != nil {
+						return fmt.Errorf("%s: %w", c.Args().First(), err)
+					}
+					return e.recordKey(c, key.Public(), nil, false)
+				},
+			},
+		},
+	}
+}
+
+// recordKey stores the key's record (and its PEM when we made it), then
+// writes the PEM: the store first, so a key we hand out is always on record.
+func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) error {
+	fp, err := ca.Fingerprint(pub)
+	if err != nil {
+		return err
+	}
+	alg, size := ca.DescribeKey(pub)
+	st, err := e.openStore(c, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Commit(store.Record{Key: &store.Key{Fingerprint: fp, Algorithm: alg, Size: size, Label: c.String("label"), PEM: pemKey}}); err != nil {
+		return err
+	}
+	if write {
+		if err := e.writeOut(c.String("out"), pemKey, true); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		return e.printJSON(map[string]any{"fingerprint": hex.EncodeToString(fp), "algorithm": alg, "size": size, "file": c.String("out")})
+	}
+	e.note("key %s %d, SHA-256 of SPKI %s", alg, size, hex.EncodeToString(fp))
+	return nil
+}
+
+// parseKeyFile reads a private key, asking for a password only when the key
+// is encrypted.
+func (e *env) parseKeyFile(c *cli.Context, data []byte) (crypto.Signer, error) {
+	key, err := ca.ParseKey(data, nil)
+	if err == nil || !errors.Is(err, ca.ErrPasswordRequired) {
+		return key, err
+	}
+	pw, perr := e.password(c, "key password", false)
+	if perr != nil {
+		return nil, perr
+	}
+	return ca.ParseKey(data, pw)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/policies"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) policyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "policy",
+		Usage: "show the policy in force, or check a request against it",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "show",
+				Usage:     "print the policy in force (a valid policy file)",
+				UsageText: "localca policy show > ~/.local/share/localca/policy.toml   # a start for your own",
+				Flags:     []cli.Flag{policyFlag()},
+				Action: func(c *cli.Context) error {
+					pol, from, err := e.policy(c)
+					if err != nil {
+						return err
+					}
+					text, err := pol.Encode()
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "# policy in force: %s\n", from)
+					_, err = e.stdout.Write(text)
+					return err
+				},
+			},
+			{
+				Name:  "check",
+				Usage: "say what would be issued, or every reason it would be refused",
+				UsageText: `localca policy check --name api.test --name 10.0.0.5
+   localca policy check --csr api.csr --profile peer`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "csr", Usage: "a CSR file"},
+					&cli.StringSliceFlag{Name: "name", Usage: "a name to check: DNS, IP, email or URI (repeat)"},
+					&cli.StringFlag{Name: "profile", Value: "server", Usage: "server, client, peer"},
+					&cli.IntFlag{Name: "days", Usage: "requested validity in days"},
+					policyFlag(),
+					jsonFlag(),
+				},
+				Action: func(c *cli.Context) error {
+					pol, _, err := e.policy(c)
+					if err != nil {
+						return err
+					}
+					var req policies.Request
+					switch {
+					case c.String("csr") != "" && len(c.StringSlice("name")) > 0:
+						return usagef("give --csr or --name, not both")
+					case c.String("csr") != "":
+						data, err := os.ReadFile(c.String("csr"))
+						if err != nil {
+							return err
+						}
+						csr, err := ca.ParseCSR(data)
+						if err != nil {
+							return err
+						}
+						req = policies.RequestFromCSR(csr, c.String("profile"))
+					case len(c.StringSlice("name")) > 0:
+						req.Profile = c.String("profile")
+						for _, n := range c.StringSlice("name") {
+							req.AddName(n)
+						}
+					default:
+						return usagef("give --csr FILE or --name NAME")
+					}
+					req.Validity = daysFlag(c)
+					d, err := pol.Check(req)
+					var refusal *policies.Refusal
+					if errors.As(err, &refusal) && c.Bool("json") {
+						e.printJSON(map[string]any{"allowed": false, "violations": refusal.Violations})
+						return errors.New("policy: refused")
+					}
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						return e.printJSON(map[string]any{"allowed": true, "decision": d})
+					}
+					fmt.Fprintf(e.stdout, "allowed: profile %s, valid %s\n  names: %s\n", d.Profile, policies.Duration(d.Validity), strings.Join(decisionNames(d), ", "))
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func decisionNames(d *policies.Decision) []string {
+	out := append([]string(nil), d.DNSNames...)
+	for _, ip := range d.IPAddresses {
+		out = append(out, ip.String())
+	}
+	out = append(out, d.EmailAddresses...)
+	for _, u := range d.URIs {
+		out = append(out, u.String())
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/policies"
+	"github.com/localca/localca/store"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+)
+
+// home is the folder of the store: --home, $LOCALCA_HOME, or
+// $XDG_DATA_HOME/localca (~/.local/share/localca).
+func (e *env) home(c *cli.Context) (string, error) {
+	// --home may sit before or after the subcommand; look up the lineage.
+	for _, cc := range c.Lineage() {
+		if h := cc.String("home"); cc.IsSet("home") && h != "" {
+			return filepath.Abs(h)
+		}
+	}
+	if h := e.getenv("LOCALCA_HOME"); h != "" {
+		return filepath.Abs(h)
+	}
+	if x := e.getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "localca"), nil
+	}
+	u, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("finding the data folder (set --home or LOCALCA_HOME): %w", err)
+	}
+	return filepath.Join(u, ".local", "share", "localca"), nil
+}
+
+// openStore opens HOME/localca.db. Read-only commands take a shared lock so
+// that they can run beside each other.
+func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
+	h, err := e.home(c)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(h, "localca.db")
+	if readOnly {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s yet: run `localca init` or `localca issue NAME`", path)
+		}
+	}
+	return store.Open(path, &store.Options{ReadOnly: readOnly})
+}
+
+// policy is the policy in force: --policy / $LOCALCA_POLICY, else
+// HOME/policy.toml when it exists, else the built-in default. A broken file is
+// an error: the CA never falls back to the default silently.
+func (e *env) policy(c *cli.Context) (*policies.Policy, string, error) {
+	path := ""
+	if c.IsSet("policy") || e.getenv("LOCALCA_POLICY") != "" {
+		path = c.String("policy")
+		if path == "" {
+			path = e.getenv("LOCALCA_POLICY")
+		}
+	} else if h, err := e.home(c); err == nil {
+		if p := filepath.Join(h, "policy.toml"); fileExists(p) {
+			path = p
+		}
+	}
+	if path == "" {
+		return policies.Default(), "built-in default", nil
+	}
+	p, err := policies.Load(path)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, path, nil
+}
+
+// loadCA opens the store and the CA in it, with the password read only when
+// a signing key is needed.
+func (e *env) loadCA(c *cli.Context, readOnly bool) (*ca.CA, *store.Store, error) {
+	pol, _, err := e.policy(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := e.openStore(c, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	authority, err := ca.Load(st, ca.Options{
+		Policy:   pol,
+		Password: func() ([]byte, error) { return e.password(c, "CA key password", false) },
+		BaseURL:  e.getenv("LOCALCA_URL"),
+	})
+	if err != nil {
+		st.Close()
+		if ca.IsNoCA(err) {
+			return nil, nil, fmt.Errorf("%w in %s: run `localca init` first (or `localca issue NAME`, which makes one)", err, st.Path())
+		}
+		return nil, nil, err
+	}
+	return authority, st, nil
+}
+
+// password reads a password from --password-file / $LOCALCA_PASSWORD_FILE
+// (its first line), else from the terminal. Never from argv, where other
+// users of the machine could read it.
+func (e *env) password(c *cli.Context, what string, confirm bool) ([]byte, error) {
+	if f := c.String("password-file"); f != "" {
+		return readPasswordFile(f)
+	}
+	if f := e.getenv("LOCALCA_PASSWORD_FILE"); f != "" {
+		return readPasswordFile(f)
+	}
+	tty, ok := e.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(tty.Fd())) {
+		return nil, fmt.Errorf("%w: %s (give --password-file, set LOCALCA_PASSWORD_FILE, or run on a terminal)", ca.ErrPasswordRequired, what)
+	}
+	fmt.Fprintf(e.stderr, "%s: ", what)
+	pw, err := term.ReadPassword(int(tty.Fd()))
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("reading the password: %w", err)
+	}
+	if confirm {
+		fmt.Fprintf(e.stderr, "again: ")
+		again, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return nil, fmt.Errorf("reading the password: %w", err)
+		}
+		if !bytes.Equal(pw, again) {
+			return nil, errors.New("the two passwords differ")
+		}
+	}
+	if len(pw) == 0 {
+		return nil, errors.New("empty password (use --no-password for a CA without one)")
+	}
+	return pw, nil
+}
+
+func readPasswordFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("password file: %w", err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(f).ReadString('\n')
+	if err != nil && line == "" {
+		return nil, fmt.Errorf("password file %s is empty", path)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return nil, fmt.Errorf("password file %s: the first line is empty", path)
+	}
+	return []byte(pw), nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// initCA stores a new root and intermediate in s and returns them.
+func initCA(t *testing.T, s *Store, force bool) (root, inter *testCA) {
+	t.Helper()
+	root, inter = newTestCA(t, "Root"), newTestCA(t, "Intermediate")
+	inter.auth.Role, inter.auth.ParentID = "intermediate", root.auth.ID
+	if err := s.InitCA(root.auth, inter.auth, force); err != nil {
+		t.Fatalf("InitCA: %v", err)
+	}
+	return root, inter
+}
+
+func TestInitCA(t *testing.T) {
+	s := openTest(t, nil)
+	if _, _, err := s.CA(); !errors.Is(err, ErrNoCA) {
+		t.Fatalf("CA() on a new store: err = %v, want ErrNoCA", err)
+	}
+	root, inter := initCA(t, s, false)
+	gotRoot, gotInter, err := s.CA()
+	if err != nil {
+		t.Fatalf("CA: %v", err)
+	}
+	if gotRoot.ID != root.auth.ID || gotInter.ID != inter.auth.ID || gotInter.ParentID != root.auth.ID ||
+		string(gotRoot.CertDER) != string(root.auth.CertDER) {
+		t.Errorf("CA() = %s, %s; want %s, %s", gotRoot.ID, gotInter.ID, root.auth.ID, inter.auth.ID)
+	}
+
+	before := takeSnapshot(t, s)
+	other, otherInter := newTestCA(t, "Other"), newTestCA(t, "Other Int")
+	if err := s.InitCA(other.auth, otherInter.auth, false); !errors.Is(err, ErrCAExists) {
+		t.Fatalf("InitCA without force: err = %v, want ErrCAExists", err)
+	}
+	before.assertSame(t, takeSnapshot(t, s))
+
+	root2, inter2 := initCA(t, s, true)
+	gotRoot, gotInter, err = s.CA()
+	if err != nil || gotRoot.ID != root2.auth.ID || gotInter.ID != inter2.auth.ID {
+		t.Errorf("CA() after a forced init = %v, %v, %v; want the new pair", gotRoot, gotInter, err)
+	}
+	all, err := s.Authorities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range all {
+		ids = append(ids, a.ID)
+	}
+	for _, id := range []string{root.auth.ID, inter.auth.ID, root2.auth.ID, inter2.auth.ID} {
+		if !slices.Contains(ids, id) {
+			t.Errorf("Authorities() lost %s after a forced init", id)
+		}
+	}
+	if a, err := s.Authority(inter.auth.ID); err != nil || a.Role != "intermediate" {
+		t.Errorf("Authority(replaced intermediate) = %+v, %v", a, err)
+	}
+	if _, err := s.Authority("nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Authority(unknown) err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestNextCRLNumber(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "localca.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, inter := initCA(t, s, false)
+	id := inter.auth.ID
+	var last uint64
+	next := func(s *Store) {
+		t.Helper()
+		n, err := s.NextCRLNumber(id)
+		if err != nil {
+			t.Fatalf("NextCRLNumber: %v", err)
+		}
+		if n <= last {
+			t.Fatalf("NextCRLNumber = %d after %d: not increasing", n, last)
+		}
+		last = n
+	}
+	for range 3 {
+		next(s)
+	}
+	s.Close()
+	s, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	next(s)
+	if _, err := s.NextCRLNumber("nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("NextCRLNumber(unknown) err = %v, want ErrNotFound", err)
+	}
+}
+
+func TestNextCRLNumberConcurrent(t *testing.T) {
+	s := openTest(t, &Options{NoSync: true})
+	_, inter := initCA(t, s, false)
+	const workers, each = 8, 20
+	got := make([][]uint64, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for range each {
+				n, err := s.NextCRLNumber(inter.auth.ID)
+				if err != nil {
+					t.Errorf("NextCRLNumber: %v", err)
+					return
+				}
+				got[w] = append(got[w], n)
+			}
+		})
+	}
+	wg.Wait()
+	seen := map[uint64]bool{}
+	for w, ns := range got {
+		for i, n := range ns {
+			if seen[n] {
+				t.Errorf("CRL number %d handed out twice", n)
+			}
+			seen[n] = true
+			if i > 0 && n <= ns[i-1] {
+				t.Errorf("worker %d got %d after %d", w, n, ns[i-1])
+			}
+		}
+	}
+	if len(seen) != workers*each {
+		t.Errorf("%d distinct numbers, want %d", len(seen), workers*each)
+	}
+	a, err := s.Authority(inter.auth.ID)
+	if err != nil || a.CRLNumber != workers*each {
+		t.Errorf("stored CRL number %d, %v; want %d", a.CRLNumber, err, workers*each)
+	}
+}
