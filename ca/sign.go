@@ -239,4 +239,3 @@ func orServer(p string) string {
 	}
 	return p
 }
-

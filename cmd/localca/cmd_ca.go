@@ -1,8 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"encoding/pem"
+	"fmt"
 	"time"
 
 	"github.com/localca/localca/ca"

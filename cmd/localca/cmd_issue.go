@@ -1,10 +1,10 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"crypto/x509"
 	"strings"
 	"time"
 
@@ -131,4 +131,3 @@ func keyNameOf(iss *ca.Issued) string {
 	alg, size := ca.DescribeKey(iss.Cert.PublicKey)
 	return fmt.Sprintf("%s %d", alg, size)
 }
-

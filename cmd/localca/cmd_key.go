@@ -2,8 +2,8 @@ package main
 
 import (
 	"crypto"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 
