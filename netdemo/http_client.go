@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -18,9 +19,12 @@ func NewHTTPClient(cfg *tls.Config, timeout time.Duration) *http.Client {
 	if timeout <= 0 {
 		timeout = DefaultDialTimeout
 	}
+	// With a custom TLS config net/http only tries HTTP/2 when forced; force
+	// it unless the caller's ALPN list leaves h2 out (to demo HTTP/1.1).
+	h2 := cfg == nil || len(cfg.NextProtos) == 0 || slices.Contains(cfg.NextProtos, "h2")
 	tr := &http.Transport{
 		TLSClientConfig:        cfg,
-		ForceAttemptHTTP2:      true,
+		ForceAttemptHTTP2:      h2,
 		TLSHandshakeTimeout:    timeout,
 		ResponseHeaderTimeout:  timeout,
 		IdleConnTimeout:        30 * time.Second,

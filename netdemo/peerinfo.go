@@ -20,7 +20,7 @@ type CertInfo struct {
 	Issuer         string    `json:"issuer"`
 	NotBefore      time.Time `json:"not_before"`
 	NotAfter       time.Time `json:"not_after"`
-	// ValidityLeft is NotAfter minus now, rounded to the second, e.g. "719h59m58s".
+	// ValidityLeft is NotAfter minus now, truncated to the second, e.g. "719h59m58s".
 	ValidityLeft        string `json:"validity_left"`
 	ValidityLeftSeconds int64  `json:"validity_left_seconds"`
 }
@@ -59,7 +59,7 @@ func DescribeCertificate(c *x509.Certificate, now time.Time) CertInfo {
 	for _, ip := range c.IPAddresses {
 		info.IPAddresses = append(info.IPAddresses, ip.String())
 	}
-	left := c.NotAfter.Sub(now).Round(time.Second)
+	left := c.NotAfter.Sub(now).Truncate(time.Second)
 	info.ValidityLeft = left.String()
 	info.ValidityLeftSeconds = int64(left / time.Second)
 	return info
