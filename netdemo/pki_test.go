@@ -40,7 +40,7 @@ type testLeaf struct {
 	keyFile  string
 }
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
+func newKey(t testing.TB) *ecdsa.PrivateKey {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -49,7 +49,7 @@ func newKey(t *testing.T) *ecdsa.PrivateKey {
 	return k
 }
 
-func newSerial(t *testing.T) *big.Int {
+func newSerial(t testing.TB) *big.Int {
 	t.Helper()
 	s, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
@@ -58,7 +58,7 @@ func newSerial(t *testing.T) *big.Int {
 	return s.Add(s, big.NewInt(1))
 }
 
-func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub any, signer crypto.Signer) *x509.Certificate {
+func mustCreate(t testing.TB, tmpl, parent *x509.Certificate, pub any, signer crypto.Signer) *x509.Certificate {
 	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
@@ -71,7 +71,7 @@ func mustCreate(t *testing.T, tmpl, parent *x509.Certificate, pub any, signer cr
 	return c
 }
 
-func newTestPKI(t *testing.T, name string) *testPKI {
+func newTestPKI(t testing.TB, name string) *testPKI {
 	t.Helper()
 	now := time.Now()
 	p := &testPKI{name: name, dir: t.TempDir()}
@@ -98,7 +98,7 @@ func newTestPKI(t *testing.T, name string) *testPKI {
 	return p
 }
 
-func writePEM(t *testing.T, file, typ string, ders ...[]byte) {
+func writePEM(t testing.TB, file, typ string, ders ...[]byte) {
 	t.Helper()
 	var out []byte
 	for _, d := range ders {
@@ -119,7 +119,7 @@ type leafSpec struct {
 	notAfter  time.Time
 }
 
-func (p *testPKI) issue(t *testing.T, s leafSpec) *testLeaf {
+func (p *testPKI) issue(t testing.TB, s leafSpec) *testLeaf {
 	t.Helper()
 	now := time.Now()
 	if s.notBefore.IsZero() {
@@ -162,13 +162,13 @@ func (p *testPKI) issue(t *testing.T, s leafSpec) *testLeaf {
 
 const testServerName = "web.localca.test"
 
-func (p *testPKI) server(t *testing.T) *testLeaf {
+func (p *testPKI) server(t testing.TB) *testLeaf {
 	t.Helper()
 	return p.issue(t, leafSpec{cn: testServerName, dns: []string{testServerName, "localhost"},
 		ips: []net.IP{net.IPv4(127, 0, 0, 1)}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 }
 
-func (p *testPKI) client(t *testing.T, name string) *testLeaf {
+func (p *testPKI) client(t testing.TB, name string) *testLeaf {
 	t.Helper()
 	return p.issue(t, leafSpec{cn: name, dns: []string{name + ".localca.test"},
 		uris: []string{"spiffe://localca.test/" + name}, eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
@@ -176,7 +176,7 @@ func (p *testPKI) client(t *testing.T, name string) *testLeaf {
 
 // crl returns a DER CRL signed by the intermediate listing revoked, valid
 // for validity, with an increasing CRL number.
-func (p *testPKI) crl(t *testing.T, validity time.Duration, revoked ...*x509.Certificate) []byte {
+func (p *testPKI) crl(t testing.TB, validity time.Duration, revoked ...*x509.Certificate) []byte {
 	t.Helper()
 	p.crlNumber++
 	now := time.Now()
