@@ -103,6 +103,8 @@ func (e *env) commands() []*cli.Command {
 		e.exportCommand(),
 		e.backupCommand(),
 		e.policyCommand(),
+		e.demoCommand(),
+		e.dnsCommand(),
 	}
 }
 

@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/localca/localca/netdemo"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) demoCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "TLS and mTLS over TCP and HTTP, and plain UDP, with this CA's certificates",
+		Description: `Each demo listens on loopback by default and prints "listening on ADDR" first.
+
+   localca demo http-server --mtls --name web.localca.test --allow uri:spiffe://localca.test/*
+   localca demo http-client --addr 127.0.0.1:8444 --name cli.localca.test --server-name web.localca.test
+   curl --cacert root.pem --cert c.pem --key c-key.pem https://127.0.0.1:8444/whoami`,
+		Subcommands: []*cli.Command{
+			e.demoServer("tcp-server", "127.0.0.1:7443", "a line echo that greets, ticks and echoes on one duplex connection"),
+			e.demoServer("http-server", "127.0.0.1:8444", "GET /whoami: your certificate and the TLS parameters, as JSON (h2 and HTTP/1.1)"),
+			e.demoClient("tcp-client", "127.0.0.1:7443", "send stdin's lines, print the server's lines as they arrive"),
+			e.demoClient("http-client", "127.0.0.1:8444", "GET /whoami and print the answer"),
+			e.udpServerCommand(),
+			e.udpClientCommand(),
+		},
+	}
+}
+
+func tlsModeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "tls", Usage: "TLS: the server proves its identity"},
+		&cli.BoolFlag{Name: "mtls", Usage: "mutual TLS: both sides present certificates from this CA"},
+	}
+}
+
+// signalContext ends on SIGINT or SIGTERM: every server shuts down
+// gracefully on either.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func (e *env) demoServer(name, addr, usage string) *cli.Command {
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: addr, Usage: "listen address (loopback by default)"},
+		&cli.DurationFlag{Name: "tick", Value: 10 * time.Second, Usage: "tcp-server: send a tick this often (0: never)"},
+		&cli.IntFlag{Name: "max-conns", Usage: "connections served at once (default 256)"},
+	}, append(tlsModeFlags(), identityFlags()...)...)
+	return &cli.Command{
+		Name: name, Usage: usage, Flags: flags,
+		UsageText: fmt.Sprintf("localca demo %s --mtls --name svc.localca.test [--addr %s] [--allow uri:spiffe://localca.test/*]", name, addr),
+		Action: func(c *cli.Context) error {
+			ctx, stop := signalContext(c.Context)
+			defer stop()
+			var cfg *tls.Config
+			if c.Bool("tls") || c.Bool("mtls") {
+				name := c.String("name")
+				if c.String("cert") == "" && name == "" {
+					return usagef("--tls/--mtls need a certificate: --cert/--key or --name")
+				}
+				d, err := e.resolveIdentity(c, "peer")
+				if err != nil {
+					return err
+				}
+				go d.renew(ctx)
+				allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
+				if err != nil {
+					return usageError{err}
+				}
+				st := netdemo.ServerTLS{Identity: d.id}
+				if c.Bool("mtls") {
+					st.ClientCAs, st.Allow = d.roots, allow
+					chk, err := e.revocation(ctx, c, d)
+					if err != nil {
+						return err
+					}
+					if chk != nil {
+						defer chk.Close()
+						st.Revocation = chk
+					}
+				}
+				if cfg, err = st.Config(); err != nil {
+					return err
+				}
+			}
+			ln, err := net.Listen("tcp", c.String("addr"))
+			if err != nil {
+				return err
+			}
+			limits := netdemo.Limits{MaxConns: c.Int("max-conns")}
+			fmt.Fprintf(e.stdout, "listening on %s\n", ln.Addr())
+			if name == "tcp-server" {
+				return (&netdemo.TCPServer{TLS: cfg, Limits: limits, Tick: c.Duration("tick"), Log: e.stderr}).Serve(ctx, ln)
+			}
+			return (&netdemo.HTTPServer{TLS: cfg, Limits: limits, Log: e.stderr}).Serve(ctx, ln)
+		},
+	}
+}
+
+func (e *env) demoClient(name, addr, usage string) *cli.Command {
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "addr", Value: addr, Usage: "server address"},
+		&cli.StringFlag{Name: "server-name", Usage: "name the server's certificate must carry (default: the host of --addr)"},
+		&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "dial and handshake timeout"},
+	}, append(tlsModeFlags(), identityFlags()...)...)
+	return &cli.Command{
+		Name: name, Usage: usage, Flags: flags,
+		UsageText: fmt.Sprintf("localca demo %s --mtls --name cli.localca.test --addr %s --server-name svc.localca.test", name, addr),
+		Action: func(c *cli.Context) error {
+			ctx, stop := signalContext(c.Context)
+			defer stop()
+			var cfg *tls.Config
+			if c.Bool("tls") || c.Bool("mtls") {
+				if c.Bool("mtls") && c.String("cert") == "" && c.String("name") == "" {
+					return usagef("--mtls needs a client certificate: --cert/--key or --name")
+				}
+				d, err := e.resolveIdentity(c, "peer")
+				if err != nil {
+					return err
+				}
+				allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
+				if err != nil {
+					return usageError{err}
+				}
+				serverName := c.String("server-name")
+				if serverName == "" {
+					if serverName, _, err = net.SplitHostPort(c.String("addr")); err != nil {
+						return usagef("--addr %q: %v", c.String("addr"), err)
+					}
+				}
+				ct := netdemo.ClientTLS{RootCAs: d.roots, ServerName: serverName, Allow: allow}
+				if c.Bool("mtls") {
+					ct.Identity = d.id
+				}
+				chk, err := e.revocation(ctx, c, d)
+				if err != nil {
+					return err
+				}
+				if chk != nil {
+					defer chk.Close()
+					ct.Revocation = chk
+				}
+				if cfg, err = ct.Config(); err != nil {
+					return err
+				}
+			}
+			if name == "tcp-client" {
+				return (&netdemo.TCPClient{TLS: cfg, Timeout: c.Duration("timeout"), Out: e.stdout}).Run(ctx, c.String("addr"), e.stdin)
+			}
+			scheme := "http"
+			if cfg != nil {
+				scheme = "https"
+			}
+			return netdemo.HTTPClientDemo(ctx, netdemo.NewHTTPClient(cfg, c.Duration("timeout")), scheme+"://"+c.String("addr"), e.stdout)
+		},
+	}
+}
+
+func (e *env) udpServerCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "udp-server",
+		Usage:     "answer each datagram to its sender, never with more bytes than it sent",
+		UsageText: "localca demo udp-server [--addr 127.0.0.1:7053] [--max-payload 1472]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:7053", Usage: "listen address"},
+			&cli.IntFlag{Name: "max-payload", Value: netdemo.DefaultUDPPayload, Usage: "largest datagram answered (1472 = 1500 MTU - 20 IPv4 - 8 UDP; at most 65507)"},
+		},
+		Action: func(c *cli.Context) error {
+			if p := c.Int("max-payload"); p <= 0 || p > netdemo.MaxUDPPayload {
+				return usagef("--max-payload %d: want 1 to %d", p, netdemo.MaxUDPPayload)
+			}
+			ctx, stop := signalContext(c.Context)
+			defer stop()
+			pc, err := net.ListenPacket("udp", c.String("addr"))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "listening on %s\n", pc.LocalAddr())
+			return (&netdemo.UDPServer{MaxPayload: c.Int("max-payload"), Log: e.stderr}).Serve(ctx, pc)
+		},
+	}
+}
+
+func (e *env) udpClientCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "udp-client",
+		Usage:     "send each line of stdin (or MESSAGE) as one datagram and print the reply",
+		UsageText: "echo hello | localca demo udp-client --addr 127.0.0.1:7053\n   localca demo udp-client --addr 127.0.0.1:7053 hello",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:7053", Usage: "server address"},
+			&cli.IntFlag{Name: "max-payload", Value: netdemo.DefaultUDPPayload, Usage: "refuse to send a datagram larger than this (at most 65507)"},
+			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for each reply before reporting it lost"},
+		},
+		Action: func(c *cli.Context) error {
+			if p := c.Int("max-payload"); p <= 0 || p > netdemo.MaxUDPPayload {
+				return usagef("--max-payload %d: want 1 to %d", p, netdemo.MaxUDPPayload)
+			}
+			ctx, stop := signalContext(c.Context)
+			defer stop()
+			var in io.Reader = e.stdin
+			if c.Args().Len() > 0 {
+				in = strings.NewReader(strings.Join(c.Args().Slice(), " ") + "\n")
+			}
+			return (&netdemo.UDPClient{MaxPayload: c.Int("max-payload"), Timeout: c.Duration("timeout")}).Run(ctx, c.String("addr"), in, e.stdout)
+		},
+	}
+}
+
+// parseCerts reads every CERTIFICATE block of a PEM bundle.
+func parseCerts(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for {
+		var block *pem.Block
+		block, data = pem.Decode(data)
+		if block == nil {
+			break
+		}
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cert)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no CERTIFICATE in the file")
+	}
+	return out, nil
+}
+
+// crlFetcher reads a CRL from a URL (trusting roots for https) or a file.
+func crlFetcher(src string, roots *x509.CertPool) func(context.Context) ([]byte, error) {
+	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
+		return func(context.Context) ([]byte, error) { return os.ReadFile(src) }
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
+	return func(ctx context.Context) ([]byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %s", src, resp.Status)
+		}
+		return io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	}
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	mrand "math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/netdemo"
+	"github.com/urfave/cli/v2"
+)
+
+// identityFlags are how a demo gets its certificate: files, or --name to have
+// the CA issue one on the spot.
+func identityFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "cert", Usage: "certificate chain file (PEM, leaf first)"},
+		&cli.StringFlag{Name: "key", Usage: "private key file of --cert"},
+		&cli.StringFlag{Name: "ca", Usage: "trust only the roots in this PEM file (default: this CA's root)"},
+		&cli.StringFlag{Name: "name", Usage: "have the CA issue a short-lived peer certificate for NAME now (renewed at 2/3 of its life)"},
+		&cli.StringSliceFlag{Name: "allow", Usage: "accept only peers matching: dns:NAME, uri:spiffe://localca.test/*, ip:CIDR, email:A, cn:N, or a bare SAN (repeat)"},
+		&cli.StringFlag{Name: "crl", Usage: "check peers against this CRL: a URL (e.g. https://127.0.0.1:8443/crl) or a file; with --name the CA's own CRL is the default"},
+		&cli.DurationFlag{Name: "crl-refresh", Value: netdemo.DefaultCRLRefresh, Usage: "how often the CRL is fetched again"},
+		&cli.BoolFlag{Name: "fail-open", Usage: "accept peers whose revocation status is unknown (default: refuse them)"},
+		passwordFileFlag(),
+	}
+}
+
+// demoIdentity is what identityFlags resolve to.
+type demoIdentity struct {
+	id     *netdemo.Identity // nil when no certificate was asked for
+	roots  *x509.CertPool
+	issuer []*x509.Certificate // CA certificates whose CRLs are trusted
+	renew  func(context.Context) error
+	crl    func(context.Context) ([]byte, error)
+}
+
+// resolveIdentity loads or issues the demo's certificate and trust pool.
+// The store is opened only for as long as issuing takes, so that other
+// localca commands (revoke, list) keep working while a demo runs.
+func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, error) {
+	d := &demoIdentity{}
+	switch {
+	case c.String("name") != "" && c.String("cert") != "":
+		return nil, usagef("give --name or --cert/--key, not both")
+	case c.String("name") != "":
+		iss := func() (*tls.Certificate, *x509.Certificate, *x509.Certificate, error) {
+			return e.issueNow(c, c.String("name"), profile)
+		}
+		cert, root, inter, err := iss()
+		if err != nil {
+			return nil, err
+		}
+		d.id = netdemo.NewIdentity(cert)
+		d.roots = x509.NewCertPool()
+		d.roots.AddCert(root)
+		d.issuer = []*x509.Certificate{inter, root}
+		d.renew = func(ctx context.Context) error {
+			return renewLoop(ctx, d.id, func() (*tls.Certificate, error) {
+				cert, _, _, err := iss()
+				return cert, err
+			}, e.note)
+		}
+	case c.String("cert") != "" || c.String("key") != "":
+		if c.String("cert") == "" || c.String("key") == "" {
+			return nil, usagef("--cert and --key go together")
+		}
+		id, err := netdemo.NewFileIdentity(c.String("cert"), c.String("key"))
+		if err != nil {
+			return nil, err
+		}
+		d.id = id
+		d.renew = func(ctx context.Context) error {
+			id.WatchFiles(ctx, 2*time.Second, func(err error) {
+				if err != nil {
+					e.note("reload of %s failed (still serving the old certificate): %v", c.String("cert"), err)
+				} else {
+					e.note("reloaded %s", c.String("cert"))
+				}
+			}, c.String("cert"), c.String("key"))
+			return nil
+		}
+	}
+	if f := c.String("ca"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		certs, err := parseCerts(data)
+		if err != nil {
+			return nil, fmt.Errorf("--ca %s: %w", f, err)
+		}
+		d.roots = x509.NewCertPool()
+		for _, cert := range certs {
+			d.roots.AddCert(cert)
+		}
+		d.issuer = append(d.issuer, certs...)
+	}
+	if d.roots == nil {
+		authority, st, err := e.loadCA(c, true)
+		if err != nil {
+			return nil, fmt.Errorf("no --ca given and no CA to trust: %w", err)
+		}
+		d.roots = x509.NewCertPool()
+		d.roots.AddCert(authority.Root())
+		d.issuer = []*x509.Certificate{authority.Intermediate(), authority.Root()}
+		st.Close()
+	}
+	return d, nil
+}
+
+// issueNow issues a short-lived certificate (the profile's default validity:
+// 24 hours for peer) and returns it with the CA's root and intermediate.
+func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, *x509.Certificate, *x509.Certificate, error) {
+	if err := e.autoInit(c); err != nil {
+		return nil, nil, nil, err
+	}
+	authority, st, err := e.loadCA(c, false)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer st.Close()
+	iss, err := authority.Issue(ca.IssueRequest{Names: []string{name}, Profile: profile})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := tls.X509KeyPair(iss.ChainPEM(), iss.KeyPEM)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e.note("issued %s certificate for %s, serial %s, until %s", profile, name, iss.Record.SerialHex(), iss.Cert.NotAfter.UTC().Format(time.RFC3339))
+	return &cert, authority.Root(), authority.Intermediate(), nil
+}
+
+// renewLoop replaces id's certificate at two thirds of its life, with up to
+// 10% jitter so that many services started together do not renew together.
+// A failed renewal is retried a minute later while the old certificate lasts.
+func renewLoop(ctx context.Context, id *netdemo.Identity, issue func() (*tls.Certificate, error), logf func(string, ...any)) error {
+	for {
+		leaf := id.Certificate().Leaf
+		life := leaf.NotAfter.Sub(leaf.NotBefore)
+		at := leaf.NotBefore.Add(life * 2 / 3).Add(-time.Duration(mrand.Int64N(int64(life/10) + 1)))
+		wait := time.Until(at)
+		if wait < 0 {
+			wait = 0
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		cert, err := issue()
+		if err != nil {
+			logf("renewal failed, retrying in a minute: %v", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Minute):
+			}
+			continue
+		}
+		id.Set(cert)
+	}
+}
+
+// revocation builds the CRL checker the flags ask for, or nil.
+func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (*netdemo.CRLChecker, error) {
+	fetch := d.crl
+	if src := c.String("crl"); src != "" {
+		fetch = crlFetcher(src, d.roots)
+	}
+	if fetch == nil {
+		return nil, nil
+	}
+	chk := &netdemo.CRLChecker{Fetch: fetch, Issuers: d.issuer, Refresh: c.Duration("crl-refresh"), FailOpen: c.Bool("fail-open"), Log: e.stderr}
+	if err := chk.Start(ctx); err != nil {
+		e.note("first CRL fetch failed (%v); %s", err, map[bool]string{true: "failing open", false: "refusing peers until a CRL arrives"}[c.Bool("fail-open")])
+	}
+	return chk, nil
+}
