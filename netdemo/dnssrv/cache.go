@@ -2,6 +2,7 @@ package dnssrv
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
@@ -23,31 +24,42 @@ type cacheKey struct {
 
 // answerCache holds packed answers of one zone snapshot; a change to the
 // zone makes a new snapshot with an empty cache, so nothing is stale.
+// Reads take no lock (sync.Map suits a read-mostly cache shared by cores).
 type answerCache struct {
-	mu sync.RWMutex
-	m  map[cacheKey][]byte
+	m sync.Map     // cacheKey -> *cachedAnswer
+	n atomic.Int64 // entries, bounded by maxCached
 }
 
-func newAnswerCache() *answerCache { return &answerCache{m: map[cacheKey][]byte{}} }
-
-func (c *answerCache) get(k cacheKey) []byte {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.m[k]
+// cachedAnswer is a packed answer and the question name as packed in it.
+type cachedAnswer struct {
+	packed []byte
+	qname  string
 }
 
-func (c *answerCache) put(k cacheKey, packed []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) < maxCached {
-		c.m[k] = packed
+func newAnswerCache() *answerCache { return &answerCache{} }
+
+func (c *answerCache) get(k cacheKey) *cachedAnswer {
+	v, ok := c.m.Load(k)
+	if !ok {
+		return nil
+	}
+	return v.(*cachedAnswer)
+}
+
+func (c *answerCache) put(k cacheKey, packed []byte, qname string) {
+	if c.n.Load() >= maxCached {
+		return
+	}
+	if _, loaded := c.m.LoadOrStore(k, &cachedAnswer{packed: packed, qname: qname}); !loaded {
+		c.n.Add(1)
 	}
 }
 
 // fromCache rewrites a cached answer for req: its ID, its RD and CD flags,
 // and the question name exactly as the client sent it (RFC 5452 0x20
 // case). It returns nil if the name does not fit the cached bytes.
-func fromCache(packed []byte, req *dns.Msg) []byte {
+func fromCache(a *cachedAnswer, req *dns.Msg) []byte {
+	packed := a.packed
 	out := make([]byte, len(packed))
 	copy(out, packed)
 	out[0], out[1] = byte(req.Id>>8), byte(req.Id)
@@ -59,6 +71,9 @@ func fromCache(packed []byte, req *dns.Msg) []byte {
 	out[3] &^= cd
 	if req.CheckingDisabled {
 		out[3] |= cd
+	}
+	if req.Question[0].Name == a.qname {
+		return out
 	}
 	n, err := dns.PackDomainName(req.Question[0].Name, out, 12, nil, false)
 	if err != nil || n != 12+domainLen(packed[12:]) {
@@ -81,4 +96,18 @@ func domainLen(b []byte) int {
 		i += 1 + l
 	}
 	return -1
+}
+
+// canonical is dns.CanonicalName without its allocation in the common case
+// of a name that is already lower-case and fully qualified.
+func canonical(name string) string {
+	if name == "" || name[len(name)-1] != '.' {
+		return dns.CanonicalName(name)
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			return dns.CanonicalName(name)
+		}
+	}
+	return name
 }

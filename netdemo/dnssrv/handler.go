@@ -57,10 +57,10 @@ func (s *Server) serveQuery(w dns.ResponseWriter, req *dns.Msg) {
 
 	q := req.Question[0]
 	snap := s.Zone.snap.Load()
-	key := cacheKey{name: dns.CanonicalName(q.Name), qtype: q.Qtype, qclass: q.Qclass, limit: s.sizeLimit(tcp, opt), edns: opt != nil, do: opt != nil && opt.Do()}
+	key := cacheKey{name: canonical(q.Name), qtype: q.Qtype, qclass: q.Qclass, limit: s.sizeLimit(tcp, opt), edns: opt != nil, do: opt != nil && opt.Do()}
 	if !signed {
-		if packed := snap.cache.get(key); packed != nil {
-			if out := fromCache(packed, req); out != nil {
+		if cached := snap.cache.get(key); cached != nil {
+			if out := fromCache(cached, req); out != nil {
 				_, _ = w.Write(out)
 				return
 			}
@@ -87,7 +87,7 @@ func (s *Server) serveQuery(w dns.ResponseWriter, req *dns.Msg) {
 		s.write(w, req, reply)
 		return
 	}
-	snap.cache.put(key, out)
+	snap.cache.put(key, out, q.Name)
 	_, _ = w.Write(out)
 }
 
