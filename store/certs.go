@@ -61,6 +61,11 @@ type Filter struct {
 // (name, key, expiry, revoked), so its cost follows the answer, not the
 // store's size. The fields combine: every one that is set must hold. An
 // unknown Status is an error rather than an empty answer.
+//
+// fn runs inside a read transaction: it must not call the store's writing
+// methods (Commit, RevokeCert, ...), which may wait for that transaction to
+// end and so never return (bbolt remaps its file only when no read is open).
+// Collect with ListCerts first, then write.
 func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 	switch f.Status {
 	case "", CertValid, CertRevoked, CertExpired:
@@ -191,7 +196,8 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 
 // RevokedCerts calls fn for every certificate of the given issuer that is
 // revoked and not yet expired at now: exactly what its CRL must list. It reads
-// only the revoked index, so a CRL costs what it lists.
+// only the revoked index, so a CRL costs what was ever revoked, not what was
+// ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketRevoked).Cursor()

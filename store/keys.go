@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -66,7 +67,10 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 			return err
 		}
 		c := tx.Bucket(bucketByKey).Cursor()
-		for key, _ := c.Seek(k.Fingerprint); key != nil && len(key) == len(k.Fingerprint)+8 && string(key[:len(k.Fingerprint)]) == string(k.Fingerprint); key, _ = c.Next() {
+		for key, _ := c.Seek(k.Fingerprint); bytes.HasPrefix(key, k.Fingerprint); key, _ = c.Next() {
+			if len(key) != len(k.Fingerprint)+8 {
+				continue // the entry of a longer fingerprint that starts alike
+			}
 			cert, err := certBySeq(tx, key[len(k.Fingerprint):])
 			if err != nil {
 				return err

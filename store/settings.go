@@ -26,10 +26,10 @@ func (s *Store) Setting(name string) (string, error) {
 	return string(v), nil
 }
 
-// SettingOrInit returns a setting, storing make()'s value first if there is
+// SettingOrInit returns a setting, storing newValue()'s value first if there is
 // none: the check and the write are one transaction, so two processes never
 // end up with different values.
-func (s *Store) SettingOrInit(name string, make func() (string, error)) (string, error) {
+func (s *Store) SettingOrInit(name string, newValue func() (string, error)) (string, error) {
 	var out string
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
@@ -37,7 +37,7 @@ func (s *Store) SettingOrInit(name string, make func() (string, error)) (string,
 			out = string(v)
 			return nil
 		}
-		v, err := make()
+		v, err := newValue()
 		if err != nil {
 			return err
 		}
