@@ -22,7 +22,7 @@ import (
 // constraints.
 type testPKI struct {
 	roots, inters *x509.CertPool
-	inter         *x509.Certificate
+	root, inter   *x509.Certificate
 	interKey      crypto.Signer
 	leafKey       *ecdsa.PrivateKey
 	now           time.Time
@@ -69,15 +69,14 @@ func newTestPKI(t *testing.T, nc NameConstraints) *testPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pki := &testPKI{roots: x509.NewCertPool(), inters: x509.NewCertPool(), inter: inter, interKey: interKey, leafKey: key(), now: now}
+	pki := &testPKI{roots: x509.NewCertPool(), inters: x509.NewCertPool(), root: root, inter: inter, interKey: interKey, leafKey: key(), now: now}
 	pki.roots.AddCert(root)
 	pki.inters.AddCert(inter)
 	return pki
 }
 
-// verify signs a leaf for the decision's names and verifies it as a client
-// would, name constraints included.
-func (pki *testPKI) verify(t *testing.T, d *Decision) error {
+// sign issues a leaf for the decision's names from the intermediate.
+func (pki *testPKI) sign(t *testing.T, d *Decision) *x509.Certificate {
 	t.Helper()
 	leaf := &x509.Certificate{
 		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: d.CommonName},
@@ -93,7 +92,14 @@ func (pki *testPKI) verify(t *testing.T, d *Decision) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = leaf.Verify(x509.VerifyOptions{Roots: pki.roots, Intermediates: pki.inters, CurrentTime: pki.now,
+	return leaf
+}
+
+// verify signs a leaf for the decision's names and verifies it as a client
+// would, name constraints included.
+func (pki *testPKI) verify(t *testing.T, d *Decision) error {
+	t.Helper()
+	_, err := pki.sign(t, d).Verify(x509.VerifyOptions{Roots: pki.roots, Intermediates: pki.inters, CurrentTime: pki.now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	return err
 }
