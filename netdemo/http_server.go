@@ -55,6 +55,13 @@ func (s *HTTPServer) Handler() http.Handler {
 		enc.Encode(info)
 	})
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > lim.MaxBodyBytes {
+			// Refuse a declared oversize body before reading it; net/http then
+			// discards it, so the client reads the 413 rather than a reset.
+			http.Error(w, fmt.Sprintf("request body of %d bytes over %d bytes", r.ContentLength, lim.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		// A body of unknown length is cut off at the limit as it streams in.
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes))
 		var tooBig *http.MaxBytesError
 		switch {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +114,24 @@ func TestHTTPLimits(t *testing.T) {
 			t.Fatalf("slow client was not cut off: read %q, %v", all, err)
 		}
 	})
+}
+
+// TestHTTPStreamedBodyLimit: a body of unknown length is cut off at the
+// limit by http.MaxBytesReader and answered 413.
+func TestHTTPStreamedBodyLimit(t *testing.T) {
+	h := (&HTTPServer{Limits: Limits{MaxBodyBytes: 1 << 10}}).Handler()
+	req := httptest.NewRequest("POST", "/echo", io.LimitReader(zeros{}, 2<<10))
+	req.ContentLength = -1 // unknown, as with chunked encoding
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d (%s), want 413", rec.Code, rec.Body)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -19,8 +19,10 @@ import (
 //
 // An Identity is safe for concurrent use. The zero value holds no certificate.
 type Identity struct {
-	cur  atomic.Pointer[tls.Certificate]
-	load func() (*tls.Certificate, error) // nil unless built from files
+	cur   atomic.Pointer[tls.Certificate]
+	load  func() (*tls.Certificate, error) // nil unless built from files
+	files []string                         // the files load reads
+	stamp atomic.Pointer[string]           // files' state at the last successful load
 }
 
 // NewIdentity returns an Identity holding cert. Replace it later with Set.
@@ -40,7 +42,7 @@ func NewFileIdentity(certFile, keyFile string) (*Identity, error) {
 			return nil, fmt.Errorf("netdemo: loading %s and %s: %w", certFile, keyFile, err)
 		}
 		return &c, nil
-	}}
+	}, files: []string{certFile, keyFile}}
 	if err := id.Reload(); err != nil {
 		return nil, err
 	}
@@ -74,33 +76,40 @@ func (id *Identity) Reload() error {
 	if id.load == nil {
 		return fmt.Errorf("netdemo: identity was not loaded from files: %w", ErrNoIdentity)
 	}
+	stamp := id.filesStamp()
 	c, err := id.load()
 	if err != nil {
 		return err
 	}
 	id.Set(c)
+	id.stamp.Store(&stamp)
 	return nil
 }
 
-// WatchFiles polls the certificate and key files every interval (default 2s)
-// and reloads when either's modification time or size changes, until ctx is
-// done. A failed reload (a half-written file) is retried at the next tick; the
-// old certificate stays in use meanwhile. onReload, if not nil, is told of
-// every reload attempt and its error.
-func (id *Identity) WatchFiles(ctx context.Context, interval time.Duration, onReload func(error), files ...string) {
+// filesStamp summarises the files' modification times and sizes.
+func (id *Identity) filesStamp() string {
+	s := ""
+	for _, f := range id.files {
+		if fi, err := os.Stat(f); err == nil {
+			s += fmt.Sprintf("%s|%d|%d;", f, fi.ModTime().UnixNano(), fi.Size())
+		}
+	}
+	return s
+}
+
+// WatchFiles polls the files of an Identity built by NewFileIdentity every
+// interval (default 2s), and reloads when their modification time or size
+// differs from the last successful load, until ctx is done. A failed reload
+// (say, a certificate renewed but its key not yet) is retried at the next
+// tick; the old certificate stays in use meanwhile. onReload, if not nil, is
+// told of every reload attempt and its error.
+func (id *Identity) WatchFiles(ctx context.Context, interval time.Duration, onReload func(error)) {
+	if id.load == nil {
+		return
+	}
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	stamp := func() string {
-		s := ""
-		for _, f := range files {
-			if fi, err := os.Stat(f); err == nil {
-				s += fmt.Sprintf("%s|%d|%d;", f, fi.ModTime().UnixNano(), fi.Size())
-			}
-		}
-		return s
-	}
-	last := stamp()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -109,14 +118,10 @@ func (id *Identity) WatchFiles(ctx context.Context, interval time.Duration, onRe
 			return
 		case <-t.C:
 		}
-		now := stamp()
-		if now == last {
+		if last := id.stamp.Load(); last != nil && *last == id.filesStamp() {
 			continue
 		}
 		err := id.Reload()
-		if err == nil {
-			last = now
-		}
 		if onReload != nil {
 			onReload(err)
 		}

@@ -199,7 +199,7 @@ func TestTCPFileReload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var reloads atomic.Int32
-	go id.WatchFiles(testCtx(t, 10*time.Second), 10*time.Millisecond, func(error) { reloads.Add(1) }, first.certFile, first.keyFile)
+	go id.WatchFiles(testCtx(t, 10*time.Second), 10*time.Millisecond, func(error) { reloads.Add(1) })
 	copyFile(t, second.certFile, first.certFile)
 	copyFile(t, second.keyFile, first.keyFile)
 	waitUntil(t, 5*time.Second, func() bool {
