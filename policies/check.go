@@ -32,7 +32,7 @@ type Request struct {
 type Decision struct {
 	Profile     string
 	Validity    time.Duration // the validity to issue
-	KeyUsage    x509.KeyUsage
+	KeyUsage    x509.KeyUsage // for a leaf without a PublicKey in the request: digitalSignature
 	ExtKeyUsage []x509.ExtKeyUsage // none for intermediate
 	IsCA        bool
 	MaxPathLen  int // intermediate: 0 (it signs leaves only)
@@ -55,10 +55,9 @@ func (r *Request) AddName(name string) {
 	case strings.Contains(name, "://"):
 		u, err := url.Parse(name)
 		if err != nil {
-			// Keep it visible: Check reports a URI that does not parse as
-			// a DNS syntax violation, naming the value.
-			r.DNSNames = append(r.DNSNames, name)
-			return
+			// Keep it, opaque, so Check refuses it under uri.syntax and
+			// names the value.
+			u = &url.URL{Opaque: name}
 		}
 		r.URIs = append(r.URIs, u)
 	case strings.Contains(name, "@"):
@@ -224,7 +223,7 @@ func (c *compiled) names(req Request, d *Decision, vs []Violation) []Violation {
 	for _, u := range req.URIs {
 		vs = c.uri(u, d, vs)
 	}
-	if len(d.DNSNames)+len(d.IPAddresses)+len(d.EmailAddresses)+len(d.URIs) == 0 && len(vs) == 0 {
+	if strings.TrimSpace(req.CommonName) == "" && len(req.DNSNames)+len(req.IPAddresses)+len(req.EmailAddresses)+len(req.URIs) == 0 {
 		vs = append(vs, Violation{Profile: c.name, Rule: ruleNames,
 			Value: "a leaf certificate must carry at least one name", Allowed: "a DNS name, IP address, email address or URI"})
 	}

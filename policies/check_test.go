@@ -112,6 +112,8 @@ func TestCheckDefaultPolicy(t *testing.T) {
 		{"server email", Request{EmailAddresses: []string{"alice@dev.test"}}, []string{"email.allow"}},
 		{"public email", Request{Profile: ProfileClient, EmailAddresses: []string{"alice@example.com"}}, []string{"email.allow"}},
 		{"no names", Request{}, []string{"names"}},
+		{"no names, long validity", Request{Validity: 999 * Day}, []string{"validity.max", "names"}},
+		{"unparseable URI", Request{URIs: []*url.URL{{Opaque: "spiffe://%zz"}}}, []string{"uri.syntax"}},
 		{"CN only", Request{CommonName: "api.test"}, nil},
 		{"CN public", Request{CommonName: "example.com", DNSNames: []string{"api.test"}}, []string{"dns.allow"}},
 		{"validity at max", Request{DNSNames: []string{"a.test"}, Validity: 398 * Day}, nil},
@@ -307,12 +309,17 @@ func TestCheckKey(t *testing.T) {
 
 func TestAddName(t *testing.T) {
 	var r Request
-	for _, n := range []string{"api.test", "10.0.0.1", "::1", "alice@dev.test", "spiffe://localca.test/x"} {
+	for _, n := range []string{"api.test", "10.0.0.1", "::1", "alice@dev.test", "spiffe://localca.test/x", "spiffe://%zz/x"} {
 		r.AddName(n)
 	}
-	if len(r.DNSNames) != 1 || len(r.IPAddresses) != 2 || len(r.EmailAddresses) != 1 || len(r.URIs) != 1 {
+	if len(r.DNSNames) != 1 || len(r.IPAddresses) != 2 || len(r.EmailAddresses) != 1 || len(r.URIs) != 2 {
 		t.Fatalf("request %+v", r)
 	}
+	_, err := Default().Check(Request{Profile: ProfileClient, URIs: r.URIs[1:]})
+	if got := rulesOf(t, err); !slices.Equal(got, []string{"uri.syntax"}) || !strings.Contains(err.Error(), `"spiffe://%zz/x"`) {
+		t.Fatalf("unparseable URI: %v", err)
+	}
+	r.URIs = r.URIs[:1]
 	if _, err := Default().Check(r); !errors.Is(err, ErrRefused) {
 		t.Fatalf("server profile took an email: %v", err)
 	}

@@ -64,6 +64,15 @@ func Parse(data []byte) (*Policy, error) {
 		reported = append(reported, key)
 		errs = append(errs, &ParseError{Line: lines.line(key, ""), Key: key, Message: "unknown key" + hintFor(key)})
 	}
+	for _, k := range md.Keys() {
+		// The decoder falls back to case-insensitive field names; a policy
+		// file's keys are all lower case, and strict means exact.
+		key := k.String()
+		if key != strings.ToLower(key) && !insideReported(reported, key) {
+			reported = append(reported, key)
+			errs = append(errs, &ParseError{Line: lines.line(key, ""), Key: key, Message: "unknown key (keys are lower case)"})
+		}
+	}
 	for _, fe := range p.problems() {
 		errs = append(errs, &ParseError{Line: lines.line(fe.key, fe.value), Key: fe.key, Message: fe.msg})
 	}

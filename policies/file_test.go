@@ -83,6 +83,8 @@ func TestParseErrors(t *testing.T) {
 		{"unknown profile", valid + "\n[profiles.admin]\nvalidity.default = \"1d\"\n", "[profiles.admin]", "profiles.admin: unknown key"},
 		{"unknown profile key", strings.Replace(valid, "wildcards = true", "wildcards = true\nwildcard = true", 1), "wildcard = true", "profiles.server.wildcard: unknown key"},
 		{"unknown key key", strings.Replace(valid, "rsa_min_bits = 2048", "rsa_min_bits = 2048\nrsa_minbits = 1", 1), "rsa_minbits", "key.rsa_minbits: unknown key"},
+		{"upper-case key", strings.Replace(valid, "rsa_min_bits", "RSA_min_bits", 1), "RSA_min_bits", "key.RSA_min_bits: unknown key (keys are lower case)"},
+		{"upper-case profile", strings.Replace(valid, "[profiles.server]", "[profiles.Server]", 1), "[profiles.Server]", "profiles.Server: unknown key"},
 		{"wrong type", strings.Replace(valid, "wildcards = true", `wildcards = "yes"`, 1), "\"yes\"", "wildcards"},
 		{"bad duration", strings.Replace(valid, `validity.default = "90d"`, `validity.default = "ninety"`, 1), "ninety", "ninety"},
 		{"duration without unit", strings.Replace(valid, `validity.default = "90d"`, `validity.default = 90`, 1), "default = 90", "90"},
