@@ -36,7 +36,8 @@ type env struct {
 // run is main without the exit: tests call it with buffers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
-	err := newApp(e).Run(args)
+	app := newApp(e)
+	err := app.Run(interspersed(app, args))
 	if err == nil {
 		return exitOK
 	}
@@ -105,6 +106,8 @@ func (e *env) commands() []*cli.Command {
 		e.policyCommand(),
 		e.demoCommand(),
 		e.dnsCommand(),
+		e.upCommand(),
+		e.callCommand(),
 	}
 }
 

@@ -81,7 +81,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 				} else {
 					e.note("reloaded %s", c.String("cert"))
 				}
-			}, c.String("cert"), c.String("key"))
+			})
 			return nil
 		}
 	}

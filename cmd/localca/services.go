@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// servicesFile is what `localca up FILE` reads:
+//
+//	zone = "localca.test."        # the DNS zone the services live in
+//	dns  = "127.0.0.1:8053"       # where up serves that zone
+//
+//	[[service]]
+//	name     = "api"
+//	protocol = "http"             # tcp (line echo) or http (/whoami, /echo)
+//	port     = 0                  # 0: any free port; SRV records say which
+//	allow    = ["web"]            # services that may call this one
+type servicesFile struct {
+	Zone     string    `toml:"zone"`
+	DNS      string    `toml:"dns"`
+	Validity string    `toml:"validity"`
+	Services []service `toml:"service"`
+}
+
+type service struct {
+	Name     string   `toml:"name"`
+	Protocol string   `toml:"protocol"`
+	Port     int      `toml:"port"`
+	Allow    []string `toml:"allow"`
+}
+
+// sampleServices is what `localca up` runs with no file: two services, each
+// allowed to call only the other in one direction, so one command shows
+// discovery, mTLS, authorisation and a refusal.
+const sampleServices = `# the sample set of localca up
+zone = "localca.test."
+dns  = "127.0.0.1:8053"
+
+[[service]]
+name     = "echo"
+protocol = "tcp"
+allow    = ["web"]      # web may call echo
+
+[[service]]
+name     = "web"
+protocol = "http"
+allow    = []           # nobody may call web
+`
+
+func parseServices(data []byte, name string) (*servicesFile, error) {
+	var f servicesFile
+	md, err := toml.Decode(string(data), &f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, fmt.Errorf("%s: unknown key %q", name, und[0].String())
+	}
+	if f.Zone == "" {
+		f.Zone = "localca.test."
+	}
+	if !strings.HasSuffix(f.Zone, ".") {
+		f.Zone += "."
+	}
+	if f.DNS == "" {
+		f.DNS = "127.0.0.1:8053"
+	}
+	if len(f.Services) == 0 {
+		return nil, fmt.Errorf("%s: no [[service]]", name)
+	}
+	seen := map[string]bool{}
+	for i, s := range f.Services {
+		switch {
+		case s.Name == "" || strings.ContainsAny(s.Name, ". /"):
+			return nil, fmt.Errorf("%s: service %d: name %q must be one DNS label", name, i+1, s.Name)
+		case seen[s.Name]:
+			return nil, fmt.Errorf("%s: service %q listed twice", name, s.Name)
+		case s.Protocol != "tcp" && s.Protocol != "http":
+			return nil, fmt.Errorf("%s: service %q: protocol %q (want tcp or http)", name, s.Name, s.Protocol)
+		case s.Port < 0 || s.Port > 65535:
+			return nil, fmt.Errorf("%s: service %q: port %d", name, s.Name, s.Port)
+		}
+		seen[s.Name] = true
+	}
+	for _, s := range f.Services {
+		for _, a := range s.Allow {
+			if !seen[a] {
+				return nil, fmt.Errorf("%s: service %q allows %q, which is not a service", name, s.Name, a)
+			}
+		}
+	}
+	return &f, nil
+}
+
+func loadServices(path string) (*servicesFile, error) {
+	if path == "" {
+		return parseServices([]byte(sampleServices), "sample")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseServices(data, path)
+}
+
+// host is a service's DNS name without the final dot: what its certificate
+// and the SRV target carry.
+func (f *servicesFile) host(name string) string { return name + "." + strings.TrimSuffix(f.Zone, ".") }
+
+// spiffeID is the service's one URI SAN, per the SPIFFE X509-SVID rules.
+func (f *servicesFile) spiffeID(name string) string {
+	return "spiffe://" + strings.TrimSuffix(f.Zone, ".") + "/" + name
+}
