@@ -31,8 +31,8 @@ type Request struct {
 // extensions need, and the names in the form they go into it.
 type Decision struct {
 	Profile     string
-	Validity    time.Duration // the validity to issue
-	KeyUsage    x509.KeyUsage // for a leaf without a PublicKey in the request: digitalSignature
+	Validity    time.Duration      // the validity to issue
+	KeyUsage    x509.KeyUsage      // for a leaf without a PublicKey in the request: digitalSignature
 	ExtKeyUsage []x509.ExtKeyUsage // none for intermediate
 	IsCA        bool
 	MaxPathLen  int // intermediate: 0 (it signs leaves only)
