@@ -163,6 +163,12 @@ func TestNsupdate(t *testing.T) {
 			t.Errorf("after delete: %s", dug)
 		}
 	})
+	t.Run("signed query answered and signed", func(t *testing.T) {
+		out := digAt(t, ts, "-y", key.NsupdateArg(), "a.localca.test", "A")
+		if digStatus(out) != "NOERROR" || !strings.Contains(out, "127.0.0.1") || !strings.Contains(out, "TSIG PSEUDOSECTION") || strings.Contains(out, "failure") {
+			t.Errorf("dig -y:\n%s", out)
+		}
+	})
 	t.Run("unsigned refused", func(t *testing.T) {
 		out, err := runTool(t, script("evil.localca.test. 60 IN A 127.0.0.66"), "nsupdate")
 		if err == nil || !strings.Contains(out, "REFUSED") {
