@@ -11,8 +11,8 @@ import (
 	"github.com/miekg/dns"
 )
 
-// LookupTypes are the record types Lookup understands.
-var LookupTypes = []string{"A", "AAAA", "TXT", "SRV", "NS", "CNAME"}
+// LookupTypes returns the record types Lookup understands.
+func LookupTypes() []string { return []string{"A", "AAAA", "TXT", "SRV", "NS", "CNAME"} }
 
 // Answer is what one resolution path said.
 type Answer struct {
@@ -49,7 +49,7 @@ type LookupResult struct {
 	Direct Answer
 }
 
-// Lookup resolves name for qtype (one of LookupTypes, any case) along the
+// Lookup resolves name for qtype (one of LookupTypes(), any case) along the
 // three paths of LookupResult. server is host:port of the DNS server to
 // ask directly (e.g. our 127.0.0.1:8053); empty means the first server of
 // /etc/resolv.conf, and the Resolver path is then skipped. The error is
@@ -57,8 +57,8 @@ type LookupResult struct {
 func Lookup(ctx context.Context, name, qtype, server string) (LookupResult, error) {
 	qtype = strings.ToUpper(qtype)
 	t, ok := dns.StringToType[qtype]
-	if !ok || !slices.Contains(LookupTypes, qtype) {
-		return LookupResult{}, fmt.Errorf("%w: lookup type %q (want one of %s)", ErrType, qtype, strings.Join(LookupTypes, ", "))
+	if !ok || !slices.Contains(LookupTypes(), qtype) {
+		return LookupResult{}, fmt.Errorf("%w: lookup type %q (want one of %s)", ErrType, qtype, strings.Join(LookupTypes(), ", "))
 	}
 	if _, ok := dns.IsDomainName(name); !ok || name == "" {
 		return LookupResult{}, fmt.Errorf("%w: name %q", ErrParse, name)
