@@ -94,7 +94,7 @@ func (e *env) dnsCommand() *cli.Command {
 				Name: "lookup", Usage: "resolve a name two ways side by side: the system's resolver and a direct query",
 				UsageText: "localca dns lookup _web._tcp.localca.test --type SRV --server 127.0.0.1:8053",
 				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "type", Value: "A", Usage: strings.Join(dnssrv.LookupTypes, ", ")},
+					&cli.StringFlag{Name: "type", Value: "A", Usage: strings.Join(dnssrv.LookupTypes(), ", ")},
 					&cli.StringFlag{Name: "server", Value: "127.0.0.1:8053", Usage: "DNS server for the direct query (empty: resolv.conf's first)"},
 					jsonFlag(),
 				},

@@ -43,6 +43,7 @@ Services file (TOML):
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dns-addr", Usage: "where to serve the zone (overrides the file's dns)"},
 			&cli.DurationFlag{Name: "validity", Usage: "certificate lifetime (default: the peer profile's, 24h)"},
+			&cli.DurationFlag{Name: "crl-refresh", Value: 30 * time.Second, Usage: "how often services re-read the CA's CRL"},
 			passwordFileFlag(),
 			policyFlag(),
 		},
@@ -83,6 +84,17 @@ func (e *env) up(c *cli.Context) error {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(authority.Root())
+	// Every handshake checks the caller against the CA's CRL, refreshed
+	// every --crl-refresh: a service revoked with `localca revoke` is shut
+	// out within that interval, on resumed sessions too.
+	crl := &netdemo.CRLChecker{
+		Fetch: func(context.Context) ([]byte, error) { return e.localCRL(c) }, Issuers: []*x509.Certificate{authority.Intermediate(), authority.Root()},
+		Refresh: c.Duration("crl-refresh"), Log: e.stderr,
+	}
+	if err := crl.Start(ctx); err != nil {
+		return fmt.Errorf("fetching the CA's CRL: %w", err)
+	}
+	defer crl.Close()
 
 	issue := func(s service) (*tls.Certificate, error) {
 		return e.issueService(c, f, s.Name, c.Duration("validity"))
@@ -137,7 +149,7 @@ func (e *env) up(c *cli.Context) error {
 			// service that names no caller admits none.
 			rules, _ = netdemo.ParseAllowRules([]string{"uri:spiffe://" + strings.TrimSuffix(f.Zone, ".") + "/.nobody"})
 		}
-		cfg, err := netdemo.ServerTLS{Identity: us.id, ClientCAs: roots, Allow: rules}.Config()
+		cfg, err := netdemo.ServerTLS{Identity: us.id, ClientCAs: roots, Allow: rules, Revocation: crl}.Config()
 		if err != nil {
 			return err
 		}

@@ -59,6 +59,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		d.roots = x509.NewCertPool()
 		d.roots.AddCert(root)
 		d.issuer = []*x509.Certificate{inter, root}
+		d.crl = func(context.Context) ([]byte, error) { return e.localCRL(c) }
 		d.renew = func(ctx context.Context) error {
 			return renewLoop(ctx, d.id, func() (*tls.Certificate, error) {
 				cert, _, _, err := iss()
@@ -181,4 +182,25 @@ func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (
 		e.note("first CRL fetch failed (%v); %s", err, map[bool]string{true: "failing open", false: "refusing peers until a CRL arrives"}[c.Bool("fail-open")])
 	}
 	return chk, nil
+}
+
+// localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
+// this machine's store: the revocation source of demos and services that
+// run beside the CA, with no `localca serve` needed. The store is held only
+// while the CRLs are made.
+func (e *env) localCRL(c *cli.Context) ([]byte, error) {
+	authority, st, err := e.loadCA(c, false)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	inter, err := authority.CRL(ca.CRLOptions{})
+	if err != nil {
+		return nil, err
+	}
+	root, err := authority.RootCRL(ca.CRLOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return append(inter.PEM(), root.PEM()...), nil
 }
