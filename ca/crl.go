@@ -1,0 +1,145 @@
+package ca
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/localca/localca/store"
+)
+
+// DefaultCRLValidity is how long a CRL is good for when CRLOptions leave it
+// open: nextUpdate is a week after thisUpdate.
+const DefaultCRLValidity = 7 * 24 * time.Hour
+
+// CRLOptions choose how a CRL is made. The zero value is a week-long CRL.
+type CRLOptions struct {
+	// NextUpdate is the time from thisUpdate to nextUpdate; 0 means
+	// DefaultCRLValidity.
+	NextUpdate time.Duration
+}
+
+// CRL is a signed certificate revocation list.
+type CRL struct {
+	DER        []byte
+	Number     uint64
+	ThisUpdate time.Time
+	NextUpdate time.Time
+	Entries    int
+	// Digest identifies what the CRL lists (serials, times, reasons): two
+	// CRLs of one issuer with the same digest say the same thing.
+	Digest [32]byte
+}
+
+// PEM is the CRL as an "X509 CRL" PEM block, the form openssl -CRLfile reads.
+func (l *CRL) PEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: l.DER})
+}
+
+// CRL makes the intermediate's CRL: every certificate it issued that is
+// revoked and not yet expired, with the revocation time and, when one was
+// given, the reason. A revoked certificate stays listed until it expires
+// (RFC 5280 §3.3). The CRL number comes from the store, which commits the
+// increment before the CRL is made, so numbers strictly increase across
+// restarts and concurrent callers, and one is never reused.
+func (c *CA) CRL(opts CRLOptions) (*CRL, error) {
+	_, inter, err := c.signers()
+	if err != nil {
+		return nil, err
+	}
+	return c.makeCRL(c.inter.ID, c.interCert, inter, opts)
+}
+
+// RootCRL is the root's CRL. It covers what the root signs: the
+// intermediates. It is usually empty, and still a signed CRL with its own
+// number, so that a relying party checking the whole chain finds one.
+func (c *CA) RootCRL(opts CRLOptions) (*CRL, error) {
+	root, _, err := c.signers()
+	if err != nil {
+		return nil, err
+	}
+	return c.makeCRL(c.root.ID, c.rootCert, root, opts)
+}
+
+// CRLDigest is the Digest a CRL of the intermediate (root false) or the root
+// would have now, computed from the store without signing or spending a CRL
+// number. A server compares it with its cached CRL to know when to re-sign.
+func (c *CA) CRLDigest(root bool) ([32]byte, error) {
+	id := c.inter.ID
+	if root {
+		id = c.root.ID
+	}
+	_, digest, err := c.revokedEntries(id, c.opts.Now())
+	return digest, err
+}
+
+func (c *CA) makeCRL(issuerID string, issuer *x509.Certificate, signer crypto.Signer, opts CRLOptions) (*CRL, error) {
+	validity := opts.NextUpdate
+	if validity <= 0 {
+		validity = DefaultCRLValidity
+	}
+	now := c.opts.Now().UTC().Truncate(time.Second)
+	next := now.Add(validity)
+	if next.After(issuer.NotAfter) {
+		// RFC 5280 does not forbid it, but a CRL that outlives its signer
+		// cannot be checked after the signer expires.
+		next = issuer.NotAfter
+	}
+	entries, digest, err := c.revokedEntries(issuerID, now)
+	if err != nil {
+		return nil, err
+	}
+	num, err := c.st.NextCRLNumber(issuerID)
+	if err != nil {
+		return nil, fmt.Errorf("ca: CRL number for %s: %w", issuer.Subject.CommonName, err)
+	}
+	der, err := x509.CreateRevocationList(c.opts.Rand, &x509.RevocationList{
+		Number:                    new(big.Int).SetUint64(num),
+		ThisUpdate:                now,
+		NextUpdate:                next,
+		RevokedCertificateEntries: entries,
+	}, issuer, signer)
+	if err != nil {
+		return nil, fmt.Errorf("ca: signing CRL of %s: %w", issuer.Subject.CommonName, err)
+	}
+	return &CRL{DER: der, Number: num, ThisUpdate: now, NextUpdate: next, Entries: len(entries), Digest: digest}, nil
+}
+
+// revokedEntries reads what an issuer's CRL must list at now, and a digest
+// of it. Reason codes are written only when one was given and it is not
+// unspecified (0): RFC 5280 §5.3.1 asks for the extension to be absent
+// rather than say "unspecified", and Go's encoder omits a zero code.
+func (c *CA) revokedEntries(issuerID string, now time.Time) ([]x509.RevocationListEntry, [32]byte, error) {
+	var entries []x509.RevocationListEntry
+	h := sha256.New()
+	err := c.st.RevokedCerts(issuerID, now, func(rc *store.Cert) error {
+		reason := rc.Reason
+		if reason == store.NoReason {
+			reason = 0
+		}
+		entries = append(entries, x509.RevocationListEntry{
+			SerialNumber:   new(big.Int).SetBytes(rc.Serial),
+			RevocationTime: rc.RevokedAt.UTC(),
+			ReasonCode:     reason,
+		})
+		var buf [8]byte
+		h.Write([]byte{byte(len(rc.Serial))})
+		h.Write(rc.Serial)
+		binary.BigEndian.PutUint64(buf[:], uint64(rc.RevokedAt.Unix()))
+		h.Write(buf[:])
+		binary.BigEndian.PutUint64(buf[:], uint64(reason))
+		h.Write(buf[:])
+		return nil
+	})
+	if err != nil {
+		return nil, [32]byte{}, fmt.Errorf("ca: reading revoked certificates: %w", err)
+	}
+	var digest [32]byte
+	h.Sum(digest[:0])
+	return entries, digest, nil
+}

@@ -1,0 +1,136 @@
+package ca
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Server limits. Every handler runs under them; the numbers suit a CA that
+// receives CSRs and OCSP requests of a few kilobytes.
+const (
+	DefaultMaxBody    = 64 << 10 // bytes of a request body
+	maxHeaderBytes    = 16 << 10
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+	handlerTimeout    = 20 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+// ServerConfig configures the CA's HTTP endpoints.
+type ServerConfig struct {
+	// CA is the authority to serve. Unlock it first: the server never asks
+	// for a password. Its own store is not used (see Open).
+	CA *CA
+	// Open opens the store for a request. The server holds the store only
+	// while requests run, so other localca commands (revoke, issue, list)
+	// keep working beside it.
+	Open Opener
+	// BaseURL ("https://127.0.0.1:8443") is written into the certificates
+	// /sign issues: CRL distribution point BASE/crl, OCSP BASE/ocsp and
+	// caIssuers BASE/intermediate.crt. Empty leaves them out.
+	BaseURL string
+	// CRL and OCSP tune the lists and answers the server signs.
+	CRL  CRLOptions
+	OCSP ResponderOptions
+	// MaxBody caps request bodies; 0 means DefaultMaxBody.
+	MaxBody int64
+	// Log receives one line per refused request and per change made; nil
+	// discards them.
+	Log *log.Logger
+}
+
+// Server is the CA online: its certificates, CRLs, an OCSP responder and
+// token-authorised /sign and /revoke. Make one with NewServer; it is safe
+// for concurrent use.
+type Server struct {
+	cfg       ServerConfig
+	lease     storeLease
+	responder *Responder
+
+	crlMu sync.Mutex
+	crls  map[bool]*CRL // by "is the root's"
+}
+
+// NewServer checks cfg and makes a Server.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if cfg.CA == nil || cfg.Open == nil {
+		return nil, errors.New("ca: server needs a CA and a store opener")
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Log == nil {
+		cfg.Log = log.New(io.Discard, "", 0)
+	}
+	base := cfg.CA.WithStore(nil)
+	base.opts.BaseURL = cfg.BaseURL
+	cfg.CA = base
+	return &Server{
+		cfg:       cfg,
+		lease:     storeLease{open: cfg.Open},
+		responder: NewResponder(base, cfg.OCSP),
+		crls:      map[bool]*CRL{},
+	}, nil
+}
+
+// Serve serves HTTPS on ln with cert until ctx is done, then shuts down
+// gracefully: it stops accepting, lets running requests finish (at most
+// 10 s) and returns nil. It returns an error only when serving failed.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, cert tls.Certificate) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          s.cfg.Log,
+		TLSConfig: &tls.Config{
+			Certificates: []tls.Certificate{cert},
+			MinVersion:   tls.VersionTLS12,
+		},
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("ca: serving: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if err != nil {
+		return fmt.Errorf("ca: shutting down: %w", err)
+	}
+	return nil
+}
+
+// TLSCertificate issues a server certificate for names (through the policy,
+// recorded in the store like any other) and returns it with its chain, for
+// the CA to serve its own endpoints over TLS.
+func (c *CA) TLSCertificate(names ...string) (tls.Certificate, error) {
+	iss, err := c.Issue(IssueRequest{Names: names})
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("ca: the server's own certificate: %w", err)
+	}
+	return tls.Certificate{
+		Certificate: [][]byte{iss.Cert.Raw, c.interCert.Raw},
+		PrivateKey:  iss.Key,
+		Leaf:        iss.Cert,
+	}, nil
+}

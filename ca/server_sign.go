@@ -1,0 +1,118 @@
+package ca
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/localca/localca/policies"
+	"github.com/localca/localca/store"
+)
+
+// The token-authorised endpoints check everything they can before they
+// spend the token: a malformed CSR, a name the policy refuses, an unknown
+// serial or a second revocation is refused with the token still good, so
+// the caller can fix the request and retry. The token is spent (one
+// transaction in the store) just before the change is made.
+
+// sign is POST /sign: a CSR in, the PEM chain (leaf, intermediate) out.
+func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
+	tok, ok := bearer(r)
+	if !ok {
+		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN (make one with `localca token create --name NAME`)"))
+		return
+	}
+	raw, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	csr, err := ParseCSR(raw)
+	if err != nil {
+		s.fail(w, r, statusOf(err), err)
+		return
+	}
+	opts := SignOptions{Profile: r.URL.Query().Get("profile")}
+	s.withCA(w, r, func(c *CA) {
+		rec, key, err := csrRecord(csr)
+		if err == nil {
+			err = c.refuseRevoked(store.Record{Key: key, CSR: rec})
+		}
+		if err == nil {
+			_, err = c.opts.Policy.Check(policies.RequestFromCSR(csr, opts.Profile))
+		}
+		if err != nil {
+			s.fail(w, r, statusOf(err), fmt.Errorf("ca: signing CSR for %q: %w", firstName(csr), err))
+			return
+		}
+		t, err := c.SpendToken(tok)
+		if err != nil {
+			s.fail(w, r, statusOf(err), err)
+			return
+		}
+		iss, err := c.SignRequest(csr, opts)
+		if err != nil {
+			s.fail(w, r, statusOf(err), err)
+			return
+		}
+		s.cfg.Log.Printf("signed %s for %q (token %q), serial %s", iss.Record.Profile, firstName(csr), t.Name, iss.Record.SerialHex())
+		w.Header().Set("Content-Type", "application/pem-certificate-chain")
+		w.Header().Set("X-Localca-Serial", iss.Record.SerialHex())
+		w.WriteHeader(http.StatusCreated)
+		w.Write(iss.ChainPEM())
+	})
+}
+
+// revoke is POST /revoke with {"serial": "…", "reason": "keyCompromise"}.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	tok, ok := bearer(r)
+	if !ok {
+		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN"))
+		return
+	}
+	raw, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	var req revokeRequest
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(w, r, http.StatusBadRequest, fmt.Errorf(`body must be JSON {"serial": "…", "reason": "…"}: %v`, err))
+		return
+	}
+	serial, err := ParseSerial(req.Serial)
+	if err != nil {
+		s.fail(w, r, statusOf(err), err)
+		return
+	}
+	reason, err := ParseReason(req.Reason)
+	if err != nil {
+		s.fail(w, r, statusOf(err), err)
+		return
+	}
+	s.withCA(w, r, func(c *CA) {
+		cur, err := c.st.Cert(serial)
+		if err == nil && cur.Status == store.CertRevoked {
+			err = fmt.Errorf("%w: certificate %x (at %s)", store.ErrAlreadyRevoked, serial, cur.RevokedAt.Format("2006-01-02T15:04:05Z07:00"))
+		}
+		if err != nil {
+			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %x: %w", serial, err))
+			return
+		}
+		t, err := c.SpendToken(tok)
+		if err != nil {
+			s.fail(w, r, statusOf(err), err)
+			return
+		}
+		rec, err := c.RevokeCert(serial, reason)
+		if err != nil {
+			s.fail(w, r, statusOf(err), err)
+			return
+		}
+		s.cfg.Log.Printf("revoked %s (reason %q, token %q)", rec.SerialHex(), ReasonName(rec.Reason), t.Name)
+		writeJSON(w, http.StatusOK, RevokeResponse{Serial: hex.EncodeToString(rec.Serial), RevokedAt: rec.RevokedAt, Reason: ReasonName(rec.Reason)})
+	})
+}
