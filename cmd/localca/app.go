@@ -108,6 +108,10 @@ func (e *env) commands() []*cli.Command {
 		e.dnsCommand(),
 		e.upCommand(),
 		e.callCommand(),
+		e.revokeCommand(),
+		e.crlCommand(),
+		e.tokenCommand(),
+		e.serveCommand(),
 	}
 }
 

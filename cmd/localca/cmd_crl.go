@@ -1,0 +1,86 @@
+package main
+
+import (
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) crlCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "crl",
+		Usage: "sign a CRL with the intermediate (or, with --root, the root's)",
+		UsageText: `localca crl --out ca.crl
+   openssl verify -crl_check -CAfile root.pem -untrusted inter.pem -CRLfile ca.crl leaf.pem
+   localca crl --der --out ca.crl.der`,
+		Description: `Every call signs a new CRL with a new, strictly increasing CRL number kept
+in the store. It lists every revoked certificate that has not expired yet,
+with its revocation time and reason. --root signs the root's CRL, which covers
+the intermediates. nextUpdate is --next-update after now (default a week).`,
+		Flags: []cli.Flag{
+			outFlag("write the CRL here (default stdout)"),
+			&cli.BoolFlag{Name: "der", Usage: "write DER instead of PEM"},
+			&cli.BoolFlag{Name: "pem", Usage: "write PEM (the default)"},
+			&cli.BoolFlag{Name: "root", Usage: "the root's CRL instead of the intermediate's"},
+			&cli.BoolFlag{Name: "both", Usage: "the intermediate's and the root's CRL, PEM, one after the other (for openssl -CRLfile with -crl_check_all)"},
+			&cli.DurationFlag{Name: "next-update", Value: ca.DefaultCRLValidity, Usage: "time from thisUpdate to nextUpdate"},
+			passwordFileFlag(),
+			jsonFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Bool("der") && (c.Bool("pem") || c.Bool("both")) {
+				return usagef("--der cannot go with --pem or --both")
+			}
+			if c.Duration("next-update") <= 0 {
+				return usagef("--next-update must be positive")
+			}
+			authority, st, err := e.loadCA(c, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			opts := ca.CRLOptions{NextUpdate: c.Duration("next-update")}
+			var lists []*ca.CRL
+			if !c.Bool("root") || c.Bool("both") {
+				l, err := authority.CRL(opts)
+				if err != nil {
+					return err
+				}
+				lists = append(lists, l)
+			}
+			if c.Bool("root") || c.Bool("both") {
+				l, err := authority.RootCRL(opts)
+				if err != nil {
+					return err
+				}
+				lists = append(lists, l)
+			}
+			var out []byte
+			for _, l := range lists {
+				if c.Bool("der") {
+					out = append(out, l.DER...)
+				} else {
+					out = append(out, l.PEM()...)
+				}
+			}
+			if c.Bool("json") && c.String("out") == "" {
+				return usagef("--json prints a summary: give --out for the CRL itself")
+			}
+			if err := e.writeOut(c.String("out"), out, false); err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				var sum []map[string]any
+				for _, l := range lists {
+					sum = append(sum, map[string]any{"number": l.Number, "this_update": l.ThisUpdate, "next_update": l.NextUpdate, "entries": l.Entries})
+				}
+				return e.printJSON(sum)
+			}
+			for _, l := range lists {
+				e.note("CRL number %d, %d revoked certificate(s), next update %s", l.Number, l.Entries, l.NextUpdate.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log"
+	"net"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
+	"github.com/urfave/cli/v2"
+)
+
+// serveStoreTimeout is how long a request of `localca serve` waits for
+// another localca command to release the store.
+const serveStoreTimeout = 2 * time.Second
+
+func (e *env) serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the CA online over HTTPS: certificates, CRLs, OCSP, /sign and /revoke",
+		UsageText: `localca serve --addr 127.0.0.1:8443
+   curl --cacert root.pem https://127.0.0.1:8443/crl | openssl crl -inform DER -noout -text
+   openssl ocsp -issuer inter.pem -cert leaf.pem -CAfile root.pem -url https://127.0.0.1:8443/ocsp`,
+		Description: `Endpoints: /roots.pem, /intermediates.pem, /intermediate.crt (DER), /crl (the
+intermediate's CRL, DER), /crl/root (the root's), /ocsp (RFC 6960, GET and
+POST), /sign (POST a CSR with "Authorization: Bearer TOKEN", from
+` + "`localca token create`" + `; ?profile=server|client|peer; returns the PEM chain),
+/revoke (POST {"serial": "...", "reason": "..."} with a token), /healthz.
+
+The server's TLS certificate is issued by the CA itself at start for the
+host of --url. Certificates issued through /sign carry the CRL distribution
+point and AIA (OCSP, caIssuers) URLs under --url.
+
+The CA keys are decrypted once at start. The store is opened only while a
+request runs, so other localca commands (revoke, issue, list) work while the
+server is up. The first line on stdout is "listening on URL". SIGINT or
+SIGTERM stops it gracefully.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8443", Usage: "listen address (port 0 picks a free one)"},
+			&cli.StringFlag{Name: "url", Usage: "the URL clients reach the server at (default https://ADDR)"},
+			&cli.DurationFlag{Name: "crl-next-update", Value: ca.DefaultCRLValidity, Usage: "time from thisUpdate to nextUpdate of served CRLs"},
+			passwordFileFlag(),
+			policyFlag(),
+		},
+		Action: e.serve,
+	}
+}
+
+func (e *env) serve(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return usagef("serve takes no arguments")
+	}
+	if c.Duration("crl-next-update") <= 0 {
+		return usagef("--crl-next-update must be positive")
+	}
+	authority, st, err := e.loadCA(c, false)
+	if err != nil {
+		return err
+	}
+	ln, base, names, err := listenServe(c.String("addr"), c.String("url"))
+	if err != nil {
+		st.Close()
+		return err
+	}
+	defer ln.Close()
+	tlsCert, err := unlockAndCertify(authority, names)
+	st.Close() // from here on the store is opened per request
+	if err != nil {
+		return err
+	}
+	home, err := e.home(c)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(home, "localca.db")
+	srv, err := ca.NewServer(ca.ServerConfig{
+		CA:      authority,
+		Open:    func() (*store.Store, error) { return store.Open(path, &store.Options{Timeout: serveStoreTimeout}) },
+		BaseURL: base,
+		CRL:     ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
+		Log:     log.New(e.stderr, "localca serve: ", log.LstdFlags),
+	})
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(e.stdout, "listening on %s\n", base)
+	e.note("serving %s (TLS certificate for %v, serial %x); stop with Ctrl-C", base, names, tlsCert.Leaf.SerialNumber.Bytes())
+	if err := srv.Serve(ctx, ln, tlsCert); err != nil {
+		return err
+	}
+	e.note("stopped")
+	return nil
+}
+
+// unlockAndCertify decrypts the CA keys (the one password prompt) and
+// issues the server's own TLS certificate.
+func unlockAndCertify(authority *ca.CA, names []string) (tls.Certificate, error) {
+	if err := authority.Unlock(); err != nil {
+		return tls.Certificate{}, err
+	}
+	return authority.TLSCertificate(names...)
+}
+
+// listenServe opens the listener and works out the base URL and the names
+// the server's certificate must carry. With port 0 the URL names the port
+// the system picked.
+func listenServe(addr, rawURL string) (net.Listener, string, []string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("listening on %s: %w", addr, err)
+	}
+	if rawURL == "" {
+		rawURL = "https://" + ln.Addr().String()
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		ln.Close()
+		return nil, "", nil, usagef("--url %q must be https://HOST[:PORT] with no path", rawURL)
+	}
+	base := "https://" + u.Host
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	var names []string
+	// A certificate whose first name is an IP gets that IP as its common
+	// name, which openssl checks against the intermediate's DNS name
+	// constraints and refuses; on loopback "localhost" leads instead.
+	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+		names = append(names, "localhost")
+	}
+	names = append(names, u.Hostname())
+	if host != u.Hostname() && !slices.Contains(names, host) {
+		names = append(names, host)
+	}
+	return ln, base, names, nil
+}
