@@ -121,7 +121,7 @@ func (p *Policy) Check(req Request) (*Decision, error) {
 		}
 	}
 	if len(vs) > 0 {
-		return nil, &Refusal{Violations: vs}
+		return nil, &Refusal{Violations: dedupe(vs)}
 	}
 	return d, nil
 }
@@ -275,4 +275,19 @@ func (c *compiled) uri(u *url.URL, d *Decision, vs []Violation) []Violation {
 		d.URIs = append(d.URIs, n)
 	}
 	return vs
+}
+
+// dedupe drops repeated violations: a common name that is also a SAN (as in
+// every CSR `localca issue` makes) is checked twice, and should be reported
+// once.
+func dedupe(vs []Violation) []Violation {
+	seen := make(map[Violation]bool, len(vs))
+	out := vs[:0]
+	for _, v := range vs {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -328,3 +328,14 @@ func TestAddName(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckReportsACommonNameThatIsAlsoASANOnce(t *testing.T) {
+	_, err := Default().Check(Request{CommonName: "nope..test", DNSNames: []string{"nope..test"}})
+	var r *Refusal
+	if !errors.As(err, &r) {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+	if len(r.Violations) != 1 {
+		t.Fatalf("got %d violations, want 1: %v", len(r.Violations), r)
+	}
+}
