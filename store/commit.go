@@ -30,11 +30,42 @@ type Record struct {
 // A certificate is stored valid, or revoked (and then listed for the CRL) when
 // its Status says so.
 // When Commit returns nil the data is on disk (fsync'd unless NoSync).
+//
+// Concurrent calls share transactions and fsyncs (group commit, see
+// group.go): a record that fails its checks fails alone, and the others in
+// its group are stored.
 func (s *Store) Commit(r Record) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return s.commit(tx, r) })
+	return s.group.commit(s, r)
 }
 
+// CommitAll is Commit for many records at once: it stores them in as few
+// transactions as it can, in order, and returns one error per record (nil
+// for each stored one). As with Commit, a record that fails its checks fails
+// alone; a later record sees the earlier ones (two records with one serial:
+// the second gets ErrSerialExists). It is for imports and for building large
+// stores; the CA commits through Commit.
+func (s *Store) CommitAll(rs []Record) []error {
+	errs := make([]error, len(rs))
+	for start := 0; start < len(rs); start += maxGroup {
+		end := min(start+maxGroup, len(rs))
+		s.commitGroup(rs[start:end], errs[start:end])
+	}
+	return errs
+}
+
+// commit checks r and, when it passes, writes it: Commit of one record
+// within the caller's transaction.
 func (s *Store) commit(tx *bolt.Tx, r Record) error {
+	if err := s.check(tx, r); err != nil {
+		return err
+	}
+	return s.write(tx, r)
+}
+
+// check runs every test that can refuse r, and writes nothing. bbolt has no
+// savepoints, so a group transaction checks each record before it writes any
+// of it: a refused record then leaves nothing behind, and the group goes on.
+func (s *Store) check(tx *bolt.Tx, r Record) error {
 	keys := tx.Bucket(bucketKeys)
 	for _, fp := range fingerprints(r) {
 		var k Key
@@ -46,6 +77,42 @@ func (s *Store) commit(tx *bolt.Tx, r Record) error {
 			return fmt.Errorf("%w: %x", ErrKeyRevoked, fp)
 		}
 	}
+	csrs := tx.Bucket(bucketCSRs)
+	var csrID []byte
+	if r.CSR != nil {
+		csrID = r.CSR.ID
+	} else if r.Cert != nil {
+		csrID = r.Cert.CSRID
+	}
+	if len(csrID) > 0 {
+		var c CSR
+		found, err := getJSON(csrs, csrID, &c)
+		if err != nil {
+			return err
+		}
+		if found && c.Status == CSRRejected {
+			return fmt.Errorf("%w: %x", ErrCSRRejected, csrID)
+		}
+	}
+	if c := r.Cert; c != nil {
+		if len(c.Serial) == 0 || len(c.DER) == 0 {
+			return fmt.Errorf("store: certificate record without serial or DER")
+		}
+		switch c.Status {
+		case "", CertValid, CertRevoked:
+		default:
+			return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
+		}
+		if tx.Bucket(bucketSerials).Get(c.Serial) != nil {
+			return fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
+		}
+	}
+	return nil
+}
+
+// write stores r, which check passed. Its own refusals repeat check's, so
+// that it stays safe alone; after check they never fire.
+func (s *Store) write(tx *bolt.Tx, r Record) error {
 	if r.Key != nil {
 		if err := s.putKey(tx, r.Key); err != nil {
 			return err

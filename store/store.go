@@ -57,6 +57,8 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	// group lets concurrent Commit calls share a transaction (group.go).
+	group committer
 }
 
 // Open opens (creating if needed, mode 0600) the store at path.
