@@ -40,9 +40,9 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-// runTool runs an outside tool and fails the test, with its output, when it
+// runCmd runs an outside tool and fails the test, with its output, when it
 // exits non-zero.
-func runTool(t testing.TB, name string, args ...string) string {
+func runCmd(t testing.TB, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
 	if err != nil {
@@ -63,22 +63,22 @@ func newHome(t *testing.T) *home {
 	return &home{t: t, dir: filepath.Join(t.TempDir(), "home"), out: t.TempDir()}
 }
 
-// result is one run of the CLI.
-type result struct {
+// cliResult is one run of the CLI.
+type cliResult struct {
 	code           int
 	stdout, stderr string
 }
 
-func (r result) String() string {
+func (r cliResult) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
 // run runs localca --home DIR ARGS in this process.
-func (h *home) run(args ...string) result {
+func (h *home) run(args ...string) cliResult {
 	h.t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := run(append([]string{"localca", "--home", h.dir}, args...), strings.NewReader(""), &stdout, &stderr)
-	return result{code, stdout.String(), stderr.String()}
+	return cliResult{code, stdout.String(), stderr.String()}
 }
 
 // ok runs a command that must succeed and returns its stdout.
@@ -92,7 +92,7 @@ func (h *home) ok(args ...string) string {
 }
 
 // fail runs a command that must exit with code and say want (on stderr).
-func (h *home) fail(code int, want string, args ...string) result {
+func (h *home) fail(code int, want string, args ...string) cliResult {
 	h.t.Helper()
 	r := h.run(args...)
 	if r.code != code || !strings.Contains(strings.ToLower(r.stderr), strings.ToLower(want)) {
@@ -213,7 +213,7 @@ func (h *home) verify(leaf, purpose string) {
 	if purpose != "" {
 		args = append(args, "-purpose", purpose)
 	}
-	if out := runTool(h.t, "openssl", append(args, leaf)...); !strings.Contains(out, ": OK") {
+	if out := runCmd(h.t, "openssl", append(args, leaf)...); !strings.Contains(out, ": OK") {
 		h.t.Errorf("openssl verify %s: %s", leaf, out)
 	}
 }
