@@ -43,10 +43,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "localca: %s\n", strings.TrimPrefix(err.Error(), "localca: "))
 	var ue usageError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || isMissingRequiredFlag(err) {
 		return exitUsage
 	}
 	return exitFailure
+}
+
+// isMissingRequiredFlag recognises urfave/cli's error for a Required flag
+// left out: it is a usage error, but cli checks required flags without
+// calling OnUsageError, and its error type is unexported, so only its
+// message (stable across v2) tells it apart.
+func isMissingRequiredFlag(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "Required flag ") || strings.HasPrefix(msg, "Required flags ")
 }
 
 // newApp builds the command tree. It does nothing heavy: no store is opened
