@@ -72,6 +72,14 @@ func newApp(e *env) *cli.App {
 		EnableBashCompletion: true,
 		Commands:             e.commands(),
 		ExitErrHandler:       func(*cli.Context, error) {}, // run() decides exit codes
+		// Without an Action, cli answers an unknown command with its help
+		// command's "No help topic" error, which run() would report as exit 1.
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 0 {
+				return usagef("unknown command %q (localca --help lists them)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err}
 		},
