@@ -1,0 +1,220 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/localca/localca/store"
+)
+
+// TestListShowExport issues a few certificates and reads them back through
+// list (with filters), show (by serial and by file), export (PEM, DER,
+// chain) and ca root|intermediate|info; every --json output parses.
+func TestListShowExport(t *testing.T) {
+	h := newHome(t)
+	h.initCA()
+	h.ok("issue", "--out-dir", h.out, "a.test", "127.0.0.1")
+	h.ok("issue", "--out-dir", h.out, "--client", "b.test")
+	h.ok("issue", "--out-dir", h.out, "--profile", "peer", "c.test")
+	all := h.listJSON()
+	if len(all) != 3 {
+		t.Fatalf("list --json: %d certificates, want 3", len(all))
+	}
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--name", "a.test"}, 1},
+		{[]string{"--name", "127.0.0.1"}, 1},
+		{[]string{"--name", "nobody.test"}, 0},
+		{[]string{"--status", "valid"}, 3},
+		{[]string{"--status", "revoked"}, 0},
+		{[]string{"--status", "expired"}, 0},
+		{[]string{"--expiring", "48h"}, 1}, // the peer certificate lives one day
+		{[]string{"--limit", "2"}, 2},
+	}
+	for _, tt := range tests {
+		if got := h.listJSON(tt.args...); len(got) != tt.want {
+			t.Errorf("list %q: %d certificates, want %d", tt.args, len(got), tt.want)
+		}
+	}
+	if text := h.ok("list"); !strings.Contains(text, "SERIAL") || !strings.Contains(text, "c.test") {
+		t.Errorf("list:\n%s", text)
+	}
+	h.fail(2, "--status", "list", "--status", "bogus")
+
+	a := h.listJSON("--name", "a.test")[0]
+	var byFile, bySerial certInfo
+	if err := json.Unmarshal([]byte(h.ok("show", "--json", h.path("a.test.pem"))), &byFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(h.ok("show", "--json", a.Serial)), &bySerial); err != nil {
+		t.Fatal(err)
+	}
+	if byFile.SHA256 != a.SHA256 || bySerial.SHA256 != a.SHA256 || !byFile.InStore || bySerial.Profile != "server" {
+		t.Errorf("show by file %+v and by serial %+v differ from list %+v", byFile, bySerial, a)
+	}
+	if text := h.ok("show", a.Serial); !strings.Contains(text, "a.test") || !strings.Contains(text, "Cert SHA-256") {
+		t.Errorf("show:\n%s", text)
+	}
+	h.fail(1, "not found", "show", "00ff")
+	h.fail(2, "neither a file nor a hex serial", "show", "zz-not-hex")
+
+	pemOut := h.ok("export", a.Serial)
+	der := h.ok("export", "--der", a.Serial)
+	chain := certs(t, []byte(h.ok("export", "--chain", a.Serial)))
+	leaf := certs(t, []byte(pemOut))
+	if len(leaf) != 1 || !bytes.Equal(leaf[0].Raw, []byte(der)) || len(chain) != 2 || !chain[0].Equal(leaf[0]) {
+		t.Fatalf("export: %d PEM certificates, DER equal %v, chain of %d", len(leaf), bytes.Equal(leaf[0].Raw, []byte(der)), len(chain))
+	}
+	if _, err := x509.ParseCertificate([]byte(der)); err != nil {
+		t.Errorf("export --der: %v", err)
+	}
+	h.ok("export", "--chain", a.Serial, "--out", h.path("exported.pem"))
+	h.verify(h.path("exported.pem"), "sslserver")
+	h.fail(2, "cannot carry a chain", "export", "--der", "--chain", a.Serial)
+
+	root, inter := certs(t, []byte(h.ok("ca", "root"))), certs(t, []byte(h.ok("ca", "intermediate")))
+	if len(root) != 1 || len(inter) != 1 || inter[0].CheckSignatureFrom(root[0]) != nil || !chain[1].Equal(inter[0]) {
+		t.Errorf("ca root / ca intermediate do not form the chain")
+	}
+	var info map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(h.ok("ca", "info", "--json")), &info); err != nil || info["root"] == nil || info["intermediate"] == nil {
+		t.Errorf("ca info --json = %v (%v)", info, err)
+	}
+}
+
+// TestBackup: backup FILE writes a copy that opens as a store and lists the
+// same certificates; it refuses to overwrite a file.
+func TestBackup(t *testing.T) {
+	h := newHome(t)
+	h.initCA()
+	h.ok("issue", "--out-dir", h.out, "a.test")
+	h.ok("issue", "--out-dir", h.out, "b.test")
+	copyPath := h.path("backup.db")
+	h.ok("backup", copyPath)
+	if fi, err := os.Stat(copyPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v %v", err, fi)
+	}
+	st, err := store.Open(copyPath, &store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the backup does not open: %v", err)
+	}
+	got, err := st.ListCerts(store.Filter{})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := h.listJSON()
+	if len(got) != len(want) {
+		t.Fatalf("backup lists %d certificates, the store %d", len(got), len(want))
+	}
+	// The copy also works as a home.
+	restored := &home{t: t, dir: filepath.Join(t.TempDir(), "restored"), out: h.out}
+	if err := os.MkdirAll(restored.dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(copyPath, filepath.Join(restored.dir, "localca.db")); err != nil {
+		t.Fatal(err)
+	}
+	if r := restored.listJSON(); len(r) != 2 || r[0].SHA256 != want[0].SHA256 && r[0].SHA256 != want[1].SHA256 {
+		t.Errorf("restored home lists %+v", r)
+	}
+	h.ok("backup", copyPath)
+	h.fail(1, "exists", "backup", copyPath)
+	h.fail(2, "one FILE", "backup")
+}
+
+// TestReadCommandsWithoutStore: read commands on an empty home say what to
+// do and create nothing.
+func TestReadCommandsWithoutStore(t *testing.T) {
+	h := newHome(t)
+	for _, args := range [][]string{{"list"}, {"ca", "root"}, {"ca", "info"}, {"export", "00"}} {
+		h.fail(1, "localca init", args...)
+	}
+	if _, err := os.Stat(h.dir); !os.IsNotExist(err) {
+		t.Errorf("a read command created %s", h.dir)
+	}
+}
+
+// TestExitCodes: 0 success, 1 a failure the user can act on, 2 a usage
+// error, for commands across the CLI.
+func TestExitCodes(t *testing.T) {
+	h := newHome(t)
+	h.initCA()
+	h.write("root.pem.key", mustKeyPEM(t))
+	tests := []struct {
+		code int
+		args []string
+	}{
+		{0, []string{"ca", "info"}},
+		{0, []string{"--help"}},
+		{0, []string{"list", "--json"}},
+		{2, []string{"bogus-command"}},
+		{2, []string{"ca", "bogus"}},
+		{2, []string{"list", "--bogus"}},
+		{2, []string{"issue"}},
+		{2, []string{"key", "create", "--type", "dsa"}},
+		{2, []string{"key", "create", "--type", "rsa", "--size", "1024"}},
+		{2, []string{"key", "create", "--type", "ecdsa", "--curve", "P-521"}},
+		{1, []string{"issue", "--out-dir", h.out, "example.com"}},
+		{0, []string{}},
+		{2, []string{"show", h.path("root.pem") + ".missing"}}, // neither a file nor a hex serial
+		{1, []string{"show", h.path("root.pem") + ".key"}},     // a file, but not a certificate
+		{1, []string{"sign", "--csr", h.path("root.pem")}},
+	}
+	for _, tt := range tests {
+		if r := h.run(tt.args...); r.code != tt.code {
+			t.Errorf("localca %q: exit %d, want %d\n%s", tt.args, r.code, tt.code, r)
+		}
+	}
+}
+
+// TestStoreInUse holds the store open in this process and runs localca in
+// another: it must wait briefly, then fail with exit 1 and a message that
+// the store is in use, never hang.
+func TestStoreInUse(t *testing.T) {
+	h := newHome(t)
+	h.initCA()
+	st, err := store.Open(filepath.Join(h.dir, "localca.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"list"}, {"issue", "--out-dir", h.out, "busy.test"}} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, self, append([]string{"--home", h.dir}, args...)...)
+			cmd.Env = append(os.Environ(), "LOCALCA_TEST_MAIN=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			if ctx.Err() != nil {
+				t.Fatalf("localca %q hung on a store in use", args)
+			}
+			ee, ok := err.(*exec.ExitError)
+			if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "in use") {
+				t.Fatalf("localca %q on a store in use: %v, stderr %q; want exit 1 and \"in use\"", args, err, stderr.String())
+			}
+			t.Logf("failed after %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(stderr.String()))
+		})
+	}
+	st.Close()
+	if n := len(h.listJSON("--name", "busy.test")); n != 0 {
+		t.Errorf("a refused issue stored %d certificates", n)
+	}
+}
