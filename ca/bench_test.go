@@ -1,0 +1,197 @@
+package ca
+
+import (
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/localca/localca/policies"
+	"github.com/localca/localca/store"
+)
+
+// These benchmarks live inside package ca because their baseline is the
+// CA's own issuance path with the commit taken out: the same calls that
+// issue makes, in the same order, minus the store. Nothing in the package
+// exists only for them.
+
+// BenchmarkIssuance measures a CA's hot path — parse a CSR and check its
+// signature, apply the policy, sign, commit — for each CA key type, with one
+// caller and with 64 concurrent callers:
+//
+//	nostore  the pipeline without the store (the baseline: what signing costs)
+//	store    CA.Sign, committing every certificate durably (fsync on)
+//
+// The ratio store/nostore is what durability costs; group commit (store
+// package) is what keeps it small for many callers.
+func BenchmarkIssuance(b *testing.B) {
+	for _, keyType := range []string{"ecdsa-p256", "ed25519", "rsa-2048"} {
+		b.Run(keyType, func(b *testing.B) {
+			c := benchCA(b, keyType, false)
+			csr := benchCSR(b, keyType)
+			for _, mode := range []struct {
+				name  string
+				issue func(*CA, []byte) error
+			}{
+				{"nostore", issueNoStore},
+				{"store", func(c *CA, csr []byte) error { _, err := c.Sign(csr, SignOptions{}); return err }},
+			} {
+				b.Run(mode.name, func(b *testing.B) {
+					for _, callers := range []int{1, 64} {
+						b.Run(strconv.Itoa(callers), func(b *testing.B) {
+							runCallers(b, callers, func() error { return mode.issue(c, csr) })
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// issueNoStore is issue without the store: ParseCSR (which checks the CSR's
+// signature), the CSR's fingerprints, the policy, the template, the signature
+// (crypto/x509 checks the signature it makes), and the parse of the result.
+func issueNoStore(c *CA, csrPEM []byte) error {
+	csr, err := ParseCSR(csrPEM)
+	if err != nil {
+		return err
+	}
+	rec, _, err := csrRecord(csr)
+	if err != nil {
+		return err
+	}
+	d, err := c.opts.Policy.Check(policies.RequestFromCSR(csr, ""))
+	if err != nil {
+		return err
+	}
+	_, signer, err := c.signers()
+	if err != nil {
+		return err
+	}
+	now := c.opts.Now().UTC().Truncate(time.Second)
+	der, err := c.createCert(c.leafTemplate(d, now, c.interCert.NotAfter), c.interCert, csr.PublicKey, signer)
+	if err != nil {
+		return err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return err
+	}
+	_ = &store.Cert{Serial: cert.SerialNumber.Bytes(), DER: der, IssuerID: c.inter.ID,
+		KeyFingerprint: rec.KeyFingerprint, CSRID: rec.ID, Profile: d.Profile,
+		Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter}
+	return nil
+}
+
+// runCallers runs fn b.N times from the given number of goroutines.
+func runCallers(b *testing.B, callers int, fn func() error) {
+	b.ReportAllocs()
+	if callers == 1 {
+		for b.Loop() {
+			if err := fn(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	procs := runtime.GOMAXPROCS(0)
+	b.SetParallelism((callers + procs - 1) / procs)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := fn(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCRL100k makes the intermediate's CRL over a store holding 100,000
+// revoked, unexpired certificates. The store is filled without fsync, in
+// large transactions, then opened again as the CLI opens it (fsync on: the
+// CRL number's increment is committed before the CRL is signed).
+func BenchmarkCRL100k(b *testing.B) {
+	const revoked = 100_000
+	c := benchCA(b, "ecdsa-p256", true)
+	leaf, err := c.Sign(benchCSR(b, "ecdsa-p256"), SignOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rs := make([]store.Record, revoked)
+	at := time.Now().UTC().Truncate(time.Second)
+	for i := range rs {
+		rs[i] = store.Record{Cert: &store.Cert{
+			Serial: binary.BigEndian.AppendUint64([]byte{0x42, 0, 0, 0, 0, 0, 0, 0}, uint64(i)),
+			DER:    leaf.Cert.Raw, IssuerID: c.IntermediateID(), Names: []string{"crl.bench.test"},
+			NotAfter: leaf.Cert.NotAfter, Status: store.CertRevoked, RevokedAt: at, Reason: 1,
+		}}
+	}
+	for i, err := range c.Store().CommitAll(rs) {
+		if err != nil {
+			b.Fatalf("record %d: %v", i, err)
+		}
+	}
+	path := c.Store().Path()
+	if err := c.Store().Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(path, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	c, err = Load(st, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var entries, size int
+	for b.Loop() {
+		crl, err := c.CRL(CRLOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries, size = crl.Entries, len(crl.DER)
+	}
+	if entries < revoked {
+		b.Fatalf("CRL lists %d entries, want at least %d", entries, revoked)
+	}
+	b.ReportMetric(float64(entries), "entries")
+	b.ReportMetric(float64(size), "crl-bytes")
+}
+
+// benchCA initialises an unencrypted CA of keyType in a new store on disk.
+func benchCA(b *testing.B, keyType string, noSync bool) *CA {
+	b.Helper()
+	st, err := store.Open(filepath.Join(b.TempDir(), "localca.db"), &store.Options{NoSync: noSync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	c, err := Init(st, InitOptions{KeyType: keyType}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// benchCSR is a CSR for bench.localca.test with a new key of keyType.
+func benchCSR(b *testing.B, keyType string) []byte {
+	b.Helper()
+	spec, err := ParseKeyType(keyType)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := spec.Generate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(nil, &x509.CertificateRequest{DNSNames: []string{"bench.localca.test"}}, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
