@@ -34,6 +34,9 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // log never disagrees with the records it describes.
 func (s *Store) addEvent(tx *bolt.Tx, kind, ref, detail string) error {
 	b := tx.Bucket(bucketEvents)
+	// The log only appends: full pages, not bbolt's default half-full ones,
+	// halve the space it takes.
+	b.FillPercent = 1.0
 	seq, err := b.NextSequence()
 	if err != nil {
 		return err
