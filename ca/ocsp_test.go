@@ -12,6 +12,8 @@ import (
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
+	"github.com/zmap/zlint/v3"
+	"github.com/zmap/zlint/v3/lint"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -66,6 +68,7 @@ func TestOCSPStatuses(t *testing.T) {
 			if !got.ThisUpdate.Equal(r.clock.Now()) || !got.NextUpdate.After(got.ThisUpdate) {
 				t.Errorf("thisUpdate %s nextUpdate %s", got.ThisUpdate, got.NextUpdate)
 			}
+			lintOCSP(t, got)
 			if tt.status == ocsp.Revoked {
 				if got.RevocationReason != tt.reason || !got.RevokedAt.Equal(r.clock.Now()) {
 					t.Errorf("revoked at %s reason %d, want %s reason %d", got.RevokedAt, got.RevocationReason, r.clock.Now(), tt.reason)
@@ -195,5 +198,23 @@ func TestOCSPResponderRenewal(t *testing.T) {
 	}
 	if renewed.NextUpdate.After(renewed.Certificate.NotAfter) {
 		t.Error("an answer outlives its responder certificate")
+	}
+}
+
+// lintOCSP runs zlint's OCSP lints (private-CA registry) over a response.
+func lintOCSP(t *testing.T, resp *ocsp.Response) {
+	t.Helper()
+	reg, err := privateCARegistry()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := zlint.LintOcspResponseEx(resp, reg)
+	for name, r := range rs.Results {
+		if r.Status >= lint.Warn {
+			t.Errorf("zlint %s: %s %s", name, r.Status, r.Details)
+		}
+	}
+	if len(rs.Results) == 0 {
+		t.Error("zlint ran no OCSP lint")
 	}
 }
