@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -73,9 +74,17 @@ func (r cliResult) String() string {
 	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 }
 
+// cliMu serialises in-process runs: urfave/cli v2 writes package variables
+// (its help flag and help command) on every App.Run, so two runs at once
+// race even on separate Apps (go test -race finds it). Parallel tests stay
+// parallel in everything else; long-running commands run as subprocesses.
+var cliMu sync.Mutex
+
 // run runs localca --home DIR ARGS in this process.
 func (h *home) run(args ...string) cliResult {
 	h.t.Helper()
+	cliMu.Lock()
+	defer cliMu.Unlock()
 	var stdout, stderr bytes.Buffer
 	code := run(append([]string{"localca", "--home", h.dir}, args...), strings.NewReader(""), &stdout, &stderr)
 	return cliResult{code, stdout.String(), stderr.String()}
