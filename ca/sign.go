@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/localca/localca/policies"
@@ -149,8 +150,12 @@ func (c *CA) leafTemplate(d *policies.Decision, now, issuerNotAfter time.Time) *
 	if cn == "" && len(d.DNSNames) > 0 {
 		cn = d.DNSNames[0]
 	}
-	if cn == "" && len(d.IPAddresses) > 0 {
-		cn = d.IPAddresses[0].String()
+	if net.ParseIP(cn) != nil {
+		// An IP in the common name is checked by OpenSSL against the
+		// intermediate's DNS name constraints, and fails them. IP-only
+		// leaves get an empty subject; Go then marks the SAN critical, as
+		// RFC 5280 asks.
+		cn = ""
 	}
 	tmpl := &x509.Certificate{
 		Subject:               pkix.Name{CommonName: cn},
