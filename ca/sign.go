@@ -161,7 +161,7 @@ func (c *CA) leafTemplate(d *policies.Decision, now, issuerNotAfter time.Time) *
 		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             now.Add(-time.Minute), // tolerate a peer's clock a little behind
 		NotAfter:              notAfter,
-		KeyUsage:              leafKeyUsage(d.KeyUsage, d.ExtKeyUsage),
+		KeyUsage:              d.KeyUsage,
 		ExtKeyUsage:           d.ExtKeyUsage,
 		BasicConstraintsValid: true,
 		IsCA:                  false,
@@ -176,19 +176,6 @@ func (c *CA) leafTemplate(d *policies.Decision, now, issuerNotAfter time.Time) *
 		tmpl.IssuingCertificateURL = []string{c.opts.BaseURL + "/intermediate.crt"}
 	}
 	return tmpl
-}
-
-// leafKeyUsage drops keyEncipherment from a certificate that is only for
-// TLS client authentication: a client proves its key by signing
-// (CertificateVerify) and never receives an encrypted key, and RFC 5280
-// §4.2.1.12 asks the two extensions to agree (zlint's
-// e_key_usage_and_extended_key_usage_inconsistent). The policy's decision
-// follows the key type alone; this narrows it by purpose, never widens it.
-func leafKeyUsage(ku x509.KeyUsage, eku []x509.ExtKeyUsage) x509.KeyUsage {
-	if len(eku) == 1 && eku[0] == x509.ExtKeyUsageClientAuth {
-		return ku &^ x509.KeyUsageKeyEncipherment
-	}
-	return ku
 }
 
 func firstName(csr *x509.CertificateRequest) string {

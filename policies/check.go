@@ -110,7 +110,7 @@ func (p *Policy) Check(req Request) (*Decision, error) {
 		}
 	} else {
 		vs = c.names(req, d, vs)
-		d.KeyUsage = leafKeyUsage(req.PublicKey)
+		d.KeyUsage = leafKeyUsage(req.PublicKey, c.name)
 		switch c.name {
 		case ProfileServer:
 			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
@@ -128,8 +128,14 @@ func (p *Policy) Check(req Request) (*Decision, error) {
 
 // leafKeyUsage follows the key type: RSA keys may also encipher keys (RSA
 // key transport in TLS 1.2); ECDSA and Ed25519 keys only sign.
-func leafKeyUsage(pub crypto.PublicKey) x509.KeyUsage {
-	if _, ok := pub.(*rsa.PublicKey); ok {
+// leafKeyUsage follows the key type (RSA can also encipher the TLS 1.2 RSA
+// key exchange's premaster secret; ECDSA and Ed25519 only sign) and the
+// profile: a client-only certificate never receives an encrypted key (a
+// client proves its key by signing CertificateVerify), and RFC 5280
+// §4.2.1.12 asks key usage and extended key usage to agree, so it gets
+// digitalSignature alone.
+func leafKeyUsage(pub crypto.PublicKey, profile string) x509.KeyUsage {
+	if _, ok := pub.(*rsa.PublicKey); ok && profile != ProfileClient {
 		return x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment
 	}
 	return x509.KeyUsageDigitalSignature
