@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -21,7 +22,7 @@ func encodeCert(c *Cert) []byte {
 	b = append(b, certCodecVersion)
 	b = appendBytes(b, c.Serial)
 	b = appendBytes(b, c.DER)
-	b = appendBytes(b, []byte(c.IssuerID))
+	b = appendBytes(b, packHex(c.IssuerID))
 	b = appendBytes(b, c.KeyFingerprint)
 	b = appendBytes(b, c.CSRID)
 	b = appendBytes(b, []byte(c.Profile))
@@ -100,7 +101,7 @@ func decodeCert(v []byte) (*Cert, error) {
 	c := &Cert{}
 	c.Serial = clone(d.bytes())
 	c.DER = clone(d.bytes())
-	c.IssuerID = string(d.bytes())
+	c.IssuerID = unpackHex(d.bytes())
 	c.KeyFingerprint = clone(d.bytes())
 	c.CSRID = clone(d.bytes())
 	c.Profile = string(d.bytes())
@@ -129,3 +130,27 @@ func clone(b []byte) []byte {
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// packHex stores a lower-case hex id (an authority id, a serial, a
+// fingerprint) as its bytes, behind a marker byte; any other string is kept
+// as it is, behind another. Certificates and their events are many, so the
+// halving is worth it.
+func packHex(id string) []byte {
+	if id == "" {
+		return nil
+	}
+	if raw, err := hex.DecodeString(id); err == nil && hex.EncodeToString(raw) == id {
+		return append([]byte{1}, raw...)
+	}
+	return append([]byte{0}, id...)
+}
+
+func unpackHex(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if b[0] == 1 {
+		return hex.EncodeToString(b[1:])
+	}
+	return string(b[1:])
+}

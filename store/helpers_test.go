@@ -146,6 +146,10 @@ func (ca *testCA) issue(t testing.TB, k *testKey, notAfter time.Time, names ...s
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		// Like the CA's leaves: basic constraints and key identifiers, so
+		// that sizes measured here are those of real records.
+		BasicConstraintsValid: true,
+		SubjectKeyId:          k.fp()[:20],
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &k.priv.PublicKey, ca.key.priv)
 	if err != nil {

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -41,7 +43,35 @@ func (s *Store) addEvent(tx *bolt.Tx, kind, ref, detail string) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(b, u64(seq), Event{Seq: seq, Time: s.now().UTC(), Kind: kind, Ref: ref, Detail: detail})
+	return b.Put(u64(seq), encodeEvent(s.now().UnixNano(), kind, ref, detail))
+}
+
+// Events are written once per certificate, so they are kept compact: a
+// version byte, the time in Unix nanoseconds, then kind, reference (as
+// bytes when it is hex, like a serial or a fingerprint) and detail, each
+// length-prefixed. The sequence is the key.
+const eventCodecVersion = 1
+
+func encodeEvent(t int64, kind, ref, detail string) []byte {
+	b := make([]byte, 0, 16+len(kind)+len(ref)/2+len(detail))
+	b = append(b, eventCodecVersion)
+	b = binary.AppendVarint(b, t)
+	b = appendBytes(b, []byte(kind))
+	b = appendBytes(b, packHex(ref))
+	return appendBytes(b, []byte(detail))
+}
+
+func decodeEvent(seq uint64, v []byte) (Event, error) {
+	if len(v) == 0 || v[0] != eventCodecVersion {
+		return Event{}, fmt.Errorf("%w: event %d: unknown version", ErrCorrupt, seq)
+	}
+	d := &certDecoder{b: v[1:]}
+	t := d.varint()
+	e := Event{Seq: seq, Time: time.Unix(0, t).UTC(), Kind: string(d.bytes()), Ref: unpackHex(d.bytes()), Detail: string(d.bytes())}
+	if d.err != nil {
+		return Event{}, fmt.Errorf("%w: event %d", d.err, seq)
+	}
+	return e, nil
 }
 
 // Events returns the last n events, oldest first (all of them when n <= 0).
@@ -50,9 +80,9 @@ func (s *Store) Events(n int) ([]Event, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Last(); k != nil && (n <= 0 || len(out) < n); k, v = c.Prev() {
-			var e Event
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("%w: event %x: %v", ErrCorrupt, k, err)
+			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
 			}
 			out = append(out, e)
 		}
