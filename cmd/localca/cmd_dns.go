@@ -7,7 +7,7 @@ import (
 	"net"
 	"sort"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/localca/localca/netdemo/dnssrv"
@@ -186,8 +186,23 @@ func rrTexts(rrs []dns.RR) []string {
 // written back to the store before they are acknowledged, and which follows
 // changes other localca processes make to the store.
 type dnsZone struct {
-	zone    *dnssrv.Zone
-	syncing atomic.Bool
+	zone *dnssrv.Zone
+
+	mu sync.Mutex
+	// pending is the change sync is making now (changeKey form), which
+	// Persist must not write back: it came from the store. It names the
+	// change, not just "a sync is running", so that a DNS UPDATE applied
+	// while a sync runs is still written to the store before it is
+	// acknowledged.
+	pending string
+}
+
+// changeKey names a change by its records.
+func changeKey(added, removed []dns.RR) string {
+	a, r := rrTexts(added), rrTexts(removed)
+	sort.Strings(a)
+	sort.Strings(r)
+	return "+" + strings.Join(a, "\n+") + "\n-" + strings.Join(r, "\n-")
 }
 
 func (e *env) newDNSZone(c *cli.Context, origin string) (*dnsZone, error) {
@@ -205,8 +220,8 @@ func (e *env) newDNSZone(c *cli.Context, origin string) (*dnsZone, error) {
 		Origin:  origin,
 		Records: recs,
 		Persist: func(added, removed []dns.RR) error {
-			if dz.syncing.Load() {
-				return nil // the change came from the store
+			if dz.fromStore(added, removed) {
+				return nil
 			}
 			st, err := e.openStore(c, false)
 			if err != nil {
@@ -220,8 +235,45 @@ func (e *env) newDNSZone(c *cli.Context, origin string) (*dnsZone, error) {
 	return dz, err
 }
 
-// sync makes the zone hold what the store holds.
+// fromStore reports whether a change is the one sync is making.
+func (dz *dnsZone) fromStore(added, removed []dns.RR) bool {
+	dz.mu.Lock()
+	defer dz.mu.Unlock()
+	return dz.pending != "" && dz.pending == changeKey(added, removed)
+}
+
+// apply makes one change that came from the store, without writing it back.
+func (dz *dnsZone) apply(add, remove dns.RR) error {
+	var key string
+	if add != nil {
+		key = changeKey([]dns.RR{add}, nil)
+	} else {
+		key = changeKey(nil, []dns.RR{remove})
+	}
+	dz.mu.Lock()
+	dz.pending = key
+	dz.mu.Unlock()
+	defer func() {
+		dz.mu.Lock()
+		dz.pending = ""
+		dz.mu.Unlock()
+	}()
+	if add != nil {
+		return dz.zone.Add(add)
+	}
+	return dz.zone.Remove(remove)
+}
+
+// sync makes the zone hold what the store holds. The zone is read before
+// the store: a DNS UPDATE that lands between the two reads is then in the
+// store's copy as well, so sync never takes an acknowledged update back out.
+// Changes are made one record at a time so that one record an UPDATE
+// changed meanwhile does not hold back the others.
 func (dz *dnsZone) sync(e *env, c *cli.Context) error {
+	have := map[string]dns.RR{}
+	for _, r := range dz.zone.Records() {
+		have[r.String()] = r
+	}
 	st, err := e.openStore(c, true)
 	if err != nil {
 		return err
@@ -231,10 +283,6 @@ func (dz *dnsZone) sync(e *env, c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	have := map[string]dns.RR{}
-	for _, r := range dz.zone.Records() {
-		have[r.String()] = r
-	}
 	var add []dns.RR
 	for _, r := range want {
 		if _, ok := have[r.String()]; ok {
@@ -243,17 +291,18 @@ func (dz *dnsZone) sync(e *env, c *cli.Context) error {
 			add = append(add, r)
 		}
 	}
-	dz.syncing.Store(true)
-	defer dz.syncing.Store(false)
+	var errs []error
 	for _, r := range have {
-		if err := dz.zone.Remove(r); err != nil {
-			return err
+		if err := dz.apply(nil, r); err != nil && !errors.Is(err, dnssrv.ErrNoSuchRecord) {
+			errs = append(errs, err)
 		}
 	}
-	if len(add) > 0 {
-		return dz.zone.Add(add...)
+	for _, r := range add {
+		if err := dz.apply(r, nil); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (e *env) dnsServe(c *cli.Context) error {
