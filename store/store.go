@@ -92,9 +92,17 @@ func Open(path string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, now: o.Now}
-	if o.ReadOnly {
-		err = db.View(func(tx *bolt.Tx) error { return s.checkSchema(tx) })
-	} else {
+	// An existing, complete store is only read here: a write transaction
+	// would cost two fsyncs on every command.
+	var ready bool
+	err = db.View(func(tx *bolt.Tx) error {
+		if o.ReadOnly {
+			return s.checkSchema(tx)
+		}
+		ready = complete(tx) && s.checkSchema(tx) == nil
+		return nil
+	})
+	if err == nil && !ready && !o.ReadOnly {
 		err = db.Update(s.initialise)
 	}
 	if err != nil {
@@ -125,6 +133,16 @@ func (s *Store) initialise(tx *bolt.Tx) error {
 		return meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion)))
 	}
 	return nil
+}
+
+// complete reports whether every bucket of the current schema exists.
+func complete(tx *bolt.Tx) bool {
+	for _, b := range allBuckets {
+		if tx.Bucket(b) == nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Store) checkSchema(tx *bolt.Tx) error {

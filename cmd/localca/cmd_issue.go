@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"github.com/localca/localca/internal/atomicfile"
 	"path/filepath"
 	"strings"
 	"time"
@@ -88,10 +89,11 @@ func (e *env) writeIssued(c *cli.Context, iss *ca.Issued, first string) error {
 	dir := c.String("out-dir")
 	base := filepath.Join(dir, fileBase(first))
 	certFile, keyFile := base+".pem", base+"-key.pem"
-	if err := e.writeOut(keyFile, iss.KeyPEM, true); err != nil {
-		return err
-	}
-	if err := e.writeOut(certFile, iss.ChainPEM(), false); err != nil {
+	// The key first: a certificate file never stands without its key.
+	if err := atomicfile.WriteFiles(
+		atomicfile.File{Path: keyFile, Data: iss.KeyPEM, Perm: 0o600},
+		atomicfile.File{Path: certFile, Data: iss.ChainPEM(), Perm: 0o644},
+	); err != nil {
 		return err
 	}
 	files := map[string]string{"cert": certFile, "key": keyFile}

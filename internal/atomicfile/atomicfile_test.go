@@ -30,3 +30,17 @@ func TestWriteFile(t *testing.T) {
 		t.Fatal("writing into a missing folder succeeded")
 	}
 }
+
+func TestWriteFiles(t *testing.T) {
+	dir := t.TempDir()
+	key, cert := filepath.Join(dir, "a-key.pem"), filepath.Join(dir, "a.pem")
+	if err := WriteFiles(File{Path: key, Data: []byte("k"), Perm: 0o600}, File{Path: cert, Data: []byte("c"), Perm: 0o644}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]os.FileMode{key: 0o600, cert: 0o644} {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm() != want {
+			t.Fatalf("%s: %v, mode %v; want %v", p, err, st.Mode().Perm(), want)
+		}
+	}
+}
