@@ -42,7 +42,7 @@ Services file (TOML):
 ` + sampleServices,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dns-addr", Usage: "where to serve the zone (overrides the file's dns)"},
-			&cli.DurationFlag{Name: "validity", Usage: "certificate lifetime (default: the peer profile's, 24h)"},
+			&cli.DurationFlag{Name: "validity", Usage: "certificate lifetime (default: the file's validity, else the peer profile's, 24h)"},
 			&cli.DurationFlag{Name: "crl-refresh", Value: 30 * time.Second, Usage: "how often services re-read the CA's CRL"},
 			passwordFileFlag(),
 			policyFlag(),
@@ -96,8 +96,12 @@ func (e *env) up(c *cli.Context) error {
 	}
 	defer crl.Close()
 
+	validity := time.Duration(f.Validity)
+	if c.IsSet("validity") {
+		validity = c.Duration("validity")
+	}
 	issue := func(s service) (*tls.Certificate, error) {
-		return e.issueService(c, f, s.Name, c.Duration("validity"))
+		return e.issueService(c, f, s.Name, validity)
 	}
 
 	// DNS first, so a service is findable the moment it is registered.
@@ -175,6 +179,15 @@ func (e *env) up(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		// Records of this service left in the store by a run that did not
+		// deregister (killed, crashed) point at ports nobody serves now,
+		// or that another program took: replace them.
+		if stale := staleRecords(dz.zone.Records(), recs); len(stale) > 0 {
+			if err := dz.zone.Remove(stale...); err != nil {
+				return fmt.Errorf("removing the old records of %s: %w", s.Name, err)
+			}
+			e.note("up: replaced %d record(s) of %s left by an earlier run", len(stale), s.Name)
+		}
 		if err := dz.zone.Add(recs...); err != nil {
 			return fmt.Errorf("registering %s: %w", s.Name, err)
 		}
@@ -240,6 +253,26 @@ func serviceRecords(f *servicesFile, s service, port int) ([]dns.RR, error) {
 		out = append(out, rr)
 	}
 	return out, nil
+}
+
+// staleRecords are the records of have with the name and type of one of
+// recs: what a service's new registration replaces.
+func staleRecords(have, recs []dns.RR) []dns.RR {
+	type nameType struct {
+		name  string
+		rtype uint16
+	}
+	ours := map[nameType]bool{}
+	for _, r := range recs {
+		ours[nameType{dns.CanonicalName(r.Header().Name), r.Header().Rrtype}] = true
+	}
+	var out []dns.RR
+	for _, r := range have {
+		if ours[nameType{dns.CanonicalName(r.Header().Name), r.Header().Rrtype}] {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // issueService issues a service's peer certificate: NAME.ZONE and exactly

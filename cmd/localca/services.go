@@ -6,12 +6,14 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/localca/localca/policies"
 )
 
 // servicesFile is what `localca up FILE` reads:
 //
-//	zone = "localca.test."        # the DNS zone the services live in
-//	dns  = "127.0.0.1:8053"       # where up serves that zone
+//	zone     = "localca.test."    # the DNS zone the services live in
+//	dns      = "127.0.0.1:8053"   # where up serves that zone
+//	validity = "2h"               # certificate lifetime (default: the peer profile's); --validity overrides
 //
 //	[[service]]
 //	name     = "api"
@@ -19,10 +21,10 @@ import (
 //	port     = 0                  # 0: any free port; SRV records say which
 //	allow    = ["web"]            # services that may call this one
 type servicesFile struct {
-	Zone     string    `toml:"zone"`
-	DNS      string    `toml:"dns"`
-	Validity string    `toml:"validity"`
-	Services []service `toml:"service"`
+	Zone     string            `toml:"zone"`
+	DNS      string            `toml:"dns"`
+	Validity policies.Duration `toml:"validity"`
+	Services []service         `toml:"service"`
 }
 
 type service struct {
