@@ -125,6 +125,7 @@ func (e *env) commands() []*cli.Command {
 		e.dnsCommand(),
 		e.upCommand(),
 		e.callCommand(),
+		e.benchCommand(),
 		e.revokeCommand(),
 		e.crlCommand(),
 		e.tokenCommand(),
