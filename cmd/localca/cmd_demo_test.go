@@ -94,8 +94,8 @@ func TestDemoHTTPServerMTLSWithCurlAndOpenSSL(t *testing.T) {
 	t.Parallel()
 	needTool(t, "curl")
 	h, root := newCA(t)
-	client := h.issue(h.out, "x.localca.test", "--client", "x.localca.test")
-	peer := h.issue(h.out, "p.localca.test", "--profile", "peer", "p.localca.test")
+	client := h.issue(h.out, "x.localca.test", "--client")
+	peer := h.issue(h.out, "p.localca.test", "--profile", "peer")
 	srv, addr := h.serve("demo", "http-server", "--mtls", "--name", "web.localca.test", "--addr", "127.0.0.1:0")
 
 	t.Run("curl", func(t *testing.T) {
@@ -157,7 +157,7 @@ func TestDemoHTTPServerMTLSWithCurlAndOpenSSL(t *testing.T) {
 func TestDemoTCPServerMTLS(t *testing.T) {
 	t.Parallel()
 	h, root := newCA(t)
-	client := h.issue(h.out, "x.localca.test", "--client", "x.localca.test")
+	client := h.issue(h.out, "x.localca.test", "--client")
 	srv, addr := h.serve("demo", "tcp-server", "--mtls", "--name", "echo.localca.test", "--addr", "127.0.0.1:0")
 
 	t.Run("gnutls-cli", func(t *testing.T) {
@@ -184,7 +184,7 @@ func TestDemoTCPServerMTLS(t *testing.T) {
 	})
 
 	t.Run("localca demo tcp-client", func(t *testing.T) {
-		r := h.subprocess("one\ntwo\n", "demo", "tcp-client", "--mtls", "--name", "c.localca.test",
+		r := h.in(t).subprocess("one\ntwo\n", "demo", "tcp-client", "--mtls", "--name", "c.localca.test",
 			"--server-name", "echo.localca.test", "--addr", addr)
 		if r.code != 0 {
 			t.Fatalf("tcp-client: %s", r)
@@ -197,7 +197,7 @@ func TestDemoTCPServerMTLS(t *testing.T) {
 	})
 
 	t.Run("localca demo tcp-client, wrong server name", func(t *testing.T) {
-		r := h.subprocess("one\n", "demo", "tcp-client", "--mtls", "--name", "c.localca.test",
+		r := h.in(t).subprocess("one\n", "demo", "tcp-client", "--mtls", "--name", "c.localca.test",
 			"--server-name", "other.localca.test", "--addr", addr)
 		if r.code != 1 || strings.Contains(r.stdout, "echo: one") || !strings.Contains(r.stderr, "other.localca.test") {
 			t.Fatalf("want exit 1 naming the name the certificate lacks: %s", r)
@@ -219,7 +219,7 @@ func TestDemoUDP(t *testing.T) {
 		}
 	})
 	t.Run("udp-client", func(t *testing.T) {
-		r := h.subprocess("", "demo", "udp-client", "--addr", addr, "hello", "udp")
+		r := h.in(t).subprocess("", "demo", "udp-client", "--addr", addr, "hello", "udp")
 		if r.code != 0 || !strings.Contains(r.stdout, "reply: hello udp") {
 			t.Fatalf("udp-client: %s", r)
 		}
@@ -233,7 +233,7 @@ func TestDemoUDP(t *testing.T) {
 	defer silent.Close()
 
 	t.Run("over --max-payload: refused before sending", func(t *testing.T) {
-		r := h.subprocess(strings.Repeat("a", 2000)+"\n", "demo", "udp-client", "--addr", silent.LocalAddr().String(), "--max-payload", "1000")
+		r := h.in(t).subprocess(strings.Repeat("a", 2000)+"\n", "demo", "udp-client", "--addr", silent.LocalAddr().String(), "--max-payload", "1000")
 		if r.code != 1 || !strings.Contains(r.stderr, "exceeds the limit of 1000 bytes") || !strings.Contains(r.stderr, "nothing sent") {
 			t.Fatalf("want exit 1 and the limit named: %s", r)
 		}
@@ -249,14 +249,14 @@ func TestDemoUDP(t *testing.T) {
 		}
 		closed := pc.LocalAddr().String()
 		pc.Close()
-		r := h.subprocess("", "demo", "udp-client", "--addr", closed, "--timeout", "2s", "anyone")
+		r := h.in(t).subprocess("", "demo", "udp-client", "--addr", closed, "--timeout", "2s", "anyone")
 		if r.code != 1 || !strings.Contains(r.stderr, "no reply from "+closed) {
 			t.Fatalf("want exit 1 and 'no reply': %s", r)
 		}
 	})
 	t.Run("no answer: timeout", func(t *testing.T) {
 		start := time.Now()
-		r := h.subprocess("", "demo", "udp-client", "--addr", silent.LocalAddr().String(), "--timeout", "500ms", "anyone")
+		r := h.in(t).subprocess("", "demo", "udp-client", "--addr", silent.LocalAddr().String(), "--timeout", "500ms", "anyone")
 		if r.code != 1 || !strings.Contains(r.stderr, "no reply from "+silent.LocalAddr().String()) {
 			t.Fatalf("want exit 1 and 'no reply': %s", r)
 		}
@@ -293,7 +293,7 @@ func TestDemoMTLSRefusals(t *testing.T) {
 		if len(certArgs) > 0 {
 			args = append(append(args, "--mtls"), certArgs...)
 		}
-		own = h.subprocess("", args...)
+		own = h.in(t).subprocess("", args...)
 		if own.code != 1 || strings.Contains(own.stdout, "tls_version") || !strings.HasPrefix(own.stderr, "localca: ") {
 			t.Errorf("localca demo http-client: want exit 1 with a message: %s", own)
 		}
@@ -312,7 +312,8 @@ func TestDemoMTLSRefusals(t *testing.T) {
 
 	t.Run("allowed client certificate is accepted", func(t *testing.T) {
 		t.Parallel()
-		accepted(t, h.issue(t.TempDir(), "ok.localca.test", "--client", "ok.localca.test"))
+		h := h.in(t)
+		accepted(t, h.issue(t.TempDir(), "ok.localca.test", "--client"))
 	})
 	t.Run("no client certificate", func(t *testing.T) {
 		t.Parallel()
@@ -326,31 +327,34 @@ func TestDemoMTLSRefusals(t *testing.T) {
 	})
 	t.Run("certificate from another CA", func(t *testing.T) {
 		t.Parallel()
-		c := newHome(t).issue(t.TempDir(), "ok.localca.test", "--client", "ok.localca.test")
+		c := newHome(t).issue(t.TempDir(), "ok.localca.test", "--client")
 		refused(t, "--cert", c.cert, "--key", c.key)
 		refusalLogged(t, srv, c.serial, "not trusted|unknown authority")
 	})
 	t.Run("server-only certificate", func(t *testing.T) {
 		t.Parallel()
-		c := h.issue(t.TempDir(), "ok.localca.test", "ok.localca.test") // server profile: serverAuth only
+		h := h.in(t)
+		c := h.issue(t.TempDir(), "ok.localca.test") // server profile: serverAuth only
 		refused(t, "--cert", c.cert, "--key", c.key)
 		refusalLogged(t, srv, c.serial, "key usage")
 	})
 	t.Run("certificate not on --allow", func(t *testing.T) {
 		t.Parallel()
-		c := h.issue(t.TempDir(), "other.localca.test", "--client", "other.localca.test")
+		h := h.in(t)
+		c := h.issue(t.TempDir(), "other.localca.test", "--client")
 		refused(t, "--cert", c.cert, "--key", c.key)
 		refusalLogged(t, srv, c.serial, "not allowed")
 	})
 	t.Run("revoked certificate", func(t *testing.T) {
 		t.Parallel()
+		h := h.in(t)
 		if r := h.run("revoke", "--help"); r.code != 0 {
 			if os.Getenv("CI") == "true" {
 				t.Fatalf("localca has no revoke command (CI=true): %s", r)
 			}
 			t.Skipf("localca has no revoke command yet (`localca revoke --help` exits %d)", r.code)
 		}
-		c := h.issue(t.TempDir(), "rev.localca.test", "--client", "rev.localca.test")
+		c := h.issue(t.TempDir(), "rev.localca.test", "--client")
 		accepted(t, c)
 		h.ok("revoke", c.serial)
 		// The server re-reads the CRL every second (--crl-refresh 1s).
@@ -400,7 +404,7 @@ func TestDemoHotReloadFromFiles(t *testing.T) {
 	t.Parallel()
 	curl := needTool(t, "curl")
 	h, root := newCA(t)
-	first := h.issue(h.out, "web.localca.test", "web.localca.test")
+	first := h.issue(h.out, "web.localca.test")
 	srv, addr := h.serve("demo", "http-server", "--tls", "--cert", first.cert, "--key", first.key, "--addr", "127.0.0.1:0")
 	port := portOf(t, addr)
 
@@ -435,7 +439,7 @@ func TestDemoHotReloadFromFiles(t *testing.T) {
 		t.Fatalf("curl sees serial %s, want %s", s, first.serial)
 	}
 
-	second := h.issue(h.out, "web.localca.test", "web.localca.test") // overwrites both files
+	second := h.issue(h.out, "web.localca.test") // overwrites both files
 	if second.cert != first.cert || sameSerial(second.serial, first.serial) {
 		t.Fatalf("reissue wrote %s serial %s", second.cert, second.serial)
 	}

@@ -16,9 +16,6 @@ const (
 	webA   = "web.localca.test.\t60\tIN\tA\t127.0.0.1"
 )
 
-// in is the same home, seen from a subtest.
-func (h *home) in(t *testing.T) *home { return &home{t: t, dir: h.dir, out: h.out} }
-
 // dnsList is `localca dns list --json`.
 func (h *home) dnsList() []string {
 	h.t.Helper()

@@ -85,16 +85,20 @@ func (h *home) subprocess(stdin string, args ...string) cliResult {
 	return runTool(h.t, stdin, localcaExe(h.t), append([]string{"--home", h.dir}, args...)...)
 }
 
+// in is the same home, seen from a subtest: its failures are the
+// subtest's.
+func (h *home) in(t *testing.T) *home { return &home{t: t, dir: h.dir, out: h.out} }
+
 // issued is a certificate that `localca issue` wrote.
 type issued struct{ cert, key, serial string }
 
 var issuedSerial = regexp.MustCompile(`serial ([0-9a-fA-F]+)`)
 
-// issue runs `localca issue --out-dir DIR ARGS` (in this process) and returns
-// the files and serial of NAME, the first name in args.
-func (h *home) issue(dir, name string, args ...string) issued {
+// issue runs `localca issue --out-dir DIR FLAGS NAME` (in this process) and
+// returns the files and serial it reports.
+func (h *home) issue(dir, name string, flags ...string) issued {
 	h.t.Helper()
-	out := h.ok(append([]string{"issue", "--out-dir", dir}, args...)...)
+	out := h.ok(append(append([]string{"issue", "--out-dir", dir}, flags...), name)...)
 	m := issuedSerial.FindStringSubmatch(out)
 	if m == nil {
 		h.t.Fatalf("no serial in issue output:\n%s", out)
