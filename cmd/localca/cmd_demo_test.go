@@ -143,7 +143,9 @@ func TestDemoHTTPServerMTLSWithCurlAndOpenSSL(t *testing.T) {
 			if r.code == 0 || strings.Contains(r.stdout, "HTTP/1.1") {
 				t.Fatalf("openssl without a client certificate got an HTTP answer: %s", r)
 			}
-			if !strings.Contains(r.stderr, "depth=0 CN = web.localca.test") || !strings.Contains(r.stderr, "certificate required") {
+			// (Or a reset, when the request reaches the server's closed
+			// socket before openssl reads the alert.)
+			if !strings.Contains(r.stderr, "depth=0 CN = web.localca.test") || !regexp.MustCompile(`certificate required|reset by peer`).MatchString(r.stderr) {
 				t.Errorf("want the server verified, then a 'certificate required' alert: %s", r)
 			}
 		})
