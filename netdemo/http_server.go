@@ -94,7 +94,7 @@ func (s *HTTPServer) server() *http.Server {
 		WriteTimeout:      lim.WriteTimeout,
 		IdleTimeout:       lim.IdleTimeout,
 		MaxHeaderBytes:    lim.MaxHeaderBytes,
-		ErrorLog:          log.New(errLog, "http: ", 0),
+		ErrorLog:          log.New(errLog, "", 0),
 	}
 }
 

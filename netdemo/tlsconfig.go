@@ -18,6 +18,11 @@ type ServerTLS struct {
 	// Revocation is checked for client certificates on every handshake
 	// (mTLS only). Nil means no revocation check.
 	Revocation RevocationChecker
+	// Intermediates completes chains of clients that send only their leaf
+	// (openssl s_client -cert without -cert_chain, for one); may be nil.
+	// They are never trusted on their own: a chain must still end at
+	// ClientCAs.
+	Intermediates *x509.CertPool
 	// Allow authorises client certificates (mTLS only); empty allows any
 	// certificate from ClientCAs.
 	Allow AllowRules
@@ -49,11 +54,12 @@ func (s ServerTLS) Config() (*tls.Config, error) {
 	}
 	if s.MTLS() {
 		p := &PeerPolicy{
-			Roots:      s.ClientCAs,
-			Usage:      x509.ExtKeyUsageClientAuth,
-			Revocation: s.Revocation,
-			Allow:      s.Allow,
-			Now:        s.Now,
+			Roots:         s.ClientCAs,
+			Intermediates: s.Intermediates,
+			Usage:         x509.ExtKeyUsageClientAuth,
+			Revocation:    s.Revocation,
+			Allow:         s.Allow,
+			Now:           s.Now,
 		}
 		cfg.ClientAuth = tls.RequireAnyClientCert
 		cfg.ClientCAs = s.ClientCAs

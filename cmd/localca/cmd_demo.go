@@ -82,7 +82,7 @@ func (e *env) demoServer(name, addr, usage string) *cli.Command {
 				}
 				st := netdemo.ServerTLS{Identity: d.id}
 				if c.Bool("mtls") {
-					st.ClientCAs, st.Allow = d.roots, allow
+					st.ClientCAs, st.Allow, st.Intermediates = d.roots, allow, d.intermediates()
 					chk, err := e.revocation(ctx, c, d)
 					if err != nil {
 						return err

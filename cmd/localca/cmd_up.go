@@ -82,8 +82,9 @@ func (e *env) up(c *cli.Context) error {
 	if err := authority.Unlock(); err != nil {
 		return err
 	}
-	roots := x509.NewCertPool()
+	roots, inters := x509.NewCertPool(), x509.NewCertPool()
 	roots.AddCert(authority.Root())
+	inters.AddCert(authority.Intermediate())
 	// Every handshake checks the caller against the CA's CRL, refreshed
 	// every --crl-refresh: a service revoked with `localca revoke` is shut
 	// out within that interval, on resumed sessions too.
@@ -153,7 +154,7 @@ func (e *env) up(c *cli.Context) error {
 			// service that names no caller admits none.
 			rules, _ = netdemo.ParseAllowRules([]string{"uri:spiffe://" + strings.TrimSuffix(f.Zone, ".") + "/.nobody"})
 		}
-		cfg, err := netdemo.ServerTLS{Identity: us.id, ClientCAs: roots, Allow: rules, Revocation: crl}.Config()
+		cfg, err := netdemo.ServerTLS{Identity: us.id, ClientCAs: roots, Intermediates: inters, Allow: rules, Revocation: crl}.Config()
 		if err != nil {
 			return err
 		}
@@ -341,7 +342,16 @@ func (e *env) call(c *cli.Context) error {
 	st.Close()
 	roots := x509.NewCertPool()
 	roots.AddCert(authority.Root())
-	cfg, err := netdemo.ClientTLS{Identity: netdemo.NewIdentity(cert), RootCAs: roots, ServerName: f.host(name)}.Config()
+	// The caller checks the service as the service checks the caller: a
+	// revoked service certificate is refused (one fresh CRL, no refresher).
+	crl := &netdemo.CRLChecker{
+		Fetch:   func(context.Context) ([]byte, error) { return e.localCRL(c) },
+		Issuers: []*x509.Certificate{authority.Intermediate(), authority.Root()},
+	}
+	if err := crl.Update(ctx); err != nil {
+		return fmt.Errorf("reading the CA's CRL: %w", err)
+	}
+	cfg, err := netdemo.ClientTLS{Identity: netdemo.NewIdentity(cert), RootCAs: roots, ServerName: f.host(name), Revocation: crl}.Config()
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,16 @@ type demoIdentity struct {
 	crl    func(context.Context) ([]byte, error)
 }
 
+// intermediates is a pool of the CA certificates the demo knows, to
+// complete the chain of a peer that sends only its leaf.
+func (d *demoIdentity) intermediates() *x509.CertPool {
+	pool := x509.NewCertPool()
+	for _, c := range d.issuer {
+		pool.AddCert(c)
+	}
+	return pool
+}
+
 // resolveIdentity loads or issues the demo's certificate and trust pool.
 // The store is opened only for as long as issuing takes, so that other
 // localca commands (revoke, list) keep working while a demo runs.
