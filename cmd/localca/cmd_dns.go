@@ -322,21 +322,25 @@ func (e *env) dnsServe(c *cli.Context) error {
 	}
 	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), dz.zone.Origin())
 	e.note("updates: nsupdate -y %s", key.NsupdateArg())
-	go func() {
-		t := time.NewTicker(c.Duration("sync"))
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := dz.sync(e, c); err != nil {
-					e.note("dns: reading records from the store: %v", err)
-				}
+	go dz.follow(ctx, e, c, c.Duration("sync"))
+	return srv.Serve(ctx, pc, ln)
+}
+
+// follow syncs the zone from the store every interval until ctx ends, so
+// records that other localca processes add or remove are served.
+func (dz *dnsZone) follow(ctx context.Context, e *env, c *cli.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := dz.sync(e, c); err != nil {
+				e.note("dns: reading records from the store: %v", err)
 			}
 		}
-	}()
-	return srv.Serve(ctx, pc, ln)
+	}
 }
 
 // startDNS opens the UDP and TCP sockets on one port (for :0, the port the

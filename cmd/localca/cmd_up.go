@@ -121,6 +121,8 @@ func (e *env) up(c *cli.Context) error {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); srv.Serve(ctx, pc, ln) }()
+	// Records added with `localca dns add` while up runs are served too.
+	go dz.follow(ctx, e, c, time.Second)
 	fmt.Fprintf(e.stdout, "dns %s zone %s\n", pc.LocalAddr(), f.Zone)
 
 	var running []*upService
