@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/hex"
 	"encoding/pem"
-	"os"
 
 	"github.com/localca/localca/ca"
 	"github.com/urfave/cli/v2"
@@ -39,11 +38,7 @@ func (e *env) csrCommand() *cli.Command {
 				if subject.CommonName == "" && len(sans) == 0 {
 					return usagef("give a --cn, a --subject with CN=, or at least one --san")
 				}
-				data, err := os.ReadFile(c.String("key"))
-				if err != nil {
-					return err
-				}
-				key, err := e.parseKeyFile(c, data)
+				key, err := e.readKeyFile(c, c.String("key"))
 				if err != nil {
 					return err
 				}

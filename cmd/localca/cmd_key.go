@@ -72,13 +72,9 @@ func (e *env) keyCommand() *cli.Command {
 					if c.Args().Len() != 1 {
 						return usagef("key import takes one key file")
 					}
-					data, err := os.ReadFile(c.Args().First())
+					key, err := e.readKeyFile(c, c.Args().First())
 					if err != nil {
 						return err
-					}
-					key, err := e.parseKeyFile(c, data)
-					if err != nil {
-						return fmt.Errorf("%s: %w", c.Args().First(), err)
 					}
 					return e.recordKey(c, key.Public(), nil, false)
 				},
@@ -115,16 +111,22 @@ func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) erro
 	return nil
 }
 
-// parseKeyFile reads a private key, asking for a password only when the key
-// is encrypted.
-func (e *env) parseKeyFile(c *cli.Context, data []byte) (crypto.Signer, error) {
+// readKeyFile reads a private key file in any form ca.ParseKey takes, asking
+// for a password only when the key is encrypted. Errors name the file.
+func (e *env) readKeyFile(c *cli.Context, path string) (crypto.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
 	key, err := ca.ParseKey(data, nil)
-	if err == nil || !errors.Is(err, ca.ErrPasswordRequired) {
-		return key, err
+	if errors.Is(err, ca.ErrPasswordRequired) {
+		var pw []byte
+		if pw, err = e.password(c, "key password", false); err == nil {
+			key, err = ca.ParseKey(data, pw)
+		}
 	}
-	pw, perr := e.password(c, "key password", false)
-	if perr != nil {
-		return nil, perr
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return ca.ParseKey(data, pw)
+	return key, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"time"
 
 	"github.com/localca/localca/ca"
@@ -70,11 +69,7 @@ func (e *env) selfSign(c *cli.Context, csrData []byte, opts ca.SignOptions) erro
 	if c.String("key") == "" {
 		return usagef("--self-signed needs --key, the CSR's private key")
 	}
-	keyData, err := os.ReadFile(c.String("key"))
-	if err != nil {
-		return err
-	}
-	key, err := e.parseKeyFile(c, keyData)
+	key, err := e.readKeyFile(c, c.String("key"))
 	if err != nil {
 		return err
 	}
