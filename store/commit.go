@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,16 +134,23 @@ func (s *Store) write(tx *bolt.Tx, r Record) error {
 	return nil
 }
 
+// fingerprints lists the keys a record carries, each once: the key, the
+// CSR's and the certificate's are usually one key, looked up once.
 func fingerprints(r Record) [][]byte {
 	var fps [][]byte
+	add := func(fp []byte) {
+		if len(fp) > 0 && !slices.ContainsFunc(fps, func(x []byte) bool { return bytes.Equal(x, fp) }) {
+			fps = append(fps, fp)
+		}
+	}
 	if r.Key != nil {
-		fps = append(fps, r.Key.Fingerprint)
+		add(r.Key.Fingerprint)
 	}
 	if r.CSR != nil {
-		fps = append(fps, r.CSR.KeyFingerprint)
+		add(r.CSR.KeyFingerprint)
 	}
-	if r.Cert != nil && len(r.Cert.KeyFingerprint) > 0 {
-		fps = append(fps, r.Cert.KeyFingerprint)
+	if r.Cert != nil {
+		add(r.Cert.KeyFingerprint)
 	}
 	return fps
 }
