@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -63,6 +64,7 @@ func isMissingRequiredFlag(err error) bool {
 func newApp(e *env) *cli.App {
 	app := &cli.App{
 		Name:                 "localca",
+		Version:              version(),
 		Usage:                "a certificate authority for development and mTLS, in one binary",
 		UsageText:            "localca [--home DIR] COMMAND [options]\n\n   localca issue localhost 127.0.0.1     # a CA on first use, then a certificate\n   localca --help COMMAND                # every command shows an example",
 		Reader:               e.stdin,
@@ -157,4 +159,20 @@ func policyFlag() cli.Flag {
 
 func keyTypeFlag() cli.Flag {
 	return &cli.StringFlag{Name: "key-type", Value: "ecdsa-p256", Usage: "ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072 or rsa-4096"}
+}
+
+// version is the module version the binary was built from ("(devel)" for a
+// build from a checkout), with the VCS revision when the build recorded it.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += " " + s.Value[:12]
+		}
+	}
+	return v
 }

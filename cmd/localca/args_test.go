@@ -28,3 +28,10 @@ func TestInterspersed(t *testing.T) {
 		})
 	}
 }
+
+func TestVersion(t *testing.T) {
+	var out strings.Builder
+	if code := run([]string{"localca", "--version"}, strings.NewReader(""), &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "localca version ") {
+		t.Fatalf("--version: exit %d, %q", code, out.String())
+	}
+}
