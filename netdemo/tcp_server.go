@@ -110,6 +110,7 @@ func (s *TCPServer) serveConn(ctx context.Context, c net.Conn, lim Limits) {
 		cancel()
 		if err != nil {
 			s.logf("%s: handshake refused: %v", remote, err)
+			lingerClose(c)
 			return
 		}
 		cs := tc.ConnectionState()
@@ -191,4 +192,18 @@ func (s *TCPServer) closeReason(remote string, err error, w *tcpConn) {
 	default:
 		s.logf("%s: closed: %v", remote, err)
 	}
+}
+
+// lingerClose closes a refused connection so that the client reads the TLS
+// alert that says why. Under TLS 1.3 a client may already have sent its
+// first data when the server refuses its certificate; closing a socket with
+// unread data sends a reset, which can overtake the alert. So: stop
+// sending, read and drop what the client sent (a bounded amount, for a
+// bounded time), then close.
+func lingerClose(c net.Conn) {
+	if tc, ok := c.(interface{ CloseWrite() error }); ok {
+		tc.CloseWrite()
+	}
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
 }
