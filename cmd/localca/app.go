@@ -176,3 +176,7 @@ func version() string {
 	}
 	return v
 }
+
+func urlFlag() cli.Flag {
+	return &cli.StringFlag{Name: "url", Usage: "the URL of `localca serve` (default $LOCALCA_URL): issued leaves carry its CRL and OCSP URLs"}
+}

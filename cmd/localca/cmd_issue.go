@@ -39,6 +39,7 @@ the store before the files are written.`,
 			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "folder for the files"},
 			passwordFileFlag(),
 			policyFlag(),
+			urlFlag(),
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {

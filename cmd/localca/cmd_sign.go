@@ -27,6 +27,7 @@ in the store before it is written.`,
 			outFlag("write the certificate here (default stdout)"),
 			passwordFileFlag(),
 			policyFlag(),
+			urlFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.Int("days") < 0 {

@@ -93,7 +93,7 @@ func (e *env) loadCA(c *cli.Context, readOnly bool) (*ca.CA, *store.Store, error
 	authority, err := ca.Load(st, ca.Options{
 		Policy:   pol,
 		Password: func() ([]byte, error) { return e.password(c, "CA key password", false) },
-		BaseURL:  e.getenv("LOCALCA_URL"),
+		BaseURL:  e.baseURL(c),
 	})
 	if err != nil {
 		st.Close()
@@ -162,4 +162,14 @@ func readPasswordFile(path string) ([]byte, error) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// baseURL is where `localca serve` publishes the CA (--url, else
+// $LOCALCA_URL): leaves issued with one carry its CRL distribution point
+// and OCSP / caIssuers URLs.
+func (e *env) baseURL(c *cli.Context) string {
+	if u := c.String("url"); u != "" {
+		return strings.TrimSuffix(u, "/")
+	}
+	return strings.TrimSuffix(e.getenv("LOCALCA_URL"), "/")
 }
