@@ -12,7 +12,7 @@
 // Layout (bucket → key → value):
 //
 //	authorities      id (hex SHA-256 of the certificate) → Authority (JSON)
-//	meta             "schema", "root", "intermediate" → value
+//	meta             "schema", "root", "intermediate", "setting/NAME" → value
 //	keys             SHA-256 of SPKI → Key (JSON)
 //	csrs             SHA-256 of DER → CSR (JSON)
 //	certs            sequence (8 bytes, big endian) → Cert (compact binary)
@@ -23,13 +23,19 @@
 //	revoked          sequence → ""  (what a CRL lists, without a scan)
 //	tokens           SHA-256 of the token → Token (JSON)
 //	dns              record in zone-file form → ""
-//	events           sequence → Event (JSON)
+//	events           sequence → Event (compact binary)
 //
 // Certificates are keyed by a time-ordered sequence rather than by their
-// random serial: appends touch only the last page of the B+tree, where random
-// keys would dirty a page per certificate. The serials bucket maps a serial
-// back to its sequence and is where uniqueness is checked, inside the same
-// transaction that stores the certificate.
+// serial: appends touch only the last page of the B+tree, where random keys
+// would dirty a page per certificate. The serials bucket maps a serial back
+// to its sequence and is where uniqueness is checked, inside the same
+// transaction that stores the certificate; the CA's serials start with the
+// issue time, so that index mostly appends too.
+//
+// Concurrent Commit calls share one transaction and one fsync (group
+// commit, group.go): the first caller leads, takes every record queued
+// behind it, checks each (a refused record fails alone) and commits them
+// together; a lone caller never waits for company.
 //
 // The store never knows what a policy is and imports no other localca
 // package; it stores what the ca package decided.
