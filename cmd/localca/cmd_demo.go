@@ -82,15 +82,9 @@ func (e *env) demoServer(name, addr, usage string) *cli.Command {
 				}
 				st := netdemo.ServerTLS{Identity: d.id}
 				if c.Bool("mtls") {
-					st.ClientCAs, st.Allow, st.Intermediates = d.roots, allow, d.intermediates()
-					chk, err := e.revocation(ctx, c, d)
-					if err != nil {
-						return err
-					}
-					if chk != nil {
-						defer chk.Close()
-						st.Revocation = chk
-					}
+					rev, stopRev := e.revocation(ctx, c, d)
+					defer stopRev()
+					st.ClientCAs, st.Allow, st.Intermediates, st.Revocation = d.roots, allow, d.intermediates(), rev
 				}
 				if cfg, err = st.Config(); err != nil {
 					return err
@@ -141,17 +135,11 @@ func (e *env) demoClient(name, addr, usage string) *cli.Command {
 						return usagef("--addr %q: %v", c.String("addr"), err)
 					}
 				}
-				ct := netdemo.ClientTLS{RootCAs: d.roots, ServerName: serverName, Allow: allow}
+				rev, stopRev := e.revocation(ctx, c, d)
+				defer stopRev()
+				ct := netdemo.ClientTLS{RootCAs: d.roots, ServerName: serverName, Allow: allow, Revocation: rev}
 				if c.Bool("mtls") {
 					ct.Identity = d.id
-				}
-				chk, err := e.revocation(ctx, c, d)
-				if err != nil {
-					return err
-				}
-				if chk != nil {
-					defer chk.Close()
-					ct.Revocation = chk
 				}
 				if cfg, err = ct.Config(); err != nil {
 					return err

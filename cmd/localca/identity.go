@@ -178,20 +178,23 @@ func renewLoop(ctx context.Context, id *netdemo.Identity, issue func() (*tls.Cer
 	}
 }
 
-// revocation builds the CRL checker the flags ask for, or nil.
-func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (*netdemo.CRLChecker, error) {
+// revocation builds the CRL checker the flags ask for, started, and the
+// function that stops it; with no CRL source it returns no checker and a
+// no-op. A first fetch that fails is reported, not fatal: the checker keeps
+// trying, and fails closed (or open, with --fail-open) meanwhile.
+func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (netdemo.RevocationChecker, func()) {
 	fetch := d.crl
 	if src := c.String("crl"); src != "" {
 		fetch = crlFetcher(src, d.roots)
 	}
 	if fetch == nil {
-		return nil, nil
+		return nil, func() {}
 	}
 	chk := &netdemo.CRLChecker{Fetch: fetch, Issuers: d.issuer, Refresh: c.Duration("crl-refresh"), FailOpen: c.Bool("fail-open"), Log: e.stderr}
 	if err := chk.Start(ctx); err != nil {
 		e.note("first CRL fetch failed (%v); %s", err, map[bool]string{true: "failing open", false: "refusing peers until a CRL arrives"}[c.Bool("fail-open")])
 	}
-	return chk, nil
+	return chk, func() { chk.Close() }
 }
 
 // localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
