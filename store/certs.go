@@ -112,7 +112,8 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 			cur, prefix = tx.Bucket(bucketByName).Cursor(), append([]byte(strings.ToLower(f.Name)), 0)
 			seqOf = func(k, _ []byte) []byte { return k[len(k)-8:] }
 		case len(f.KeyFingerprint) > 0:
-			cur, prefix = tx.Bucket(bucketByKey).Cursor(), f.KeyFingerprint
+			// visit compares the record's whole fingerprint.
+			cur, prefix = tx.Bucket(bucketByKey).Cursor(), keyIndexPrefix(f.KeyFingerprint)
 			seqOf = func(k, _ []byte) []byte { return k[len(k)-8:] }
 		case f.ExpiringWithin > 0:
 			cur = tx.Bucket(bucketByExpiry).Cursor()

@@ -67,16 +67,17 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 			return err
 		}
 		c := tx.Bucket(bucketByKey).Cursor()
-		for key, _ := c.Seek(k.Fingerprint); bytes.HasPrefix(key, k.Fingerprint); key, _ = c.Next() {
-			if len(key) != len(k.Fingerprint)+8 {
-				continue // the entry of a longer fingerprint that starts alike
+		prefix := keyIndexPrefix(k.Fingerprint)
+		for key, _ := c.Seek(prefix); bytes.HasPrefix(key, prefix); key, _ = c.Next() {
+			if len(key) != len(prefix)+8 {
+				continue // the entry of a shorter fingerprint that starts alike
 			}
-			cert, err := certBySeq(tx, key[len(k.Fingerprint):])
+			cert, err := certBySeq(tx, key[len(prefix):])
 			if err != nil {
 				return err
 			}
-			if cert.Status == CertRevoked {
-				continue
+			if cert.Status == CertRevoked || !bytes.Equal(cert.KeyFingerprint, k.Fingerprint) {
+				continue // revoked already, or another key sharing the prefix
 			}
 			if err := s.revoke(tx, cert, at, reasonKeyCompromise); err != nil {
 				return err
