@@ -66,6 +66,8 @@ func BenchmarkScale(b *testing.B) {
 			binary.BigEndian.PutUint64(c.Serial, uint64(testNow.UnixMilli()+int64(k))<<16)
 			rand.Read(c.Serial[6:])
 			c.KeyFingerprint = fp
+			c.CSRID = make([]byte, 32) // as sign and issue store it
+			rand.Read(c.CSRID)
 			c.Names = []string{fmt.Sprintf("h%d.scale.test", k)}
 			c.NotAfter = testNow.Add(time.Duration(k%365) * 24 * time.Hour)
 			rs[j] = Record{Cert: &c}
