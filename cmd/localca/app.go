@@ -128,6 +128,7 @@ func (e *env) commands() []*cli.Command {
 		e.upCommand(),
 		e.callCommand(),
 		e.benchCommand(),
+		e.trustCommand(),
 		e.revokeCommand(),
 		e.crlCommand(),
 		e.tokenCommand(),
