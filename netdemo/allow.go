@@ -4,7 +4,9 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // AllowKind says which part of a certificate an AllowRule looks at.
@@ -72,12 +74,20 @@ func parseAllowRule(v string) (AllowRule, error) {
 	if r.Pattern == "" {
 		return AllowRule{}, fmt.Errorf("%w %q: empty pattern", ErrBadAllowRule, v)
 	}
+	if r.Kind != AllowCN && r.Kind != AllowAnySAN && strings.IndexFunc(r.Pattern, unicode.IsSpace) >= 0 {
+		// A bare value with spaces is kept: it matches no SAN, which is
+		// what its author will see; cn: is where spaces belong.
+		return AllowRule{}, fmt.Errorf("%w %q: a %s name has no spaces", ErrBadAllowRule, v, r.Kind)
+	}
 	if strings.Contains(strings.TrimSuffix(r.Pattern, "*"), "*") && !(r.Kind == AllowDNS && strings.HasPrefix(r.Pattern, "*.")) {
 		return AllowRule{}, fmt.Errorf("%w %q: '*' only as a leading \"*.\" label (dns) or as the last character", ErrBadAllowRule, v)
 	}
 	switch r.Kind {
 	case AllowDNS:
 		r.Pattern = strings.ToLower(strings.TrimSuffix(r.Pattern, "."))
+		if slices.Contains(strings.Split(r.Pattern, "."), "") {
+			return AllowRule{}, fmt.Errorf("%w %q: a DNS name with an empty label", ErrBadAllowRule, v)
+		}
 	case AllowEmail:
 		r.Pattern = strings.ToLower(r.Pattern)
 	case AllowIP:
