@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/pem"
 	"errors"
 	"slices"
 	"testing"
@@ -12,7 +13,7 @@ func TestCommitKeyCSRCert(t *testing.T) {
 	ca := newTestCA(t, "Root")
 	k := newTestKey(t)
 	key := k.key()
-	key.PEM = []byte("-----BEGIN PRIVATE KEY-----\n(test)\n-----END PRIVATE KEY-----\n")
+	key.PEM = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte("(test, not a key)")})
 	csr := newTestCSR(t, k, "a.test", "www.a.test")
 	c := ca.issue(t, k, testNow.AddDate(0, 3, 0), "a.test", "www.a.test")
 	c.CSRID = csr.ID
