@@ -78,23 +78,17 @@ func Init(st *store.Store, init InitOptions, opts Options) (*CA, error) {
 
 	nc := opts.Policy.NameConstraints()
 	interTmpl := &x509.Certificate{
-		Subject:                     pkix.Name{CommonName: init.Name + " Intermediate", Organization: []string{"localca"}, OrganizationalUnit: []string{owner}},
-		NotBefore:                   now.Add(-time.Minute),
-		NotAfter:                    now.Add(IntermediateValidity),
-		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:                 []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid:       true,
-		IsCA:                        true,
-		MaxPathLen:                  0,
-		MaxPathLenZero:              true,
-		PermittedDNSDomainsCritical: true,
-		PermittedDNSDomains:         nc.PermittedDNSDomains,
-		ExcludedDNSDomains:          nc.ExcludedDNSDomains,
-		PermittedIPRanges:           nc.PermittedIPRanges,
-		ExcludedIPRanges:            nc.ExcludedIPRanges,
-		PermittedURIDomains:         nc.PermittedURIDomains,
-		PermittedEmailAddresses:     nc.PermittedEmailAddresses,
+		Subject:               pkix.Name{CommonName: init.Name + " Intermediate", Organization: []string{"localca"}, OrganizationalUnit: []string{owner}},
+		NotBefore:             now.Add(-time.Minute),
+		NotAfter:              now.Add(IntermediateValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLen:            0,
+		MaxPathLenZero:        true,
 	}
+	nc.ApplyTo(interTmpl)
 	interDER, err := c.createCert(interTmpl, rootCert, interKey.Public(), rootKey)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"crypto/x509"
 	"net"
 	"net/netip"
 	"slices"
@@ -18,6 +19,19 @@ type NameConstraints struct {
 	ExcludedIPRanges        []*net.IPNet
 	PermittedURIDomains     []string
 	PermittedEmailAddresses []string
+}
+
+// ApplyTo puts the constraints into a CA certificate template, marked
+// critical as RFC 5280 asks, so that every CA localca makes carries them the
+// same way.
+func (nc NameConstraints) ApplyTo(tmpl *x509.Certificate) {
+	tmpl.PermittedDNSDomainsCritical = true
+	tmpl.PermittedDNSDomains = nc.PermittedDNSDomains
+	tmpl.ExcludedDNSDomains = nc.ExcludedDNSDomains
+	tmpl.PermittedIPRanges = nc.PermittedIPRanges
+	tmpl.ExcludedIPRanges = nc.ExcludedIPRanges
+	tmpl.PermittedURIDomains = nc.PermittedURIDomains
+	tmpl.PermittedEmailAddresses = nc.PermittedEmailAddresses
 }
 
 // unusable is permitted when the leaf profiles allow no name of a kind: an

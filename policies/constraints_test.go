@@ -53,14 +53,8 @@ func newTestPKI(t *testing.T, nc NameConstraints) *testPKI {
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "test intermediate"},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
 		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true, KeyUsage: x509.KeyUsageCertSign,
-		PermittedDNSDomainsCritical: true,
-		PermittedDNSDomains:         nc.PermittedDNSDomains,
-		ExcludedDNSDomains:          nc.ExcludedDNSDomains,
-		PermittedIPRanges:           nc.PermittedIPRanges,
-		ExcludedIPRanges:            nc.ExcludedIPRanges,
-		PermittedURIDomains:         nc.PermittedURIDomains,
-		PermittedEmailAddresses:     nc.PermittedEmailAddresses,
 	}
+	nc.ApplyTo(inter)
 	interDER, err := x509.CreateCertificate(rand.Reader, inter, root, &interKey.PublicKey, rootKey)
 	if err != nil {
 		t.Fatal(err)
