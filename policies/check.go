@@ -13,6 +13,13 @@ import (
 	"time"
 )
 
+// MaxNames is the most subject alternative names one leaf request may
+// carry, a hard limit that no policy file changes (like the RSA key sizes):
+// Let's Encrypt stops at 100 names per certificate too, it is far more than
+// a development or service certificate needs, and every name costs a check
+// here and a comparison in every client that verifies the certificate.
+const MaxNames = 100
+
 // Request is what someone asks the CA to sign: the names and key of a CSR
 // or of `localca issue`, and a profile. Nothing else of a CSR matters: the
 // certificate is built from the Decision.
@@ -108,6 +115,11 @@ func (p *Policy) Check(req Request) (*Decision, error) {
 			vs = append(vs, Violation{Profile: c.name, Rule: ruleNames,
 				Value: "an intermediate carries no subject alternative names", Allowed: "none; its name constraints come from the leaf profiles"})
 		}
+	} else if n := len(req.DNSNames) + len(req.IPAddresses) + len(req.EmailAddresses) + len(req.URIs); n > MaxNames {
+		// Refused before any name is looked at: a CSR with 10,000 names
+		// must not cost 10,000 checks, nor a refusal listing each.
+		return nil, &Refusal{Violations: []Violation{{Profile: c.name, Rule: ruleNames,
+			Value: fmt.Sprintf("%d subject alternative names requested", n), Allowed: fmt.Sprintf("at most %d", MaxNames)}}}
 	} else {
 		vs = c.names(req, d, vs)
 		d.KeyUsage = leafKeyUsage(req.PublicKey, c.name)

@@ -37,7 +37,9 @@
 // Only names are taken from a request: nothing else of a CSR (no
 // extension, no CA flag) reaches the Decision. A leaf's common name is
 // checked like a SAN and also listed among the SANs, since clients ignore
-// the CN. A leaf must carry at least one name. A nil PublicKey skips the key
+// the CN. A leaf must carry at least one name and at most MaxNames (100)
+// subject alternative names; a request over that is refused at once, under
+// the rule names, before any name is checked. A nil PublicKey skips the key
 // rules (for `localca policy check --name`); the CA always passes one.
 //
 // # Names
