@@ -11,7 +11,7 @@ import (
 // replaced authorities stay in the store so that what they issued can still
 // be looked up and revoked.
 func (s *Store) InitCA(root, inter *Authority, force bool) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if old := meta.Get([]byte("root")); old != nil && !force {
 			return fmt.Errorf("%w (root %.16s…): use --force to replace it", ErrCAExists, old)
@@ -92,7 +92,7 @@ func authority(tx *bolt.Tx, id string) (*Authority, error) {
 // carry the same number, across restarts and concurrent callers.
 func (s *Store) NextCRLNumber(id string) (uint64, error) {
 	var n uint64
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		a, err := authority(tx, id)
 		if err != nil {
 			return err

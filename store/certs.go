@@ -166,7 +166,7 @@ func (s *Store) ListCerts(f Filter) ([]*Cert, error) {
 // stored record, so the caller can say when and why it was revoked.
 func (s *Store) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, error) {
 	var c *Cert
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		var err error
 		c, err = certBySerial(tx, serial)
 		if err != nil {

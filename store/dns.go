@@ -23,7 +23,7 @@ func (s *Store) DNSRecords() ([]string, error) {
 // record and adding a present one are no-ops, and so is removing a record
 // that the same call adds; it reports whether the set of records changed.
 func (s *Store) ApplyDNS(add, remove []string) (changed bool, err error) {
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		changed = false
 		b := tx.Bucket(bucketDNS)
 		adding := make(map[string]bool, len(add))

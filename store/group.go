@@ -94,10 +94,10 @@ func (g *committer) commit(s *Store, r Record) error {
 // one transaction per record.
 func (s *Store) commitGroup(rs []Record, errs []error) {
 	if len(rs) == 1 {
-		errs[0] = s.db.Update(func(tx *bolt.Tx) error { return s.commit(tx, rs[0]) })
+		errs[0] = s.update(func(tx *bolt.Tx) error { return s.commit(tx, rs[0]) })
 		return
 	}
-	if s.db.Update(func(tx *bolt.Tx) error {
+	if s.update(func(tx *bolt.Tx) error {
 		for i, r := range rs {
 			if errs[i] = s.check(tx, r); errs[i] != nil {
 				continue
@@ -113,6 +113,6 @@ func (s *Store) commitGroup(rs []Record, errs []error) {
 	// The group's transaction was rolled back: nothing of it is stored.
 	// Retrying each record alone gives each its own error.
 	for i, r := range rs {
-		errs[i] = s.db.Update(func(tx *bolt.Tx) error { return s.commit(tx, r) })
+		errs[i] = s.update(func(tx *bolt.Tx) error { return s.commit(tx, r) })
 	}
 }

@@ -44,7 +44,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 		at = s.now()
 	}
 	var revoked []*Cert
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		revoked = nil
 		b := tx.Bucket(bucketKeys)
 		var cur Key
@@ -112,7 +112,7 @@ func (s *Store) CSR(id []byte) (*CSR, error) {
 // store has not seen is recorded as rejected when c carries its DER; given
 // only an id, an unknown CSR is ErrNotFound.
 func (s *Store) RejectCSR(c *CSR) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCSRs)
 		var cur CSR
 		found, err := getJSON(b, c.ID, &cur)

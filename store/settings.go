@@ -31,7 +31,7 @@ func (s *Store) Setting(name string) (string, error) {
 // end up with different values.
 func (s *Store) SettingOrInit(name string, newValue func() (string, error)) (string, error) {
 	var out string
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketMeta)
 		if v := b.Get([]byte("setting/" + name)); v != nil {
 			out = string(v)

@@ -50,6 +50,15 @@ type Options struct {
 	NoSync bool
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
+	// BeforeCommit, when set, runs inside every write transaction of the
+	// open store (Commit, revocations, CRL numbers, tokens, settings; not
+	// Open's own bucket creation), after the transaction's writes and
+	// before bbolt commits it. An error it returns rolls the whole
+	// transaction back and is returned as that write's error, exactly as a
+	// failed write or fsync would be. It is the seam through which tests
+	// make a commit fail after a certificate is signed, since a full disk
+	// cannot be had on demand; localca itself never sets it.
+	BeforeCommit func() error
 }
 
 // Store is an open localca database. It is safe for concurrent use.
@@ -57,6 +66,8 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	// beforeCommit is Options.BeforeCommit (nil in production).
+	beforeCommit func() error
 	// group lets concurrent Commit calls share a transaction (group.go).
 	group committer
 }
@@ -91,7 +102,7 @@ func Open(path string, opts *Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, now: o.Now}
+	s := &Store{db: db, path: path, now: o.Now, beforeCommit: o.BeforeCommit}
 	// An existing, complete store is only read here: a write transaction
 	// would cost two fsyncs on every command.
 	var ready bool
@@ -154,6 +165,44 @@ func (s *Store) checkSchema(tx *bolt.Tx) error {
 	if v, err := strconv.Atoi(string(raw)); err != nil || v < 1 || v > SchemaVersion {
 		return fmt.Errorf("store: %s has schema %q, this localca understands up to %d",
 			s.path, raw, SchemaVersion)
+	}
+	return nil
+}
+
+// update runs fn in a write transaction: every write of the store goes
+// through it, so that Options.BeforeCommit sees each one.
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if s.beforeCommit != nil {
+			if err := s.beforeCommit(); err != nil {
+				return fmt.Errorf("store: commit: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Check runs bbolt's consistency check over the whole file (every page
+// reachable once, the freelist and the B+trees in order) and returns every
+// problem it finds, joined; nil means the file is sound. It reads one
+// snapshot and does not block writers. Tests call it after killing a
+// process mid-write; an operator can run it after a crash.
+func (s *Store) Check() error {
+	var errs []error
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: checking %s: %w", s.path, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %s fails bbolt's consistency check: %w", ErrCorrupt, s.path, errors.Join(errs...))
 	}
 	return nil
 }

@@ -13,7 +13,7 @@ func (s *Store) PutToken(t *Token) error {
 	if len(t.Hash) == 0 {
 		return fmt.Errorf("store: token %q without a hash", t.Name)
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		if b.Get(t.Hash) != nil {
 			return fmt.Errorf("store: token %q: a token with this hash exists", t.Name)
@@ -30,7 +30,7 @@ func (s *Store) PutToken(t *Token) error {
 // token cannot both pass.
 func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 	var t Token
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		found, err := getJSON(b, hash, &t)
 		if err != nil {
