@@ -1,6 +1,11 @@
 package ca
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/localca/localca/store"
+)
 
 // Sentinel errors. Errors from the store (store.ErrKeyRevoked, ...) and from
 // policies (policies.ErrRefused) are wrapped as they are, so callers test
@@ -16,4 +21,21 @@ var (
 	ErrWrongPassword    = errors.New("ca: wrong password or damaged key")
 	ErrKeyMismatch      = errors.New("ca: the key does not match the CSR's public key")
 	ErrBadName          = errors.New("ca: bad name")
+	// ErrNotStored means a certificate was signed but the store's commit
+	// failed (a full disk, an I/O error), so it was not issued: it was
+	// returned to nobody and written nowhere, and no record of it, its key
+	// or its CSR was kept. Trying again is safe. A refusal at commit time
+	// (a key revoked, a CSR rejected meanwhile) is not this error; it keeps
+	// its own sentinel.
+	ErrNotStored = errors.New("ca: the certificate was signed but not stored, so it was not issued")
 )
+
+// notStored is the error of a failed commit after signing: ErrNotStored,
+// with the store's own error, for what; refusals the commit makes by rule
+// pass through as they are.
+func notStored(what string, err error) error {
+	if errors.Is(err, store.ErrKeyRevoked) || errors.Is(err, store.ErrCSRRejected) || errors.Is(err, store.ErrSerialExists) {
+		return fmt.Errorf("ca: storing %s: %w", what, err)
+	}
+	return fmt.Errorf("%w (%s): %w", ErrNotStored, what, err)
+}

@@ -115,7 +115,7 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 			continue // 127 random bits: this does not happen, but if it does, draw again
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ca: storing certificate for %s: %w", what, err)
+			return nil, notStored(fmt.Sprintf("certificate for %s", what), err)
 		}
 		return &Issued{Cert: cert, Issuer: c.interCert, Record: rec.Cert}, nil
 	}
@@ -234,7 +234,7 @@ func SelfSign(st *store.Store, pol *policies.Policy, csrPEM []byte, key crypto.S
 	cr := &store.Cert{Serial: cert.SerialNumber.Bytes(), DER: der, KeyFingerprint: fpKey, CSRID: rec.ID,
 		Profile: d.Profile, Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter}
 	if err := st.Commit(store.Record{Key: krec, CSR: rec, Cert: cr}); err != nil {
-		return nil, fmt.Errorf("ca: storing self-signed certificate: %w", err)
+		return nil, notStored("self-signed certificate", err)
 	}
 	return &Issued{Cert: cert, Record: cr}, nil
 }
