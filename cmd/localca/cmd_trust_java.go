@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+)
+
+// javaStorePass is the password every JDK ships its cacerts with; it
+// guards the file's integrity, not a secret.
+const javaStorePass = "changeit"
+
+// javaStore is the JDK's cacerts keystore, driven with keytool. The
+// keystore is named by path (not keytool's -cacerts) so that the file
+// whose rights are checked is the file changed, and so that a test can
+// point it at a keystore of its own.
+type javaStore struct {
+	keytool  string // "" when keytool is not installed
+	keystore string // the cacerts file, symlinks resolved
+}
+
+// newJavaStore finds keytool and the cacerts of the JDK it belongs to:
+// JAVA_HOME is the folder above keytool's bin, and cacerts is
+// lib/security/cacerts there (jre/lib/security/cacerts in Java 8).
+func newJavaStore() *javaStore {
+	p, err := exec.LookPath("keytool")
+	if err != nil {
+		return &javaStore{}
+	}
+	s := &javaStore{keytool: p}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return s
+	}
+	home := filepath.Dir(filepath.Dir(real))
+	for _, c := range []string{"lib/security/cacerts", "jre/lib/security/cacerts"} {
+		if f, err := filepath.EvalSymlinks(filepath.Join(home, c)); err == nil {
+			s.keystore = f
+			break
+		}
+	}
+	return s
+}
+
+func (*javaStore) name() string { return "java" }
+
+func (s *javaStore) missing() string {
+	switch {
+	case s.keytool == "":
+		return "keytool is not installed"
+	case s.keystore == "":
+		return "no cacerts keystore found beside " + s.keytool
+	}
+	return ""
+}
+
+func (s *javaStore) keytoolArgs(args ...string) []string {
+	return append(args, "-keystore", s.keystore, "-storepass", javaStorePass)
+}
+
+// entry reports whether our alias holds our root (ours) or another
+// certificate (other).
+func (s *javaStore) entry(ctx context.Context, root *x509.Certificate) (ours, other bool, err error) {
+	out, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-exportcert", "-rfc", "-alias", nickname(root))...)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return false, false, nil // keytool: Alias <...> does not exist
+	}
+	if err != nil {
+		return false, false, err
+	}
+	found, _ := pemHolds(out, root.Raw)
+	return found, !found, nil
+}
+
+func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trustPlace, error) {
+	ours, other, err := s.entry(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	p := trustPlace{where: s.keystore, trusted: ours, present: ours}
+	switch {
+	case ours:
+		p.note = fmt.Sprintf("as alias %q", nickname(root))
+	case other:
+		p.note = fmt.Sprintf("alias %q holds another certificate", nickname(root))
+	}
+	return []trustPlace{p}, nil
+}
+
+func (s *javaStore) writable([]trustPlace) error { return writableFile(s.keystore) }
+
+func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile string, _ []trustPlace) ([]trustStep, error) {
+	if _, other, err := s.entry(ctx, root); err != nil || other {
+		if err == nil {
+			err = fmt.Errorf("%s: alias %q holds another certificate: left alone", s.keystore, nickname(root))
+		}
+		return nil, err
+	}
+	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-importcert", "-noprompt", "-alias", nickname(root), "-file", pemFile)...); err != nil {
+		return nil, err
+	}
+	return []trustStep{{Where: s.keystore, State: "installed", Changed: true}}, nil
+}
+
+// uninstall deletes our alias only when it holds our root.
+func (s *javaStore) uninstall(ctx context.Context, root *x509.Certificate, _ []trustPlace) ([]trustStep, error) {
+	ours, other, err := s.entry(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	if other || !ours {
+		return []trustStep{{Where: s.keystore, State: "not changed", Detail: fmt.Sprintf("alias %q holds another certificate: left alone", nickname(root))}}, nil
+	}
+	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-delete", "-alias", nickname(root))...); err != nil {
+		return nil, err
+	}
+	return []trustStep{{Where: s.keystore, State: "removed", Changed: true}}, nil
+}

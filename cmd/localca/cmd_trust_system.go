@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/localca/localca/internal/atomicfile"
+)
+
+// systemStore is the operating system's bundle, which curl, openssl, Go and
+// most programs read: our root as a file in the anchors folder, then the
+// distribution's update command, which rebuilds the bundle from it.
+//
+// Its fields are what differs between distributions, and what a test
+// points at a folder of its own.
+type systemStore struct {
+	dir    string   // the anchors folder our file goes into
+	bundle string   // the bundle the update command writes
+	update []string // the update command and its arguments
+}
+
+// newSystemStore finds this machine's system store: Debian's and Ubuntu's
+// update-ca-certificates, or Fedora's and RHEL's update-ca-trust. Neither
+// found, it is a store with no update command, which says it is missing.
+func newSystemStore() *systemStore {
+	if p, err := exec.LookPath("update-ca-certificates"); err == nil {
+		return &systemStore{dir: "/usr/local/share/ca-certificates", bundle: "/etc/ssl/certs/ca-certificates.crt", update: []string{p}}
+	}
+	if p, err := exec.LookPath("update-ca-trust"); err == nil {
+		return &systemStore{dir: "/etc/pki/ca-trust/source/anchors", bundle: "/etc/pki/tls/certs/ca-bundle.crt", update: []string{p, "extract"}}
+	}
+	return &systemStore{}
+}
+
+func (*systemStore) name() string { return "system" }
+
+func (s *systemStore) missing() string {
+	if len(s.update) == 0 {
+		return "neither update-ca-certificates nor update-ca-trust is installed"
+	}
+	return ""
+}
+
+// file is where our root goes; the fingerprint in its name keeps two CAs'
+// roots apart.
+func (s *systemStore) file(root *x509.Certificate) string {
+	return filepath.Join(s.dir, "localca-"+rootID(root)[:16]+".crt")
+}
+
+// fileState says whether our file holds exactly our root (ours), holds
+// something else (other), or is absent.
+func (s *systemStore) fileState(root *x509.Certificate) (ours, other bool, err error) {
+	data, err := os.ReadFile(s.file(root))
+	if errors.Is(err, os.ErrNotExist) {
+		return false, false, nil
+	}
+	if err != nil {
+		return false, false, err
+	}
+	found, n := pemHolds(data, root.Raw)
+	if found && n == 1 {
+		return true, false, nil
+	}
+	return false, true, nil
+}
+
+// inBundle reports whether the bundle holds our root's DER.
+func (s *systemStore) inBundle(root *x509.Certificate) (bool, error) {
+	data, err := os.ReadFile(s.bundle)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	found, _ := pemHolds(data, root.Raw)
+	return found, nil
+}
+
+func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]trustPlace, error) {
+	ours, other, err := s.fileState(root)
+	if err != nil {
+		return nil, fmt.Errorf("system: %w", err)
+	}
+	bundled, err := s.inBundle(root)
+	if err != nil {
+		return nil, fmt.Errorf("system: %w", err)
+	}
+	p := trustPlace{where: s.file(root), trusted: ours && bundled, present: ours || bundled}
+	switch {
+	case p.trusted:
+		p.note = "in " + s.bundle
+	case ours:
+		p.note = "file present, not yet in " + s.bundle
+	case other:
+		p.note = "the file holds another certificate"
+	case bundled:
+		p.note = "in " + s.bundle + " through another file"
+	}
+	return []trustPlace{p}, nil
+}
+
+func (s *systemStore) writable([]trustPlace) error { return writableDir(s.dir) }
+
+func (s *systemStore) updateName() string { return filepath.Base(s.update[0]) }
+
+func (s *systemStore) runUpdate(ctx context.Context) error {
+	_, err := runTrustTool(ctx, s.update[0], s.update[1:]...)
+	return err
+}
+
+func (s *systemStore) install(ctx context.Context, root *x509.Certificate, _ string, _ []trustPlace) ([]trustStep, error) {
+	file := s.file(root)
+	ours, other, err := s.fileState(root)
+	if err != nil {
+		return nil, err
+	}
+	if other {
+		return nil, fmt.Errorf("%s holds another certificate: left alone", file)
+	}
+	var did []string
+	if !ours {
+		if err := atomicfile.WriteFile(file, rootPEM(root), 0o644); err != nil {
+			return nil, err
+		}
+		did = append(did, "wrote "+file)
+	}
+	if err := s.runUpdate(ctx); err != nil {
+		return []trustStep{{State: "failed", Changed: len(did) > 0, Detail: strings.Join(did, ", ")}}, err
+	}
+	did = append(did, "ran "+s.updateName())
+	if ok, err := s.inBundle(root); err != nil || !ok {
+		return []trustStep{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}},
+			fmt.Errorf("%s ran, but %s does not hold the root (%v)", s.updateName(), s.bundle, err)
+	}
+	return []trustStep{{State: "installed", Changed: true, Detail: strings.Join(did, ", ")}}, nil
+}
+
+// uninstall removes our file only when it holds exactly our root, and runs
+// the update command so the bundle follows.
+func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ []trustPlace) ([]trustStep, error) {
+	file := s.file(root)
+	ours, other, err := s.fileState(root)
+	if err != nil {
+		return nil, err
+	}
+	var did, notes []string
+	if ours {
+		if err := os.Remove(file); err != nil {
+			return nil, err
+		}
+		did = append(did, "removed "+file)
+	}
+	if other {
+		notes = append(notes, file+" holds another certificate: left alone")
+	}
+	if err := s.runUpdate(ctx); err != nil {
+		return []trustStep{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
+	}
+	did = append(did, "ran "+s.updateName())
+	if ok, _ := s.inBundle(root); ok {
+		notes = append(notes, "still in "+s.bundle+" through another file: left alone")
+	}
+	return []trustStep{{State: "removed", Changed: true, Detail: strings.Join(append(did, notes...), ", ")}}, nil
+}
