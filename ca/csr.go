@@ -122,8 +122,11 @@ func CreateCSR(key crypto.Signer, req CSRRequest) ([]byte, error) {
 }
 
 // ParseCSR reads a CSR in PEM ("CERTIFICATE REQUEST" or the old "NEW
-// CERTIFICATE REQUEST") or DER form and checks its signature: a CSR whose
-// signature does not verify is refused, whoever made it.
+// CERTIFICATE REQUEST") or DER form, checks its signature, and applies
+// CheckCSR: a CSR whose signature does not verify, is made with SHA-1, or
+// asks for CA powers is refused, whoever made it. Errors say what is wrong
+// with the input: no PEM block, a block of another type, a truncated block,
+// a DER structure that does not parse.
 func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 	der := data
 	if block, _ := pem.Decode(data); block != nil {
@@ -132,7 +135,12 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 		}
 		der = block.Bytes
 	} else if strings.Contains(string(data), "-----BEGIN") {
-		return nil, fmt.Errorf("%w: truncated or damaged PEM", ErrBadPEM)
+		return nil, fmt.Errorf("%w: truncated or damaged PEM (a BEGIN line without its END line, or bad base64)", ErrBadPEM)
+	} else if len(data) == 0 || data[0] != 0x30 {
+		// DER starts with a SEQUENCE tag; anything else is not a CSR in
+		// either form, and x509's "malformed certificate request" would
+		// not tell the user why.
+		return nil, fmt.Errorf("%w: no PEM block (want -----BEGIN CERTIFICATE REQUEST-----) and not DER", ErrBadCSR)
 	}
 	csr, err := x509.ParseCertificateRequest(der)
 	if err != nil {
@@ -140,6 +148,9 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 	}
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCSRSignature, err)
+	}
+	if err := CheckCSR(csr); err != nil {
+		return nil, err
 	}
 	return csr, nil
 }

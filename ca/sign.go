@@ -51,9 +51,11 @@ func (i *Issued) ChainPEM() []byte {
 // Sign checks a CSR (its signature, its key, its names, against the policy)
 // and signs it with the intermediate. The certificate is built from the
 // policy alone: the CSR gives its public key and the names it asks for, and
-// nothing else of it is copied, so a CSR that asks for CA:TRUE or an odd EKU
-// gets a plain leaf. The certificate is committed to the store, with its CSR
-// marked signed, before Sign returns.
+// nothing else of it is copied, so a CSR that asks for an odd EKU gets the
+// profile's. A CSR that asks for CA powers (CA:TRUE, keyCertSign, cRLSign)
+// or is signed with SHA-1 is refused (CheckCSR), with nothing stored. The
+// certificate is committed to the store, with its CSR marked signed, before
+// Sign returns.
 func (c *CA) Sign(csrPEM []byte, opts SignOptions) (*Issued, error) {
 	csr, err := ParseCSR(csrPEM)
 	if err != nil {
@@ -63,8 +65,12 @@ func (c *CA) Sign(csrPEM []byte, opts SignOptions) (*Issued, error) {
 }
 
 // SignRequest is Sign for a parsed CSR whose signature the caller checked
-// (ParseCSR does).
+// (ParseCSR does). It applies CheckCSR again, which costs no cryptography,
+// so a CSR parsed with x509.ParseCertificateRequest alone cannot skip it.
 func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issued, error) {
+	if err := CheckCSR(csr); err != nil {
+		return nil, err
+	}
 	rec, key, err := csrRecord(csr)
 	if err != nil {
 		return nil, err

@@ -39,19 +39,22 @@ func mustExt(t *testing.T, oid asn1.ObjectIdentifier, critical bool, v any) pkix
 	return pkix.Extension{Id: oid, Critical: critical, Value: der}
 }
 
-// TestSignFromPolicyAlone asks, in CSR extensions, for everything a leaf
-// must not get: CA:TRUE, keyCertSign, codeSigning and anyExtendedKeyUsage,
-// name constraints. The certificate must be a plain leaf with the profile's
-// usages and nothing of the CSR but its key and its names.
+// TestSignFromPolicyAlone asks, in CSR extensions, for leaf usages the
+// profile does not give: codeSigning and anyExtendedKeyUsage, key usages
+// beyond digitalSignature, a path length. The certificate must be a plain
+// leaf with the profile's usages and nothing of the CSR but its key and its
+// names. (A CSR that asks for CA powers is refused outright: see
+// TestCheckCSRRefusesCARequests.)
 func TestSignFromPolicyAlone(t *testing.T) {
 	c := newCA(t, "ecdsa-p256")
 	type bc struct {
-		IsCA       bool
-		MaxPathLen int `asn1:"optional,default:-1"`
+		IsCA       bool `asn1:"optional"`
+		MaxPathLen int  `asn1:"optional,default:-1"`
 	}
 	evil := []pkix.Extension{
-		mustExt(t, oidBasicConstraints, true, bc{IsCA: true, MaxPathLen: 5}),
-		mustExt(t, oidKeyUsage, true, asn1.BitString{Bytes: []byte{0x06}, BitLength: 7}), // keyCertSign, cRLSign
+		mustExt(t, oidBasicConstraints, true, bc{MaxPathLen: 5}),
+		// digitalSignature, contentCommitment, keyEncipherment, dataEncipherment
+		mustExt(t, oidKeyUsage, true, asn1.BitString{Bytes: []byte{0xf0}, BitLength: 4}),
 		mustExt(t, oidExtKeyUsage, false, []asn1.ObjectIdentifier{oidCodeSigning, oidAnyEKU}),
 	}
 	tests := []struct {
