@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -12,11 +13,25 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Load reads a policy file; errors name the file and the line.
+// MaxFileSize is the largest policy file Load reads. A real policy is a
+// few kilobytes; the limit keeps a wrong path (a disk image, /dev/zero)
+// from being read into memory whole.
+const MaxFileSize = 1 << 20
+
+// Load reads a policy file; errors name the file and the line. A file over
+// MaxFileSize is refused (ErrInvalidPolicy) without being read whole.
 func Load(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("policy: reading %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%w: %s is over %d bytes (1 MiB)", ErrInvalidPolicy, path, MaxFileSize)
 	}
 	p, err := Parse(data)
 	if err != nil {

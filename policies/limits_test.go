@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +62,37 @@ func TestMaxNames(t *testing.T) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestLoadTooLarge: a policy file over MaxFileSize is refused as an invalid
+// policy, naming the file; one at the limit is read and parsed (whatever
+// its content says, it is not refused for its size).
+func TestLoadTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		size int
+		says string
+	}{
+		{MaxFileSize + 1, "over 1048576 bytes"},
+		{10 << 20, "over 1048576 bytes"},
+		{MaxFileSize, ""},
+	} {
+		path := filepath.Join(dir, fmt.Sprintf("p%d.toml", tt.size))
+		data := []byte(strings.Repeat("#", tt.size-1) + "\n")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path)
+		if tt.says == "" {
+			if err != nil && strings.Contains(err.Error(), "bytes (1 MiB)") {
+				t.Errorf("%d bytes: refused for its size: %v", tt.size, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalidPolicy) || !strings.Contains(err.Error(), tt.says) || !strings.Contains(err.Error(), path) {
+			t.Errorf("%d bytes: %v; want ErrInvalidPolicy naming %s and saying %q", tt.size, err, path, tt.says)
 		}
 	}
 }
