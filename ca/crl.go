@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"fmt"
+	"hash"
 	"math/big"
 	"time"
 
@@ -90,56 +91,72 @@ func (c *CA) makeCRL(issuerID string, issuer *x509.Certificate, signer crypto.Si
 		// cannot be checked after the signer expires.
 		next = issuer.NotAfter
 	}
-	entries, digest, err := c.revokedEntries(issuerID, now)
+	// The number and the entries come from one transaction (store.NextCRL):
+	// read apart, two concurrent CRLs could cross, the higher number with
+	// the shorter list.
+	var l crlList
+	l.init()
+	num, err := c.st.NextCRL(issuerID, now, l.add)
 	if err != nil {
-		return nil, err
-	}
-	num, err := c.st.NextCRLNumber(issuerID)
-	if err != nil {
-		return nil, fmt.Errorf("ca: CRL number for %s: %w", issuer.Subject.CommonName, err)
+		return nil, fmt.Errorf("ca: CRL of %s: %w", issuer.Subject.CommonName, err)
 	}
 	der, err := x509.CreateRevocationList(c.opts.Rand, &x509.RevocationList{
 		Number:                    new(big.Int).SetUint64(num),
 		ThisUpdate:                now,
 		NextUpdate:                next,
-		RevokedCertificateEntries: entries,
+		RevokedCertificateEntries: l.entries,
 	}, issuer, signer)
 	if err != nil {
 		return nil, fmt.Errorf("ca: signing CRL of %s: %w", issuer.Subject.CommonName, err)
 	}
-	return &CRL{DER: der, Number: num, ThisUpdate: now, NextUpdate: next, Entries: len(entries), Digest: digest}, nil
+	return &CRL{DER: der, Number: num, ThisUpdate: now, NextUpdate: next, Entries: len(l.entries), Digest: l.digest()}, nil
 }
 
 // revokedEntries reads what an issuer's CRL must list at now, and a digest
-// of it. Reason codes are written only when one was given and it is not
-// unspecified (0): RFC 5280 §5.3.1 asks for the extension to be absent
-// rather than say "unspecified", and Go's encoder omits a zero code.
+// of it, without spending a CRL number.
 func (c *CA) revokedEntries(issuerID string, now time.Time) ([]x509.RevocationListEntry, [32]byte, error) {
-	var entries []x509.RevocationListEntry
-	h := sha256.New()
-	err := c.st.RevokedCerts(issuerID, now, func(rc *store.Cert) error {
-		reason := rc.Reason
-		if reason == store.NoReason {
-			reason = 0
-		}
-		entries = append(entries, x509.RevocationListEntry{
-			SerialNumber:   new(big.Int).SetBytes(rc.Serial),
-			RevocationTime: rc.RevokedAt.UTC(),
-			ReasonCode:     reason,
-		})
-		var buf [8]byte
-		h.Write([]byte{byte(len(rc.Serial))})
-		h.Write(rc.Serial)
-		binary.BigEndian.PutUint64(buf[:], uint64(rc.RevokedAt.Unix()))
-		h.Write(buf[:])
-		binary.BigEndian.PutUint64(buf[:], uint64(reason))
-		h.Write(buf[:])
-		return nil
-	})
-	if err != nil {
+	var l crlList
+	l.init()
+	if err := c.st.RevokedCerts(issuerID, now, l.add); err != nil {
 		return nil, [32]byte{}, fmt.Errorf("ca: reading revoked certificates: %w", err)
 	}
-	var digest [32]byte
-	h.Sum(digest[:0])
-	return entries, digest, nil
+	return l.entries, l.digest(), nil
+}
+
+// crlList collects a CRL's entries, and the digest of what they say, from
+// the store's revoked certificates. Reason codes are written only when one
+// was given and it is not unspecified (0): RFC 5280 §5.3.1 asks for the
+// extension to be absent rather than say "unspecified", and Go's encoder
+// omits a zero code.
+type crlList struct {
+	entries []x509.RevocationListEntry
+	h       hash.Hash
+}
+
+func (l *crlList) init() { l.h = sha256.New() }
+
+func (l *crlList) add(rc *store.Cert) error {
+	reason := rc.Reason
+	if reason == store.NoReason {
+		reason = 0
+	}
+	l.entries = append(l.entries, x509.RevocationListEntry{
+		SerialNumber:   new(big.Int).SetBytes(rc.Serial),
+		RevocationTime: rc.RevokedAt.UTC(),
+		ReasonCode:     reason,
+	})
+	var buf [8]byte
+	l.h.Write([]byte{byte(len(rc.Serial))})
+	l.h.Write(rc.Serial)
+	binary.BigEndian.PutUint64(buf[:], uint64(rc.RevokedAt.Unix()))
+	l.h.Write(buf[:])
+	binary.BigEndian.PutUint64(buf[:], uint64(reason))
+	l.h.Write(buf[:])
+	return nil
+}
+
+func (l *crlList) digest() [32]byte {
+	var d [32]byte
+	l.h.Sum(d[:0])
+	return d
 }

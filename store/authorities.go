@@ -86,20 +86,3 @@ func authority(tx *bolt.Tx, id string) (*Authority, error) {
 	}
 	return &a, nil
 }
-
-// NextCRLNumber increments and returns the CRL number of an authority. The
-// increment is committed before the number is returned, so no two CRLs ever
-// carry the same number, across restarts and concurrent callers.
-func (s *Store) NextCRLNumber(id string) (uint64, error) {
-	var n uint64
-	err := s.update(func(tx *bolt.Tx) error {
-		a, err := authority(tx, id)
-		if err != nil {
-			return err
-		}
-		a.CRLNumber++
-		n = a.CRLNumber
-		return putJSON(tx.Bucket(bucketAuthorities), []byte(id), a)
-	})
-	return n, err
-}

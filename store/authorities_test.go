@@ -78,12 +78,12 @@ func TestNextCRLNumber(t *testing.T) {
 	var last uint64
 	next := func(s *Store) {
 		t.Helper()
-		n, err := s.NextCRLNumber(id)
+		n, err := s.NextCRL(id, testNow, noEntries)
 		if err != nil {
-			t.Fatalf("NextCRLNumber: %v", err)
+			t.Fatalf("NextCRL: %v", err)
 		}
 		if n <= last {
-			t.Fatalf("NextCRLNumber = %d after %d: not increasing", n, last)
+			t.Fatalf("NextCRL = %d after %d: not increasing", n, last)
 		}
 		last = n
 	}
@@ -97,8 +97,8 @@ func TestNextCRLNumber(t *testing.T) {
 	}
 	defer s.Close()
 	next(s)
-	if _, err := s.NextCRLNumber("nope"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("NextCRLNumber(unknown) err = %v, want ErrNotFound", err)
+	if _, err := s.NextCRL("nope", testNow, noEntries); !errors.Is(err, ErrNotFound) {
+		t.Errorf("NextCRL(unknown) err = %v, want ErrNotFound", err)
 	}
 }
 
@@ -111,9 +111,9 @@ func TestNextCRLNumberConcurrent(t *testing.T) {
 	for w := range workers {
 		wg.Go(func() {
 			for range each {
-				n, err := s.NextCRLNumber(inter.auth.ID)
+				n, err := s.NextCRL(inter.auth.ID, testNow, noEntries)
 				if err != nil {
-					t.Errorf("NextCRLNumber: %v", err)
+					t.Errorf("NextCRL: %v", err)
 					return
 				}
 				got[w] = append(got[w], n)

@@ -200,22 +200,7 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 // only the revoked index, so a CRL costs what was ever revoked, not what was
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketRevoked).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			cert, err := certBySeq(tx, k)
-			if err != nil {
-				return err
-			}
-			if cert.IssuerID != issuerID || now.After(cert.NotAfter) {
-				continue
-			}
-			if err := fn(cert); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	return s.db.View(func(tx *bolt.Tx) error { return forEachRevoked(tx, issuerID, now, fn) })
 }
 
 // CountCerts returns how many certificates the store holds.

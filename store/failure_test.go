@@ -56,7 +56,7 @@ func TestBeforeCommitFails(t *testing.T) {
 			return err
 		}},
 		{"CRL number", func(t *testing.T, s *Store, seed []byte) error {
-			_, err := s.NextCRLNumber(ca.auth.ID)
+			_, err := s.NextCRL(ca.auth.ID, testNow, noEntries)
 			return err
 		}},
 	}

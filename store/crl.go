@@ -1,0 +1,59 @@
+package store
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// NextCRL is what a CRL is made from: it increments the CRL number of the
+// authority id and calls fn for every certificate that authority issued
+// which is revoked and not yet expired at now, both in one write
+// transaction. The number and the list so come from one moment of the
+// store: a CRL with a higher number never lists less than one with a lower
+// number, however many goroutines or processes make CRLs while others
+// revoke. (A number taken in one transaction and a list read in another
+// let two CRL makers cross: the later number with the older list.)
+//
+// The increment is committed before NextCRL returns, so no two CRLs carry
+// one number. An error from fn rolls the increment back and is returned.
+// fn must not write to the store.
+func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64, error) {
+	var n uint64
+	err := s.update(func(tx *bolt.Tx) error {
+		a, err := authority(tx, id)
+		if err != nil {
+			return err
+		}
+		a.CRLNumber++
+		n = a.CRLNumber
+		if err := putJSON(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
+			return err
+		}
+		return forEachRevoked(tx, id, now, fn)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: next CRL of %s: %w", id, err)
+	}
+	return n, nil
+}
+
+// forEachRevoked calls fn for every certificate of issuerID that is revoked
+// and not expired at now, reading only the revoked index.
+func forEachRevoked(tx *bolt.Tx, issuerID string, now time.Time, fn func(*Cert) error) error {
+	c := tx.Bucket(bucketRevoked).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		cert, err := certBySeq(tx, k)
+		if err != nil {
+			return err
+		}
+		if cert.IssuerID != issuerID || now.After(cert.NotAfter) {
+			continue
+		}
+		if err := fn(cert); err != nil {
+			return err
+		}
+	}
+	return nil
+}
