@@ -205,7 +205,11 @@ func runTrust(ctx context.Context, verb string, root *x509.Certificate, stores [
 			case verb == "install" && p.trusted:
 				add(trustStep{Store: s.name(), Where: p.where, State: "already trusted", Detail: "nothing changed"})
 			case verb == "uninstall" && !p.present:
-				add(trustStep{Store: s.name(), Where: p.where, State: "not installed", Detail: "nothing changed"})
+				detail := "nothing changed"
+				if p.note != "" {
+					detail += "; " + p.note + ", left alone"
+				}
+				add(trustStep{Store: s.name(), Where: p.where, State: "not installed", Detail: detail})
 			default:
 				change = append(change, p)
 			}

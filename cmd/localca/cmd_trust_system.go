@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/localca/localca/internal/atomicfile"
 )
@@ -57,7 +58,7 @@ func (s *systemStore) file(root *x509.Certificate) string {
 // something else (other), or is absent.
 func (s *systemStore) fileState(root *x509.Certificate) (ours, other bool, err error) {
 	data, err := os.ReadFile(s.file(root))
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return false, false, nil
 	}
 	if err != nil {
