@@ -34,7 +34,7 @@ func certBySeq(tx *bolt.Tx, k []byte) (*Cert, error) {
 	if v == nil {
 		return nil, fmt.Errorf("%w: certificate record %x", ErrCorrupt, k)
 	}
-	c, err := decodeCert(v)
+	c, err := decodeCert(v, tx.Bucket(bucketAuthorities))
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 	}
 	c.Status, c.RevokedAt, c.Reason = CertRevoked, at.UTC(), reason
 	k := u64(c.seq)
-	if err := tx.Bucket(bucketCerts).Put(k, encodeCert(c)); err != nil {
+	if err := tx.Bucket(bucketCerts).Put(k, encodeCert(c, tx.Bucket(bucketAuthorities))); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketRevoked).Put(k, nil); err != nil {

@@ -1,28 +1,51 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Certificates are the records a store holds by the million, so they use a
 // compact binary form instead of JSON (which would inflate the DER by a third
 // with base64): a version byte, then length-prefixed fields.
-const certCodecVersion = 1
+//
+// Version 2 leaves out what the record can find elsewhere, so that seven
+// records of a typical leaf fit a 4 KiB page instead of six: the serial when
+// it is the one in the DER (an empty field), and the issuer's id when the
+// authorities bucket holds it (its first 8 bytes, found again with a seek).
+// Version 1 records, which spelt both out, decode with the same code.
+const certCodecVersion = 2
 
-func encodeCert(c *Cert) []byte {
-	n := 64 + len(c.Serial) + len(c.DER) + len(c.IssuerID) + len(c.KeyFingerprint) + len(c.CSRID) + len(c.Profile)
+// issuerPrefixLen is how much of an authority id a record keeps: enough to
+// tell apart the handful of authorities a store holds, which encodeCert
+// checks before it relies on it.
+const issuerPrefixLen = 8
+
+// encodeCert writes c; authorities, when not nil, is the bucket that lets
+// the issuer's id shrink to a prefix.
+func encodeCert(c *Cert, authorities *bolt.Bucket) []byte {
+	n := 64 + len(c.DER) + len(c.IssuerID) + len(c.KeyFingerprint) + len(c.CSRID) + len(c.Profile)
 	for _, s := range c.Names {
 		n += len(s) + 2
 	}
 	b := make([]byte, 0, n)
 	b = append(b, certCodecVersion)
-	b = appendBytes(b, c.Serial)
+	if fromDER, ok := derSerial(c.DER); ok && bytes.Equal(fromDER, c.Serial) {
+		b = appendBytes(b, nil)
+	} else {
+		b = appendBytes(b, c.Serial)
+	}
 	b = appendBytes(b, c.DER)
-	b = appendBytes(b, packHex(c.IssuerID))
+	b = appendBytes(b, packIssuer(c.IssuerID, authorities))
 	b = appendBytes(b, c.KeyFingerprint)
 	b = appendBytes(b, c.CSRID)
 	b = appendBytes(b, []byte(c.Profile))
@@ -92,16 +115,32 @@ func (d *certDecoder) byte1() byte {
 }
 
 // decodeCert copies what it keeps: bbolt's values are only valid inside the
-// transaction that read them.
-func decodeCert(v []byte) (*Cert, error) {
-	if len(v) == 0 || v[0] != certCodecVersion {
+// transaction that read them. authorities resolves a shortened issuer id; a
+// record that has one cannot be read without it.
+func decodeCert(v []byte, authorities *bolt.Bucket) (*Cert, error) {
+	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
 		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
 	}
 	d := &certDecoder{b: v[1:]}
 	c := &Cert{}
 	c.Serial = clone(d.bytes())
 	c.DER = clone(d.bytes())
-	c.IssuerID = unpackHex(d.bytes())
+	if c.Serial == nil && d.err == nil {
+		serial, ok := derSerial(c.DER)
+		if !ok || len(serial) == 0 {
+			return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+		}
+		c.Serial = serial
+	}
+	if issuer := d.bytes(); len(issuer) > 0 && issuer[0] == issuerPrefixMark {
+		id, ok := resolveIssuer(issuer[1:], authorities)
+		if !ok {
+			return nil, fmt.Errorf("%w: certificate record names an unknown issuer %x", ErrCorrupt, issuer[1:])
+		}
+		c.IssuerID = id
+	} else {
+		c.IssuerID = unpackHex(issuer)
+	}
 	c.KeyFingerprint = clone(d.bytes())
 	c.CSRID = clone(d.bytes())
 	c.Profile = string(d.bytes())
@@ -120,6 +159,58 @@ func decodeCert(v []byte) (*Cert, error) {
 		return nil, d.err
 	}
 	return c, nil
+}
+
+// derSerial reads the serial out of a certificate's DER without parsing the
+// rest, as x509.Certificate.SerialNumber.Bytes() would give it.
+func derSerial(der []byte) ([]byte, bool) {
+	in := cryptobyte.String(der)
+	var cert, tbs cryptobyte.String
+	if !in.ReadASN1(&cert, asn1.SEQUENCE) || !cert.ReadASN1(&tbs, asn1.SEQUENCE) ||
+		!tbs.SkipOptionalASN1(asn1.Tag(0).Constructed().ContextSpecific()) {
+		return nil, false
+	}
+	serial := new(big.Int)
+	if !tbs.ReadASN1Integer(serial) {
+		return nil, false
+	}
+	return serial.Bytes(), true
+}
+
+// issuerPrefixMark is the marker byte of a shortened issuer id, beside
+// packHex's 0 (a string) and 1 (hex as bytes).
+const issuerPrefixMark = 2
+
+// packIssuer shortens id to a prefix when the authorities bucket holds it and
+// no other authority shares the prefix; otherwise it packs the whole id.
+func packIssuer(id string, authorities *bolt.Bucket) []byte {
+	raw, err := hex.DecodeString(id)
+	if authorities == nil || err != nil || len(raw) <= issuerPrefixLen || hex.EncodeToString(raw) != id {
+		return packHex(id)
+	}
+	if got, ok := resolveIssuer(raw[:issuerPrefixLen], authorities); !ok || got != id {
+		return packHex(id)
+	}
+	return append([]byte{issuerPrefixMark}, raw[:issuerPrefixLen]...)
+}
+
+// resolveIssuer finds the one authority whose id starts with prefix; two
+// that share it resolve to nothing.
+func resolveIssuer(prefix []byte, authorities *bolt.Bucket) (string, bool) {
+	if authorities == nil || len(prefix) != issuerPrefixLen {
+		return "", false
+	}
+	want := []byte(hex.EncodeToString(prefix))
+	cur := authorities.Cursor()
+	k, _ := cur.Seek(want)
+	if k == nil || !bytes.HasPrefix(k, want) {
+		return "", false
+	}
+	id := string(k)
+	if next, _ := cur.Next(); next != nil && bytes.HasPrefix(next, want) {
+		return "", false
+	}
+	return id, true
 }
 
 func clone(b []byte) []byte {

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func TestCertCodecRoundTrip(t *testing.T) {
@@ -30,7 +34,7 @@ func TestCertCodecRoundTrip(t *testing.T) {
 			c := *base
 			c.Status, c.Reason = CertValid, NoReason
 			tt.mutate(&c)
-			got, err := decodeCert(encodeCert(&c))
+			got, err := decodeCert(encodeCert(&c, nil), nil)
 			if err != nil {
 				t.Fatalf("decodeCert: %v", err)
 			}
@@ -43,7 +47,7 @@ func TestCertCodecRoundTrip(t *testing.T) {
 
 func TestDecodeCertCorrupt(t *testing.T) {
 	good := encodeCert(&Cert{Serial: []byte{1}, DER: []byte{2, 3}, Names: []string{"a.test"},
-		NotAfter: testNow, Status: CertRevoked, RevokedAt: testNow, Reason: 1})
+		NotAfter: testNow, Status: CertRevoked, RevokedAt: testNow, Reason: 1}, nil)
 	tests := []struct {
 		name string
 		in   []byte
@@ -58,7 +62,7 @@ func TestDecodeCertCorrupt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if c, err := decodeCert(tt.in); !errors.Is(err, ErrCorrupt) || c != nil {
+			if c, err := decodeCert(tt.in, nil); !errors.Is(err, ErrCorrupt) || c != nil {
 				t.Errorf("decodeCert = %+v, %v; want ErrCorrupt", c, err)
 			}
 		})
@@ -71,24 +75,111 @@ func TestDecodeCertCorrupt(t *testing.T) {
 func FuzzDecodeCert(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{certCodecVersion})
-	f.Add(encodeCert(&Cert{Serial: []byte{1}, DER: []byte{0x30, 0}, NotAfter: testNow}))
+	f.Add(encodeCert(&Cert{Serial: []byte{1}, DER: []byte{0x30, 0}, NotAfter: testNow}, nil))
 	f.Add(encodeCert(&Cert{Serial: []byte{1, 2}, DER: []byte{0x30, 0}, IssuerID: "abc", KeyFingerprint: []byte{9},
 		CSRID: []byte{8}, Profile: "server", Names: []string{"a.test", "b.test"}, NotAfter: testNow,
-		Status: CertRevoked, RevokedAt: testNow, Reason: NoReason}))
+		Status: CertRevoked, RevokedAt: testNow, Reason: NoReason}, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := decodeCert(b)
+		c, err := decodeCert(b, nil)
 		if err != nil {
 			if !errors.Is(err, ErrCorrupt) || c != nil {
 				t.Fatalf("decodeCert = %+v, %v; want nil and ErrCorrupt", c, err)
 			}
 			return
 		}
-		again, err := decodeCert(encodeCert(c))
+		again, err := decodeCert(encodeCert(c, nil), nil)
 		if err != nil {
 			t.Fatalf("a decoded record does not decode after encoding: %v", err)
 		}
 		if d := diffCert(again, c); d != "" {
 			t.Fatalf("second round trip: %s", d)
+		}
+	})
+}
+
+// TestCertCodecLeavesOutWhatItCanFind checks version 2's savings and their
+// limits: the serial is left out when the DER holds it, the issuer shrinks
+// to a prefix only when the authorities bucket resolves it to that one id,
+// and version 1 records (serial and issuer spelt out) still decode.
+func TestCertCodecLeavesOutWhatItCanFind(t *testing.T) {
+	s := openTest(t, nil)
+	root, other := newTestCA(t, "Root"), newTestCA(t, "Other")
+	// twin shares other's first 8 bytes: neither can be shortened.
+	twin := other.auth.ID[:2*issuerPrefixLen] + strings.Repeat("0", len(other.auth.ID)-2*issuerPrefixLen)
+	for _, id := range []string{root.auth.ID, other.auth.ID, twin} {
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketAuthorities).Put([]byte(id), []byte("{}"))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := root.issue(t, nil, testNow.AddDate(0, 1, 0), "a.test")
+	tests := []struct {
+		name         string
+		mutate       func(c *Cert)
+		serialStored bool
+		issuerLen    int // bytes of the issuer field, marker included
+	}{
+		{"serial and issuer found again", func(c *Cert) {}, false, 1 + issuerPrefixLen},
+		{"serial unlike the DER's is kept", func(c *Cert) { c.Serial = []byte{1, 2, 3} }, true, 1 + issuerPrefixLen},
+		{"issuer not in the bucket", func(c *Cert) { c.IssuerID = strings.Repeat("ab", 32) }, false, 33},
+		{"issuer sharing its prefix", func(c *Cert) { c.IssuerID = other.auth.ID }, false, 33},
+		{"self-signed", func(c *Cert) { c.IssuerID = "" }, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := *c
+			c.Status, c.Reason = CertValid, NoReason
+			tt.mutate(&c)
+			err := s.db.View(func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketAuthorities)
+				v := encodeCert(&c, b)
+				d := &certDecoder{b: v[1:]}
+				if serial := d.bytes(); (serial != nil) != tt.serialStored {
+					t.Errorf("serial field = %x; stored want %v", serial, tt.serialStored)
+				}
+				d.bytes()
+				if issuer := d.bytes(); len(issuer) != tt.issuerLen {
+					t.Errorf("issuer field %x: %d bytes, want %d", issuer, len(issuer), tt.issuerLen)
+				}
+				got, err := decodeCert(v, b)
+				if err != nil {
+					return err
+				}
+				if diff := diffCert(got, &c); diff != "" {
+					t.Errorf("round trip: %s", diff)
+				}
+				if tt.issuerLen == 1+issuerPrefixLen {
+					if _, err := decodeCert(v, nil); !errors.Is(err, ErrCorrupt) {
+						t.Errorf("a shortened issuer decoded without the bucket: %v", err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Run("version 1", func(t *testing.T) {
+		v1 := []byte{1}
+		v1 = appendBytes(v1, c.Serial)
+		v1 = appendBytes(v1, c.DER)
+		v1 = appendBytes(v1, packHex(c.IssuerID))
+		v1 = appendBytes(v1, c.KeyFingerprint)
+		v1 = appendBytes(v1, nil)
+		v1 = appendBytes(v1, []byte(c.Profile))
+		v1 = appendBytes(v1, []byte(strings.Join(c.Names, "\x00")))
+		v1 = binary.AppendVarint(v1, c.NotAfter.Unix())
+		v1 = append(v1, 0)
+		got, err := decodeCert(v1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := *c
+		want.Status, want.Reason = CertValid, NoReason
+		if diff := diffCert(got, &want); diff != "" {
+			t.Errorf("version 1 record: %s", diff)
 		}
 	})
 }

@@ -265,7 +265,7 @@ func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {
 		c.RevokedAt = s.now().UTC()
 	}
 	k := u64(seq)
-	if err := certs.Put(k, encodeCert(c)); err != nil {
+	if err := certs.Put(k, encodeCert(c, tx.Bucket(bucketAuthorities))); err != nil {
 		return err
 	}
 	if c.Status == CertRevoked {
