@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
@@ -114,7 +113,7 @@ func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) erro
 // readKeyFile reads a private key file in any form ca.ParseKey takes, asking
 // for a password only when the key is encrypted. Errors name the file.
 func (e *env) readKeyFile(c *cli.Context, path string) (crypto.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, maxInputFile)
 	if err != nil {
 		return nil, err
 	}

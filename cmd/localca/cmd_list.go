@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -97,7 +98,9 @@ func (e *env) showCommand() *cli.Command {
 			if stErr == nil {
 				defer st.Close()
 			}
-			if data, err := os.ReadFile(arg); err == nil {
+			if data, err := readInput(arg, maxInputFile); errors.Is(err, errInputTooLarge) {
+				return err
+			} else if err == nil {
 				if cert, err = parseCertPEM(data); err != nil {
 					return fmt.Errorf("%s: %w", arg, err)
 				}

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/localca/localca/ca"
@@ -58,13 +57,13 @@ func (e *env) policyCommand() *cli.Command {
 					case c.String("csr") != "" && len(c.StringSlice("name")) > 0:
 						return usagef("give --csr or --name, not both")
 					case c.String("csr") != "":
-						data, err := os.ReadFile(c.String("csr"))
+						data, err := readFile("csr", c.String("csr"))
 						if err != nil {
 							return err
 						}
 						csr, err := ca.ParseCSR(data)
 						if err != nil {
-							return err
+							return fmt.Errorf("--csr %s: %w", c.String("csr"), err)
 						}
 						req = policies.RequestFromCSR(csr, c.String("profile"))
 					case len(c.StringSlice("name")) > 0:

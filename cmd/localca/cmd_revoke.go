@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -120,7 +119,7 @@ func (e *env) revokeKey(c *cli.Context, authority *ca.CA, ref string) error {
 	if fp, ok := isHexID(ref); ok && !fileExists(ref) {
 		certs, err = authority.RevokeKeyFingerprint(fp)
 	} else {
-		data, rerr := os.ReadFile(ref)
+		data, rerr := readInput(ref, maxInputFile)
 		if rerr != nil {
 			return fmt.Errorf("--key: %w (give a file or a 64-hex-digit fingerprint)", rerr)
 		}
@@ -155,12 +154,12 @@ func (e *env) rejectCSR(c *cli.Context, authority *ca.CA, ref string) error {
 		}
 		id = b
 	} else {
-		data, err := os.ReadFile(ref)
+		data, err := readInput(ref, maxInputFile)
 		if err != nil {
 			return fmt.Errorf("--csr: %w (give a file or a 64-hex-digit CSR id)", err)
 		}
 		if id, err = authority.RejectCSR(data); err != nil {
-			return err
+			return fmt.Errorf("--csr %s: %w", ref, err)
 		}
 	}
 	if c.Bool("json") {

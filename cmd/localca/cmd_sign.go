@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/localca/localca/ca"
@@ -15,8 +16,9 @@ func (e *env) signCommand() *cli.Command {
    localca sign --self-signed --key api.key --csr api.csr --out self.pem`,
 		Description: `The certificate is built from the policy alone: the CSR gives its public key
 and the names it asks for; the profile gives the usages. Nothing else of the
-CSR is copied (a CSR asking for CA:TRUE gets a plain leaf). The certificate is
-in the store before it is written.`,
+CSR is copied. A CSR that asks for CA:TRUE, keyCertSign or cRLSign, is signed
+with SHA-1, or carries more than 100 names is refused, and so is a CSR file
+over 1 MiB. The certificate is in the store before it is written.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "csr", Usage: "the CSR file (PEM or DER)", Required: true},
 			&cli.StringFlag{Name: "profile", Value: "server", Usage: "server, client or peer"},
@@ -37,6 +39,11 @@ in the store before it is written.`,
 			if err != nil {
 				return err
 			}
+			// Parsed here too, so that an error names the file.
+			csr, err := ca.ParseCSR(data)
+			if err != nil {
+				return fmt.Errorf("--csr %s: %w", c.String("csr"), err)
+			}
 			opts := ca.SignOptions{Profile: c.String("profile"), Validity: time.Duration(c.Int("days")) * 24 * time.Hour}
 			if c.Bool("self-signed") {
 				return e.selfSign(c, data, opts)
@@ -49,7 +56,7 @@ in the store before it is written.`,
 				return err
 			}
 			defer st.Close()
-			iss, err := authority.Sign(data, opts)
+			iss, err := authority.SignRequest(csr, opts)
 			if err != nil {
 				return err
 			}

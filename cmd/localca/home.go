@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -148,7 +149,7 @@ func readPasswordFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("password file: %w", err)
 	}
 	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(f, maxPasswordFile)).ReadString('\n')
 	if err != nil && line == "" {
 		return nil, fmt.Errorf("password file %s is empty", path)
 	}

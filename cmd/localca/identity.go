@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	mrand "math/rand/v2"
-	"os"
 	"time"
 
 	"github.com/localca/localca/ca"
@@ -97,7 +96,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		}
 	}
 	if f := c.String("ca"); f != "" {
-		data, err := os.ReadFile(f)
+		data, err := readInput(f, maxInputFile)
 		if err != nil {
 			return nil, err
 		}

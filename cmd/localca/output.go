@@ -38,9 +38,9 @@ func readFile(what, path string) ([]byte, error) {
 	if path == "" {
 		return nil, usagef("--%s is required", what)
 	}
-	b, err := os.ReadFile(path)
+	b, err := readInput(path, maxInputFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("--%s: %w", what, err)
 	}
 	return b, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -101,7 +100,7 @@ func loadServices(path string) (*servicesFile, error) {
 	if path == "" {
 		return parseServices([]byte(sampleServices), "sample")
 	}
-	data, err := os.ReadFile(path)
+	data, err := readInput(path, maxInputFile)
 	if err != nil {
 		return nil, err
 	}
