@@ -19,8 +19,12 @@ import (
 
 // TestMain lets the test binary act as the localca binary: a test that
 // needs a second process (the store lock) re-executes itself with
-// LOCALCA_TEST_MAIN=1, which runs main's body instead of the tests.
+// LOCALCA_TEST_MAIN=1, which runs main's body instead of the tests. The
+// crash tests run it with LOCALCA_TEST_CRASH_LOOP instead (crash_test.go).
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(crashLoopEnv); mode != "" {
+		os.Exit(crashLoop(mode, os.Args[1:]))
+	}
 	if os.Getenv("LOCALCA_TEST_MAIN") == "1" {
 		os.Exit(run(append([]string{"localca"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
 	}
