@@ -148,8 +148,6 @@ func hintFor(key string) string {
 	return ""
 }
 
-var tomlLine = regexp.MustCompile(`^toml: (?:line (\d+) ?)?(?:\(last key "([^"]*)"\))?: (?s)(.*)$`)
-
 // tomlError turns an error of the TOML decoder into a ParseError.
 func tomlError(err error) error {
 	var te toml.ParseError
@@ -159,6 +157,9 @@ func tomlError(err error) error {
 	}
 	msg := err.Error()
 	pe := &ParseError{Message: strings.TrimPrefix(msg, "toml: ")}
+	// Compiled here, on the error path, rather than at package init: every
+	// localca command would pay for it at start-up.
+	tomlLine := regexp.MustCompile(`^toml: (?:line (\d+) ?)?(?:\(last key "([^"]*)"\))?: (?s)(.*)$`)
 	if m := tomlLine.FindStringSubmatch(msg); m != nil {
 		pe.Line, _ = strconv.Atoi(m[1])
 		pe.Key, pe.Message = m[2], m[3]
