@@ -78,13 +78,15 @@ func opensslPub(t *testing.T, key, pw string) string {
 }
 
 // TestSignOpenSSLCSRs: sign --csr signs what openssl req -newkey makes, for
-// each key type; --chain adds the intermediate; a CSR asking for CA:TRUE,
-// keyCertSign and codeSigning gets a plain server leaf.
+// each key type; --chain adds the intermediate; a CSR asking for CA:FALSE,
+// nonRepudiation and codeSigning gets a plain server leaf. (One asking for
+// CA:TRUE or keyCertSign is refused: TestHostileInput and
+// TestSignRefusesOpenSSLCARequest.)
 func TestSignOpenSSLCSRs(t *testing.T) {
 	needTool(t, "openssl")
 	h := newHome(t)
 	h.initCA("--key-type", "ecdsa-p384")
-	evil := []string{"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-addext", "extendedKeyUsage=codeSigning"}
+	evil := []string{"-addext", "basicConstraints=critical,CA:FALSE", "-addext", "keyUsage=critical,nonRepudiation,digitalSignature", "-addext", "extendedKeyUsage=codeSigning"}
 	tests := []struct {
 		name   string
 		newkey []string
@@ -94,7 +96,7 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 		{"ec-p256", []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"}, nil},
 		{"ec-p384", []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"}, nil},
 		{"ed25519", []string{"-newkey", "ed25519"}, nil},
-		{"asks-for-ca", []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"}, evil},
+		{"asks-for-odd-usages", []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"}, evil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -110,7 +112,7 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 			crt := h.write(tt.name+".pem", []byte(out))
 			h.verify(crt, "sslserver")
 			ext := runCmd(t, "openssl", "x509", "-in", crt, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage")
-			if !strings.Contains(ext, "CA:FALSE") || strings.Contains(ext, "Certificate Sign") || strings.Contains(ext, "Code Signing") || !strings.Contains(ext, "TLS Web Server Authentication") {
+			if !strings.Contains(ext, "CA:FALSE") || strings.Contains(ext, "Non Repudiation") || strings.Contains(ext, "Code Signing") || !strings.Contains(ext, "TLS Web Server Authentication") {
 				t.Errorf("openssl sees:\n%s", ext)
 			}
 			if n := len(h.listJSON("--name", tt.name+".test")); n != 1 {
@@ -118,6 +120,21 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSignRefusesOpenSSLCARequest: a CSR that openssl req made asking for
+// CA:TRUE and keyCertSign, cRLSign is refused, naming each request, and
+// nothing is stored.
+func TestSignRefusesOpenSSLCARequest(t *testing.T) {
+	needTool(t, "openssl")
+	h := newHome(t)
+	h.initCA()
+	csr := h.path("ca.csr")
+	runCmd(t, "openssl", "req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", csr+".key", "-out", csr,
+		"-subj", "/CN=ca.test", "-addext", "subjectAltName=DNS:ca.test",
+		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+	h.unchanged(1, "CSR requests CA:TRUE (basicConstraints), keyCertSign (keyUsage), cRLSign (keyUsage); localca issues only leaf certificates from CSRs",
+		"sign", "--csr", csr)
 }
 
 // TestSignCommitsBeforeWriting: sign --out into a missing folder fails, and
