@@ -8,6 +8,15 @@
 // again. Sign, SignRequest and Issue build every certificate from the policy
 // alone and commit it to the store before they return it.
 //
+// Every CSR passes ParseCSR (or, given parsed, CheckCSR) first: its
+// signature must verify and must not be made with SHA-1 (ErrWeakSignature),
+// and it must not ask for CA powers: a CSR requesting CA:TRUE, keyCertSign or
+// cRLSign is refused with a *CARequestError naming each request
+// (ErrCSRRequestsCA), not signed as a plain leaf. Other requested
+// extensions are ignored. The policy then refuses more than
+// policies.MaxNames (100) names and keys below its floor (RSA under 2048
+// bits). A refused CSR leaves nothing in the store.
+//
 // # Revocation
 //
 // RevokeCert revokes one certificate with an RFC 5280 reason (ParseReason;
