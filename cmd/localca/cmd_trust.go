@@ -53,6 +53,7 @@ type trustPlace struct {
 	where   string // file, database or keystore
 	trusted bool   // our root is there, by fingerprint, and in effect
 	present bool   // something of ours is there (even if not yet in effect)
+	other   bool   // our name (file, nickname, alias) holds another certificate
 	note    string // what status saw, for the user
 }
 

@@ -81,7 +81,7 @@ func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trust
 	if err != nil {
 		return nil, err
 	}
-	p := trustPlace{where: s.keystore, trusted: ours, present: ours}
+	p := trustPlace{where: s.keystore, trusted: ours, present: ours, other: other}
 	switch {
 	case ours:
 		p.note = fmt.Sprintf("as alias %q", nickname(root))
@@ -93,12 +93,9 @@ func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trust
 
 func (s *javaStore) writable([]trustPlace) error { return writableFile(s.keystore) }
 
-func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile string, _ []trustPlace) ([]trustStep, error) {
-	if _, other, err := s.entry(ctx, root); err != nil || other {
-		if err == nil {
-			err = fmt.Errorf("%s: alias %q holds another certificate: left alone", s.keystore, nickname(root))
-		}
-		return nil, err
+func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []trustPlace) ([]trustStep, error) {
+	if places[0].other {
+		return nil, fmt.Errorf("%s: alias %q holds another certificate: left alone", s.keystore, nickname(root))
 	}
 	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-importcert", "-noprompt", "-alias", nickname(root), "-file", pemFile)...); err != nil {
 		return nil, err
@@ -106,15 +103,9 @@ func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile
 	return []trustStep{{Where: s.keystore, State: "installed", Changed: true}}, nil
 }
 
-// uninstall deletes our alias only when it holds our root.
+// uninstall deletes our alias; it is given only a keystore where status
+// found our root under it (a keystore alias holds one certificate).
 func (s *javaStore) uninstall(ctx context.Context, root *x509.Certificate, _ []trustPlace) ([]trustStep, error) {
-	ours, other, err := s.entry(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	if other || !ours {
-		return []trustStep{{Where: s.keystore, State: "not changed", Detail: fmt.Sprintf("alias %q holds another certificate: left alone", nickname(root))}}, nil
-	}
 	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-delete", "-alias", nickname(root))...); err != nil {
 		return nil, err
 	}

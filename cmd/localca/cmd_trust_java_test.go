@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// keytoolFingerprint is how keytool -list prints a SHA-256 fingerprint:
+// upper-case hex pairs joined by colons.
+func keytoolFingerprint(root *x509.Certificate) string {
+	id := strings.ToUpper(rootID(root))
+	pairs := make([]string, 0, len(id)/2)
+	for i := 0; i < len(id); i += 2 {
+		pairs = append(pairs, id[i:i+2])
+	}
+	return strings.Join(pairs, ":")
+}
+
+// javaCount is how many entries of the keystore have root's fingerprint,
+// as keytool -list -v itself reports them.
+func javaCount(t *testing.T, keystore string, root *x509.Certificate) int {
+	t.Helper()
+	out := runCmd(t, "keytool", "-list", "-v", "-keystore", keystore, "-storepass", javaStorePass)
+	return strings.Count(out, "SHA256: "+keytoolFingerprint(root))
+}
+
+// checkJavaRoundTrip runs status, install (twice), status and uninstall
+// through do, and checks each against the keystore with keytool -list.
+func checkJavaRoundTrip(t *testing.T, keystore string, root *x509.Certificate, do func(verb string) trustReport) {
+	t.Helper()
+	if n := javaCount(t, keystore, root); n != 0 {
+		t.Fatalf("the keystore holds the root %d times before install", n)
+	}
+	oneStep(t, do("status"), "java", "not trusted")
+	if s := oneStep(t, do("install"), "java", "installed"); s.Where != keystore || !s.Changed {
+		t.Errorf("install says %+v, want a change to %s", s, keystore)
+	}
+	if n := javaCount(t, keystore, root); n != 1 {
+		t.Errorf("keytool -list finds the root %d times after install, want 1", n)
+	}
+	oneStep(t, do("status"), "java", "trusted")
+	if s := oneStep(t, do("install"), "java", "already trusted"); s.Changed {
+		t.Errorf("second install reports a change: %+v", s)
+	}
+	if n := javaCount(t, keystore, root); n != 1 {
+		t.Errorf("keytool -list finds the root %d times after two installs, want 1", n)
+	}
+	oneStep(t, do("uninstall"), "java", "removed")
+	if n := javaCount(t, keystore, root); n != 0 {
+		t.Errorf("keytool -list finds the root %d times after uninstall", n)
+	}
+	oneStep(t, do("status"), "java", "not trusted")
+}
+
+// TestTrustJavaKeystore runs the Java store against a keystore of the
+// test's own, which already holds another certificate: the round trip
+// must leave that one alone.
+func TestTrustJavaKeystore(t *testing.T) {
+	keytool := needTool(t, "keytool")
+	h := newHome(t)
+	h.initCA()
+	root := certs(t, h.read("root.pem"))[0]
+	ks := filepath.Join(t.TempDir(), "cacerts")
+	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
+	store := &javaStore{keytool: keytool, keystore: ks}
+	do := func(verb string) trustReport {
+		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
+		if err != nil {
+			t.Fatalf("trust %s: %v", verb, err)
+		}
+		return r
+	}
+	checkJavaRoundTrip(t, ks, root, do)
+	if n := javaCount(t, ks, certs(t, h.read("intermediate.pem"))[0]); n != 1 {
+		t.Errorf("the other certificate is in the keystore %d times, want 1", n)
+	}
+}
