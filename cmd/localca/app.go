@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -32,11 +33,21 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// storeOptions, when not nil, are what commands open the store with
+	// (ReadOnly is still each command's own). Only tests set them, to make
+	// the store's commit fail (store.Options.BeforeCommit); main leaves
+	// them nil.
+	storeOptions *store.Options
 }
 
 // run is main without the exit: tests call it with buffers.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	return (&env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}).run(args)
+}
+
+// run runs one command line in e and returns its exit code.
+func (e *env) run(args []string) int {
+	stderr := e.stderr
 	app := newApp(e)
 	err := app.Run(interspersed(app, args))
 	if err == nil {

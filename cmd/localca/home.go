@@ -52,7 +52,12 @@ func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
 			return nil, fmt.Errorf("no store at %s yet: run `localca init` or `localca issue NAME`", path)
 		}
 	}
-	return store.Open(path, &store.Options{ReadOnly: readOnly})
+	var opts store.Options
+	if e.storeOptions != nil {
+		opts = *e.storeOptions
+	}
+	opts.ReadOnly = readOnly
+	return store.Open(path, &opts)
 }
 
 // policy is the policy in force: --policy / $LOCALCA_POLICY, else
