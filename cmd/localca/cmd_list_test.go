@@ -179,8 +179,9 @@ func TestExitCodes(t *testing.T) {
 }
 
 // TestStoreInUse holds the store open in this process and runs localca in
-// another: it must wait briefly, then fail with exit 1 and a message that
-// the store is in use, never hang.
+// another: it must wait for the lock up to its 2 s timeout, then fail with
+// exit 1 and a message that another localca process holds the store, never
+// hang; the store stays sound (bbolt's check) and unchanged.
 func TestStoreInUse(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
@@ -210,8 +211,19 @@ func TestStoreInUse(t *testing.T) {
 			if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "in use") {
 				t.Fatalf("localca %q on a store in use: %v, stderr %q; want exit 1 and \"in use\"", args, err, stderr.String())
 			}
+			// It waited for the lock (2 s, the documented timeout) rather
+			// than failing at once; the bound is loose, as timing is.
+			if waited := time.Since(start); waited < 1500*time.Millisecond {
+				t.Errorf("localca %q gave up after %s, before the 2 s lock timeout", args, waited)
+			}
+			if !strings.Contains(stderr.String(), "another localca process") || !strings.Contains(stderr.String(), "waited 2s") {
+				t.Errorf("the message does not say another localca holds the store, and how long it waited: %q", stderr.String())
+			}
 			t.Logf("failed after %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(stderr.String()))
 		})
+	}
+	if err := st.Check(); err != nil {
+		t.Errorf("the store after the refused commands: %v", err)
 	}
 	st.Close()
 	if n := len(h.listJSON("--name", "busy.test")); n != 0 {
