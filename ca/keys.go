@@ -121,7 +121,10 @@ func EncodeKey(key crypto.Signer, password []byte) ([]byte, error) {
 
 // ParseKey reads a private key in any form openssl writes: PKCS#1 ("RSA
 // PRIVATE KEY"), SEC1 ("EC PRIVATE KEY"), PKCS#8, and encrypted PKCS#8 or
-// legacy-encrypted PEM given the password.
+// legacy-encrypted PEM given the password. An encrypted OpenSSH key without
+// a password is ErrPasswordRequired too. Encryption parameters that would
+// crash or stall the decryption (a damaged IV or ciphertext, a huge
+// iteration count) are refused with ErrBadKey before any key is derived.
 func ParseKey(data, password []byte) (crypto.Signer, error) {
 	block, _ := pem.Decode(data)
 	if block == nil {
@@ -132,7 +135,10 @@ func ParseKey(data, password []byte) (crypto.Signer, error) {
 	default:
 		return nil, fmt.Errorf("%w: PEM block is %q, want a private key", ErrBadPEM, block.Type)
 	}
-	encrypted := block.Type == "ENCRYPTED PRIVATE KEY" || block.Headers["Proc-Type"] == "4,ENCRYPTED"
+	encrypted, err := checkKeyBlock(block)
+	if err != nil {
+		return nil, err
+	}
 	if encrypted && len(password) == 0 {
 		return nil, fmt.Errorf("%w: the key is encrypted; give its password", ErrPasswordRequired)
 	}
