@@ -27,6 +27,7 @@ import (
 // store nothing and leave the token unspent: the same token then signs a
 // real CSR.
 func TestHostileHTTPBody(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.initCA()
 	token := strings.TrimSpace(h.ok("token", "create", "--name", "hostile"))
@@ -84,6 +85,7 @@ func TestHostileHTTPBody(t *testing.T) {
 // unchanged). Each is followed by a good query on the same socket, whose
 // answer must be the next packet back: no sleeping, no waiting for silence.
 func TestHostileDNSPackets(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.ok("dns", "add", "web.localca.test. 60 IN A 127.0.0.1")
 	srv, addr := h.serve("dns", "serve", "--addr", "127.0.0.1:0", "--sync", "50ms")

@@ -81,6 +81,7 @@ func hugePEM(typ string, size int) []byte {
 // reads from files: each row runs one command and wants exit 1, every
 // fragment on stderr, and the store unchanged (records, indexes, events).
 func TestHostileInput(t *testing.T) {
+	t.Parallel()
 	h := newHome(t)
 	h.initCA()
 	const keyPassword = "Quokka-Saffron-4417-keypw"
