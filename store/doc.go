@@ -37,6 +37,13 @@
 // behind it, checks each (a refused record fails alone) and commits them
 // together; a lone caller never waits for company.
 //
+// Crashes and failures: a process killed at any moment leaves either all of
+// a transaction or none of it, and its file lock dies with it, so the next
+// Open succeeds at once; Check runs bbolt's consistency check. A CRL's
+// number and its entries are read in one write transaction (NextCRL), so a
+// higher-numbered CRL never lists less. Options.BeforeCommit lets tests make
+// any write transaction fail just before it commits.
+//
 // The store never knows what a policy is and imports no other localca
 // package; it stores what the ca package decided.
 package store
