@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -233,8 +234,15 @@ func runTrust(ctx context.Context, verb string, root *x509.Certificate, stores [
 	}
 	if refused {
 		for _, p := range plans {
-			add(trustStep{Store: p.store.name(), State: "not changed", Detail: "another store could not be changed"})
+			add(trustStep{Store: p.store.name(), State: "not changed", Detail: "another store could not be changed (--store " + p.store.name() + " changes this one alone)"})
 		}
+		order := map[string]int{}
+		for i, s := range stores {
+			order[s.name()] = i
+		}
+		sort.SliceStable(report.Stores, func(i, j int) bool {
+			return order[report.Stores[i].Store] < order[report.Stores[j].Store]
+		})
 		return report, fmt.Errorf("%w: %s", errTrustRefused, strings.Join(failed, "; "))
 	}
 	pemFile, cleanup, err := rootPEMFile(root)
