@@ -93,7 +93,7 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 		return nil, fmt.Errorf("ca: signing %s: %w", what, err)
 	}
 	if d.IsCA {
-		return nil, fmt.Errorf("ca: signing %s: profile %q makes CAs; only init does that", what, d.Profile)
+		return nil, fmt.Errorf("ca: signing %s: %w (profile %q)", what, ErrCAProfile, d.Profile)
 	}
 	_, signer, err := c.signers()
 	if err != nil {
@@ -227,6 +227,11 @@ func SelfSign(st *store.Store, pol *policies.Policy, csrPEM []byte, key crypto.S
 	d, err := pol.Check(req)
 	if err != nil {
 		return nil, fmt.Errorf("ca: self-signing %s: %w", firstName(csr), err)
+	}
+	if d.IsCA {
+		// leafTemplate would make a CA:FALSE certificate with the CA's
+		// keyCertSign, which RFC 5280 forbids.
+		return nil, fmt.Errorf("ca: self-signing %s: %w (profile %q)", firstName(csr), ErrCAProfile, d.Profile)
 	}
 	tmpl := c.leafTemplate(d, now.UTC().Truncate(time.Second), time.Time{})
 	der, err := c.createCert(tmpl, nil, key.Public(), key)
