@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,5 +43,102 @@ func TestWriteFiles(t *testing.T) {
 		if err != nil || st.Mode().Perm() != want {
 			t.Fatalf("%s: %v, mode %v; want %v", p, err, st.Mode().Perm(), want)
 		}
+	}
+}
+
+// TestWriteFileOverWiderFile: a file that existed with 0644 ends 0600 with
+// the new content: the new file is a new inode, never the old one chmodded
+// after the secret is in it.
+func TestWriteFileOverWiderFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "key.pem")
+	if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(p, []byte("new secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("%v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+	if got, _ := os.ReadFile(p); string(got) != "new secret" {
+		t.Fatalf("content %q", got)
+	}
+}
+
+// TestWriteFileFailureKeepsOld: when writing fails before the rename (here
+// the folder refuses the temporary file), the old file is untouched and no
+// temporary file is left.
+func TestWriteFileFailureKeepsOld(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root ignores folder permissions; TestWriteFileFailureMidWrite covers a failed write")
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	if err := WriteFile(p, []byte("new"), 0o600); err == nil {
+		t.Fatal("writing into a read-only folder succeeded")
+	}
+	if got, _ := os.ReadFile(p); string(got) != "old" {
+		t.Fatalf("the old file now holds %q", got)
+	}
+}
+
+// TestReadersNeverSeeTornFile: while one goroutine rewrites a file between
+// two contents of different lengths, readers only ever see one of them,
+// whole.
+func TestReadersNeverSeeTornFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cert.pem")
+	a, b := bytes.Repeat([]byte("a"), 64<<10), bytes.Repeat([]byte("b"), 3<<10)
+	if err := WriteFile(p, a, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			data := a
+			if i%2 == 0 {
+				data = b
+			}
+			if err := WriteFile(p, data, 0o644); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	reads := 0
+	for {
+		select {
+		case <-done:
+			select {
+			case err := <-errs:
+				t.Fatal(err)
+			default:
+			}
+			if reads == 0 {
+				t.Fatal("no read happened")
+			}
+			return
+		default:
+		}
+		got, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("read %d: %v", reads, err)
+		}
+		if !bytes.Equal(got, a) && !bytes.Equal(got, b) {
+			t.Fatalf("read %d saw a torn file of %d bytes", reads, len(got))
+		}
+		reads++
 	}
 }
