@@ -195,3 +195,52 @@ func benchCSR(b *testing.B, keyType string) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
 }
+
+// BenchmarkStoreGrowth measures what a store grows by per `localca issue`:
+// 1,000 certificates issued one at a time, each in its own commit as
+// separate CLI processes make them, with the key and CSR records issue
+// keeps beside each certificate, and its events. The figures are:
+//
+//	bytes/issue   pages the store grew by, per issue
+//	x-cert-der    that, over the certificate's DER
+//	x-held-der    that, over all the DER an issue leaves in the store
+//	              (certificate, CSR and the key's PKCS#8)
+//
+// BenchmarkScale in package store measures certificate records alone, built
+// in large transactions, on a million of them.
+func BenchmarkStoreGrowth(b *testing.B) {
+	const n = 1000
+	c := benchCA(b, "ecdsa-p256", true)
+	before, err := c.Store().Size()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var certDER, heldDER int
+	for i := range n {
+		iss, err := c.Issue(IssueRequest{Names: []string{"h" + strconv.Itoa(i) + ".localhost"}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		csr, err := c.Store().CSR(iss.Record.CSRID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		block, _ := pem.Decode(iss.KeyPEM)
+		if block == nil {
+			b.Fatal("issue returned no key PEM")
+		}
+		certDER += len(iss.Cert.Raw)
+		heldDER += len(iss.Cert.Raw) + len(csr.DER) + len(block.Bytes)
+	}
+	after, err := c.Store().Size()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+	}
+	per := float64(after-before) / n
+	b.ReportMetric(per, "bytes/issue")
+	b.ReportMetric(float64(certDER)/n, "cert-der-bytes")
+	b.ReportMetric(per/(float64(certDER)/n), "x-cert-der")
+	b.ReportMetric(per/(float64(heldDER)/n), "x-held-der")
+}
