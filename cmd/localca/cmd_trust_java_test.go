@@ -23,7 +23,8 @@ func keytoolFingerprint(root *x509.Certificate) string {
 // as keytool -list -v itself reports them.
 func javaCount(t *testing.T, keystore string, root *x509.Certificate) int {
 	t.Helper()
-	out := runCmd(t, "keytool", "-list", "-v", "-keystore", keystore, "-storepass", javaStorePass)
+	args := append(quickJVM(), "-list", "-v", "-keystore", keystore, "-storepass", javaStorePass)
+	out := runCmd(t, "keytool", args...)
 	return strings.Count(out, "SHA256: "+keytoolFingerprint(root))
 }
 
