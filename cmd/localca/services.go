@@ -66,6 +66,13 @@ func parseServices(data []byte, name string) (*servicesFile, error) {
 	if !strings.HasSuffix(f.Zone, ".") {
 		f.Zone += "."
 	}
+	// The zone and the names become DNS names, SRV records written as
+	// zone-file text, and SPIFFE IDs, whose trust domain is lower case.
+	for _, l := range strings.Split(strings.TrimSuffix(f.Zone, "."), ".") {
+		if !isDNSLabel(l) {
+			return nil, fmt.Errorf("%s: zone %q: label %q must be 1 to 63 lower-case letters, digits or hyphens", name, f.Zone, l)
+		}
+	}
 	if f.DNS == "" {
 		f.DNS = "127.0.0.1:8053"
 	}
@@ -75,8 +82,10 @@ func parseServices(data []byte, name string) (*servicesFile, error) {
 	seen := map[string]bool{}
 	for i, s := range f.Services {
 		switch {
-		case s.Name == "" || strings.ContainsAny(s.Name, ". /"):
-			return nil, fmt.Errorf("%s: service %d: name %q must be one DNS label", name, i+1, s.Name)
+		case !isDNSLabel(s.Name):
+			return nil, fmt.Errorf("%s: service %d: name %q must be one DNS label: 1 to 63 lower-case letters, digits or hyphens", name, i+1, s.Name)
+		case len(s.Name)+len(f.Zone) > 253:
+			return nil, fmt.Errorf("%s: service %q: host name %s is over 253 characters", name, s.Name, f.host(s.Name))
 		case seen[s.Name]:
 			return nil, fmt.Errorf("%s: service %q listed twice", name, s.Name)
 		case s.Protocol != "tcp" && s.Protocol != "http":
@@ -94,6 +103,20 @@ func parseServices(data []byte, name string) (*servicesFile, error) {
 		}
 	}
 	return &f, nil
+}
+
+// isDNSLabel reports whether l is one lower-case host name label (RFC 1123):
+// 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen.
+func isDNSLabel(l string) bool {
+	if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	for _, c := range []byte(l) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func loadServices(path string) (*servicesFile, error) {
