@@ -7,6 +7,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -83,6 +85,17 @@ func TestTrustSystemWithCurl(t *testing.T) {
 	oneStep(t, h.trustJSON("uninstall", "--store", "system"), "system", "removed")
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("uninstall left %s: %v", file, err)
+	}
+	// Nothing of ours is left where update-ca-certificates and its hooks
+	// put it: no link in /etc/ssl/certs, no copy in Java's cacerts.
+	link := filepath.Join("/etc/ssl/certs", strings.TrimSuffix(filepath.Base(file), ".crt")+".pem")
+	if _, err := os.Lstat(link); !os.IsNotExist(err) {
+		t.Errorf("uninstall left %s (%v)", link, err)
+	}
+	if _, err := exec.LookPath("keytool"); err == nil {
+		if n := javaCount(t, newJavaStore().keystore, root); n != 0 {
+			t.Errorf("after uninstall, Java's cacerts still holds the root %d times (update-ca-certificates' hook)", n)
+		}
 	}
 	if r := curlNoCA(t, port); r.code != 60 {
 		t.Errorf("after uninstall: want curl exit 60 (certificate problem), got %s", r)

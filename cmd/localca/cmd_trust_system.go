@@ -24,6 +24,14 @@ type systemStore struct {
 	dir    string   // the anchors folder our file goes into
 	bundle string   // the bundle the update command writes
 	update []string // the update command and its arguments
+
+	// Debian only: the folder of the links update-ca-certificates makes,
+	// and of the hooks it tells about each added or removed link. It
+	// never notices a removed file by itself (it rebuilds the bundle but
+	// keeps the links and tells no hook, so ca-certificates-java keeps
+	// the root in Java's cacerts), so uninstall does what its own removal
+	// path does: drop the links, then tell each hook "-LINK".
+	links, hooks string
 }
 
 // newSystemStore finds this machine's system store: Debian's and Ubuntu's
@@ -31,10 +39,12 @@ type systemStore struct {
 // found, it is a store with no update command, which says it is missing.
 func newSystemStore() *systemStore {
 	if p, err := exec.LookPath("update-ca-certificates"); err == nil {
-		return &systemStore{dir: "/usr/local/share/ca-certificates", bundle: "/etc/ssl/certs/ca-certificates.crt", update: []string{p}}
+		return &systemStore{dir: "/usr/local/share/ca-certificates", bundle: "/etc/ssl/certs/ca-certificates.crt",
+			update: []string{p}, links: "/etc/ssl/certs", hooks: "/etc/ca-certificates/update.d"}
 	}
 	if p, err := exec.LookPath("update-ca-trust"); err == nil {
-		return &systemStore{dir: "/etc/pki/ca-trust/source/anchors", bundle: "/etc/pki/tls/certs/ca-bundle.crt", update: []string{p, "extract"}}
+		return &systemStore{dir: "/etc/pki/ca-trust/source/anchors", bundle: "/etc/pki/tls/certs/ca-bundle.crt",
+			update: []string{p, "extract"}}
 	}
 	return &systemStore{}
 }
@@ -107,12 +117,22 @@ func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]trust
 	return []trustPlace{p}, nil
 }
 
-func (s *systemStore) writable([]trustPlace) error { return writableDir(s.dir) }
+func (s *systemStore) writable([]trustPlace) error {
+	if s.links != "" {
+		if err := writableDir(s.links); err != nil {
+			return err
+		}
+	}
+	return writableDir(s.dir)
+}
 
-func (s *systemStore) updateName() string { return filepath.Base(s.update[0]) }
+// command names a command for the user: "update-ca-certificates --fresh".
+func command(c []string) string {
+	return strings.Join(append([]string{filepath.Base(c[0])}, c[1:]...), " ")
+}
 
-func (s *systemStore) runUpdate(ctx context.Context) error {
-	_, err := runTrustTool(ctx, s.update[0], s.update[1:]...)
+func (s *systemStore) run(ctx context.Context, c []string) error {
+	_, err := runTrustTool(ctx, c[0], c[1:]...)
 	return err
 }
 
@@ -132,13 +152,13 @@ func (s *systemStore) install(ctx context.Context, root *x509.Certificate, _ str
 		}
 		did = append(did, "wrote "+file)
 	}
-	if err := s.runUpdate(ctx); err != nil {
+	if err := s.run(ctx, s.update); err != nil {
 		return []trustStep{{State: "failed", Changed: len(did) > 0, Detail: strings.Join(did, ", ")}}, err
 	}
-	did = append(did, "ran "+s.updateName())
+	did = append(did, "ran "+command(s.update))
 	if ok, err := s.inBundle(root); err != nil || !ok {
 		return []trustStep{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}},
-			fmt.Errorf("%s ran, but %s does not hold the root (%v)", s.updateName(), s.bundle, err)
+			fmt.Errorf("%s ran, but %s does not hold the root (%v)", command(s.update), s.bundle, err)
 	}
 	return []trustStep{{State: "installed", Changed: true, Detail: strings.Join(did, ", ")}}, nil
 }
@@ -161,12 +181,87 @@ func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ [
 	if other {
 		notes = append(notes, file+" holds another certificate: left alone")
 	}
-	if err := s.runUpdate(ctx); err != nil {
+	link, err := s.unlink(root)
+	if err != nil {
 		return []trustStep{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
 	}
-	did = append(did, "ran "+s.updateName())
+	if link != "" {
+		did = append(did, "removed the links to "+link)
+	}
+	if err := s.run(ctx, s.update); err != nil {
+		return []trustStep{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
+	}
+	did = append(did, "ran "+command(s.update))
+	if link != "" {
+		hooks, err := s.tellHooks(ctx, link)
+		if err != nil {
+			return []trustStep{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}}, err
+		}
+		if len(hooks) > 0 {
+			did = append(did, "told "+strings.Join(hooks, ", ")+" of the removal")
+		}
+	}
 	if ok, _ := s.inBundle(root); ok {
 		notes = append(notes, "still in "+s.bundle+" through another file: left alone")
 	}
 	return []trustStep{{State: "removed", Changed: true, Detail: strings.Join(append(did, notes...), ", ")}}, nil
+}
+
+// unlink removes update-ca-certificates' link to our file (LINKS/localca-
+// FP.pem) and the hash links to that link, and returns the link's path; ""
+// when there is none (or the store keeps no links).
+func (s *systemStore) unlink(root *x509.Certificate) (string, error) {
+	if s.links == "" {
+		return "", nil
+	}
+	name := strings.TrimSuffix(filepath.Base(s.file(root)), ".crt") + ".pem"
+	link := filepath.Join(s.links, name)
+	if target, err := os.Readlink(link); err != nil || target != s.file(root) {
+		return "", nil // not there, or not ours
+	}
+	entries, err := os.ReadDir(s.links)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		p := filepath.Join(s.links, e.Name())
+		if t, err := os.Readlink(p); err == nil && (t == name || t == link) {
+			if err := os.Remove(p); err != nil {
+				return "", err
+			}
+		}
+	}
+	return link, os.Remove(link)
+}
+
+// tellHooks runs each hook of update-ca-certificates with "-LINK" on its
+// input, as update-ca-certificates does for a certificate it removes, and
+// returns the hooks' names.
+func (s *systemStore) tellHooks(ctx context.Context, link string) ([]string, error) {
+	entries, err := os.ReadDir(s.hooks)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var told []string
+	for _, e := range entries {
+		info, err := e.Info()
+		// run-parts' rules: executable files whose names have no dot.
+		if err != nil || !info.Mode().IsRegular() || info.Mode()&0o111 == 0 || strings.Contains(e.Name(), ".") {
+			continue
+		}
+		hook := filepath.Join(s.hooks, e.Name())
+		ctx, cancel := context.WithTimeout(ctx, trustToolTimeout)
+		cmd := exec.CommandContext(ctx, hook)
+		cmd.Stdin = strings.NewReader("-" + link + "\n")
+		out, err := cmd.CombinedOutput()
+		cancel()
+		if err != nil {
+			return told, fmt.Errorf("%s: %w: %s", hook, err, strings.TrimSpace(string(out)))
+		}
+		told = append(told, e.Name())
+	}
+	return told, nil
 }

@@ -106,7 +106,9 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	if r, err = runTrust(ctx, "uninstall", root, stores, true); err != nil {
 		t.Fatalf("uninstall: %v", err)
 	}
-	oneStep(t, r, "system", "removed")
+	if s := oneStep(t, r, "system", "removed"); s.Detail != "removed "+file+", ran update" {
+		t.Errorf("uninstall says %q, want the file removed and the update run", s.Detail)
+	}
 	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("uninstall left %s: %v", file, err)
 	}
