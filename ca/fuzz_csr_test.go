@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,4 +231,94 @@ func ipStrings(ips []net.IP) []string {
 		out[i] = ip.String()
 	}
 	return out
+}
+
+// fuzzExtensions are the extensions FuzzSignCSR's CSRs may ask for: those
+// only a CA carries, those the profile decides, the SAN itself, and one the
+// CA knows nothing of.
+var fuzzExtensions = []asn1.ObjectIdentifier{
+	{2, 5, 29, 19},              // basicConstraints
+	{2, 5, 29, 15},              // keyUsage
+	{2, 5, 29, 37},              // extKeyUsage
+	{2, 5, 29, 30},              // nameConstraints
+	{2, 5, 29, 17},              // subjectAltName
+	{1, 3, 6, 1, 5, 5, 7, 1, 1}, // authorityInfoAccess
+	{1, 2, 3, 4},
+}
+
+// FuzzSignCSR reaches the policy and the signer with fuzzed content in a
+// well-signed CSR, which FuzzParseCSR's byte mutations rarely make: the
+// names (one a line: "cn:" for the common name, then an email, a URI, an IP
+// address or a DNS name, by form), the profile, the validity, and one
+// extension of the fuzzer's choosing. The CSR is signed with a test key, so
+// its signature holds; everything else is checked as in FuzzParseCSR.
+func FuzzSignCSR(f *testing.F) {
+	st, err := store.Open(filepath.Join(f.TempDir(), "localca.db"), &store.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	now := fixedNow()
+	pol := fuzzPolicy()
+	c, err := ca.Init(st, ca.InitOptions{}, ca.Options{Policy: pol, Now: func() time.Time { return now }})
+	if err != nil {
+		f.Fatal(err)
+	}
+	roots, inters := x509.NewCertPool(), x509.NewCertPool()
+	roots.AddCert(c.Root())
+	inters.AddCert(c.Intermediate())
+	key := newKey(f, "ecdsa-p256")
+	caTrue, _ := asn1.Marshal(struct{ IsCA bool }{true})
+	f.Add("cn:api.test\napi.test\n127.0.0.1\nme@a.test\nspiffe://localca.test/x", uint8(0), uint16(24), []byte(nil))
+	f.Add("*.dev.test\nAPI.Dev.Test.\n::1", uint8(1), uint16(0), []byte{2, 0x30, 0x03, 0x06, 0x01, 0x00})
+	f.Add("cn:Sub CA", uint8(4), uint16(0), append([]byte{0x80}, caTrue...))
+	f.Add("secret.test\nexample.com\n10.9.0.1\nhttps://x.test/", uint8(3), uint16(9999), []byte{6, 0x05, 0x00})
+	f.Add("xn--bcher-kva.test\nbücher.test\ncn:127.0.0.1", uint8(2), uint16(1), []byte(nil))
+	f.Fuzz(func(t *testing.T, names string, profileIdx uint8, hours uint16, ext []byte) {
+		var tmpl x509.CertificateRequest
+		for _, n := range strings.Split(names, "\n") {
+			switch {
+			case strings.HasPrefix(n, "cn:"):
+				tmpl.Subject.CommonName = n[3:]
+			case strings.Contains(n, "://"):
+				u, err := url.Parse(n)
+				if err != nil {
+					return
+				}
+				tmpl.URIs = append(tmpl.URIs, u)
+			case strings.Contains(n, "@"):
+				tmpl.EmailAddresses = append(tmpl.EmailAddresses, n)
+			case net.ParseIP(n) != nil:
+				tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(n))
+			default:
+				tmpl.DNSNames = append(tmpl.DNSNames, n)
+			}
+		}
+		if len(ext) > 0 {
+			tmpl.ExtraExtensions = []pkix.Extension{{
+				Id: fuzzExtensions[int(ext[0]&0x7f)%len(fuzzExtensions)], Critical: ext[0]&0x80 != 0, Value: ext[1:],
+			}}
+		}
+		der, err := x509.CreateCertificateRequest(nil, &tmpl, key)
+		if err != nil {
+			return // names x509 will not encode
+		}
+		csr, err := ca.ParseCSR(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
+		if err != nil {
+			if !isAny(err, ca.ErrBadCSR, ca.ErrCSRRequestsCA) {
+				t.Fatalf("a well-signed CSR refused with an error no sentinel matches: %v", err)
+			}
+			return
+		}
+		opts := ca.SignOptions{
+			Profile:  fuzzProfiles[int(profileIdx)%len(fuzzProfiles)],
+			Validity: time.Duration(hours) * time.Hour,
+		}
+		iss, err := c.SignRequest(csr, opts)
+		if err != nil {
+			checkRefusal(t, err)
+			return
+		}
+		checkSigned(t, iss.Cert, csr, pol, opts, c, roots, inters, now)
+	})
 }
