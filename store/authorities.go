@@ -34,7 +34,7 @@ func (s *Store) InitCA(root, inter *Authority, force bool) error {
 
 // CA returns the active root and intermediate, or ErrNoCA.
 func (s *Store) CA() (root, inter *Authority, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.view(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		rid, iid := meta.Get([]byte("root")), meta.Get([]byte("intermediate"))
 		if rid == nil || iid == nil {
@@ -52,7 +52,7 @@ func (s *Store) CA() (root, inter *Authority, err error) {
 // Authority returns the authority with the given id.
 func (s *Store) Authority(id string) (*Authority, error) {
 	var a *Authority
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		a, err = authority(tx, id)
 		return err
@@ -63,7 +63,7 @@ func (s *Store) Authority(id string) (*Authority, error) {
 // Authorities returns every authority ever stored, active or replaced.
 func (s *Store) Authorities() ([]*Authority, error) {
 	var out []*Authority
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketAuthorities).ForEach(func(k, _ []byte) error {
 			a, err := authority(tx, string(k))
 			if err == nil {

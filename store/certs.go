@@ -13,7 +13,7 @@ import (
 // Cert returns the certificate with the given serial.
 func (s *Store) Cert(serial []byte) (*Cert, error) {
 	var c *Cert
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		c, err = certBySerial(tx, serial)
 		return err
@@ -99,7 +99,7 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 		n++
 		return f.Limit <= 0 || n < f.Limit, nil
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		var (
 			cur    *bolt.Cursor
 			prefix []byte
@@ -200,12 +200,12 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 // only the revoked index, so a CRL costs what was ever revoked, not what was
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
-	return s.db.View(func(tx *bolt.Tx) error { return forEachRevoked(tx, issuerID, now, fn) })
+	return s.view(func(tx *bolt.Tx) error { return forEachRevoked(tx, issuerID, now, fn) })
 }
 
 // CountCerts returns how many certificates the store holds.
 func (s *Store) CountCerts() (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Bucket(bucketCerts).Stats().KeyN; return nil })
+	err := s.view(func(tx *bolt.Tx) error { n = tx.Bucket(bucketCerts).Stats().KeyN; return nil })
 	return n, err
 }

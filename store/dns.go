@@ -10,7 +10,7 @@ import (
 // The store does not parse them; netdemo/dnssrv does.
 func (s *Store) DNSRecords() ([]string, error) {
 	var out []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketDNS).ForEach(func(k, _ []byte) error {
 			out = append(out, string(k))
 			return nil

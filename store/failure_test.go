@@ -119,9 +119,7 @@ func TestCheck(t *testing.T) {
 	// Overwrite the header of a page of the certs bucket (found by the DER
 	// of a certificate on it) with junk, behind bbolt's back while the store
 	// is open: bbolt reads the file through a shared mapping, so Check sees
-	// the damage. (A damaged file cannot be opened again to be checked:
-	// with NoFreelistSync, bbolt walks every page at Open and panics on
-	// one it cannot read.)
+	// the damage. (TestDamagedPagesGiveErrors opens damaged files.)
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

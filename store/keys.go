@@ -15,7 +15,7 @@ const reasonKeyCompromise = 1
 // Key returns the key with the given SPKI fingerprint.
 func (s *Store) Key(fp []byte) (*Key, error) {
 	var k Key
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		found, err := getJSON(tx.Bucket(bucketKeys), fp, &k)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: key %x", ErrNotFound, fp)
@@ -95,7 +95,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 // CSR returns the CSR with the given id (SHA-256 of its DER).
 func (s *Store) CSR(id []byte) (*CSR, error) {
 	var c CSR
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		found, err := getJSON(tx.Bucket(bucketCSRs), id, &c)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: CSR %x", ErrNotFound, id)

@@ -13,7 +13,7 @@ import (
 // Setting returns a setting's value, or ErrNotFound.
 func (s *Store) Setting(name string) (string, error) {
 	var v []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v = clone(tx.Bucket(bucketMeta).Get([]byte("setting/" + name)))
 		return nil
 	})

@@ -72,8 +72,10 @@ type Store struct {
 	group committer
 }
 
-// Open opens (creating if needed, mode 0600) the store at path.
-func Open(path string, opts *Options) (*Store, error) {
+// Open opens (creating if needed, mode 0600) the store at path. A damaged
+// file gives ErrCorrupt.
+func Open(path string, opts *Options) (_ *Store, err error) {
+	defer recoverCorrupt(path, &err)
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -90,11 +92,16 @@ func Open(path string, opts *Options) (*Store, error) {
 		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        o.Timeout,
-		ReadOnly:       o.ReadOnly,
-		NoSync:         o.NoSync,
-		FreelistType:   bolt.FreelistMapType,
-		NoFreelistSync: true,
+		Timeout:      o.Timeout,
+		ReadOnly:     o.ReadOnly,
+		NoSync:       o.NoSync,
+		FreelistType: bolt.FreelistMapType,
+		// The freelist is written with every commit (one more page in the
+		// same fsync), so that opening a store reads it instead of walking
+		// every page to rebuild it: 0.24 ms instead of 330 ms for a store of
+		// a million certificates, on every command. The walk also panicked,
+		// in a goroutine no one could recover, on a damaged page.
+		NoFreelistSync: false,
 	})
 	if err != nil {
 		if errors.Is(err, berrors.ErrTimeout) {
@@ -169,9 +176,27 @@ func (s *Store) checkSchema(tx *bolt.Tx) error {
 	return nil
 }
 
+// view runs fn in a read transaction. bbolt panics on a page it cannot
+// make sense of; view turns that into ErrCorrupt, so a damaged file gives an
+// error that names it instead of a crash.
+func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
+	defer recoverCorrupt(s.path, &err)
+	return s.db.View(fn)
+}
+
+// recoverCorrupt turns a panic of bbolt's into ErrCorrupt in *err. It is
+// deferred by everything that reads or writes pages.
+func recoverCorrupt(path string, err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %s cannot be read (%v); restore it from a backup (localca backup)", ErrCorrupt, path, r)
+	}
+}
+
 // update runs fn in a write transaction: every write of the store goes
-// through it, so that Options.BeforeCommit sees each one.
-func (s *Store) update(fn func(*bolt.Tx) error) error {
+// through it, so that Options.BeforeCommit sees each one. A panic of bbolt's
+// rolls the transaction back and becomes ErrCorrupt, as in view.
+func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
+	defer recoverCorrupt(s.path, &err)
 	return s.db.Update(func(tx *bolt.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
@@ -192,7 +217,7 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 // process mid-write; an operator can run it after a crash.
 func (s *Store) Check() error {
 	var errs []error
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		for e := range tx.Check() {
 			errs = append(errs, e)
 		}
@@ -217,7 +242,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // use: a read transaction sees one snapshot, and writers are not blocked.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -231,6 +256,6 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // Size is the size in bytes of the store's file as bbolt sees it.
 func (s *Store) Size() (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	err := s.view(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
 	return n, err
 }

@@ -77,7 +77,7 @@ func decodeEvent(seq uint64, v []byte) (Event, error) {
 // Events returns the last n events, oldest first (all of them when n <= 0).
 func (s *Store) Events(n int) ([]Event, error) {
 	var out []Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
 		for k, v := c.Last(); k != nil && (n <= 0 || len(out) < n); k, v = c.Prev() {
 			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
