@@ -1,6 +1,7 @@
 package policies
 
 import (
+	"errors"
 	"net"
 	"net/netip"
 	"reflect"
@@ -153,8 +154,11 @@ func fuzzIP(t *testing.T, ip net.IP, allow, deny string) {
 	}
 }
 
-// FuzzParse feeds arbitrary files to Parse: it must not panic, and what it
-// accepts must survive Encode and Parse unchanged.
+// FuzzParse feeds arbitrary files to Parse: it must not panic; a refusal
+// is a *ParseError (matching ErrInvalidPolicy); what it accepts must
+// survive Encode (what `policy show` prints) and Parse unchanged, and every
+// profile it defines must compile, so that Check never meets a bad pattern
+// at signing time.
 func FuzzParse(f *testing.F) {
 	def, _ := Default().Encode()
 	f.Add(string(def))
@@ -163,7 +167,19 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, file string) {
 		p, err := Parse([]byte(file))
 		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrInvalidPolicy) {
+				t.Fatalf("Parse refused with %T, not a *ParseError: %v", err, err)
+			}
 			return
+		}
+		for _, name := range ProfileNames() {
+			if r, _ := p.Profile(name); r == nil {
+				continue
+			}
+			if _, err := p.compile(name); err != nil {
+				t.Fatalf("profile %s of an accepted policy does not compile: %v\n%s", name, err, file)
+			}
 		}
 		out, err := p.Encode()
 		if err != nil {
