@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
 )
 
@@ -70,23 +72,39 @@ func encryptedWord(b bool) string {
 // constraints keep such a CA from minting trusted certificates for public
 // names even if its key leaks.
 func (e *env) autoInit(c *cli.Context) error {
-	pol, _, err := e.policy(c)
+	_, st, err := e.loadOrInitCA(c)
 	if err != nil {
 		return err
+	}
+	return st.Close()
+}
+
+// loadOrInitCA is loadCA for commands that make the CA on first use
+// (autoInit). It opens the store once: a one-shot `localca issue` is mostly
+// process start-up, and a second open would cost it another lock and mmap.
+func (e *env) loadOrInitCA(c *cli.Context) (*ca.CA, *store.Store, error) {
+	pol, _, err := e.policy(c)
+	if err != nil {
+		return nil, nil, err
 	}
 	st, err := e.openStore(c, false)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer st.Close()
-	if _, _, err := st.CA(); err == nil {
-		return nil
+	if _, _, err := st.CA(); !errors.Is(err, store.ErrNoCA) {
+		if err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+		authority, err := e.openCA(c, st, pol)
+		return authority, st, err
 	}
-	authority, err := ca.Init(st, ca.InitOptions{}, ca.Options{Policy: pol})
+	authority, err := ca.Init(st, ca.InitOptions{}, e.caOptions(c, pol))
 	if err != nil {
-		return fmt.Errorf("creating a CA on first use: %w", err)
+		st.Close()
+		return nil, nil, fmt.Errorf("creating a CA on first use: %w", err)
 	}
 	e.note("localca: created a new CA in %s (keys not encrypted; `localca init --force` makes one with a password)", st.Path())
 	e.note("localca: root %q, trust it with: localca ca root > root.pem", authority.Root().Subject.CommonName)
-	return nil
+	return authority, st, nil
 }

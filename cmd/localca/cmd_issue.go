@@ -59,10 +59,7 @@ the store before the files are written.`,
 			if c.Int("days") < 0 {
 				return usagef("--days must be positive")
 			}
-			if err := e.autoInit(c); err != nil {
-				return err
-			}
-			authority, st, err := e.loadCA(c, false)
+			authority, st, err := e.loadOrInitCA(c)
 			if err != nil {
 				return err
 			}

@@ -96,19 +96,34 @@ func (e *env) loadCA(c *cli.Context, readOnly bool) (*ca.CA, *store.Store, error
 	if err != nil {
 		return nil, nil, err
 	}
-	authority, err := ca.Load(st, ca.Options{
-		Policy:   pol,
-		Password: func() ([]byte, error) { return e.password(c, "CA key password", false) },
-		BaseURL:  e.baseURL(c),
-	})
+	authority, err := e.openCA(c, st, pol)
 	if err != nil {
-		st.Close()
-		if ca.IsNoCA(err) {
-			return nil, nil, fmt.Errorf("%w in %s: run `localca init` first (or `localca issue NAME`, which makes one)", err, st.Path())
-		}
 		return nil, nil, err
 	}
 	return authority, st, nil
+}
+
+// openCA loads the CA held in st, closing st when it cannot.
+func (e *env) openCA(c *cli.Context, st *store.Store, pol *policies.Policy) (*ca.CA, error) {
+	authority, err := ca.Load(st, e.caOptions(c, pol))
+	if err != nil {
+		st.Close()
+		if ca.IsNoCA(err) {
+			return nil, fmt.Errorf("%w in %s: run `localca init` first (or `localca issue NAME`, which makes one)", err, st.Path())
+		}
+		return nil, err
+	}
+	return authority, nil
+}
+
+// caOptions are the CA's options for this command: its policy, the
+// password read only when a signing key is needed, and the server's URL.
+func (e *env) caOptions(c *cli.Context, pol *policies.Policy) ca.Options {
+	return ca.Options{
+		Policy:   pol,
+		Password: func() ([]byte, error) { return e.password(c, "CA key password", false) },
+		BaseURL:  e.baseURL(c),
+	}
 }
 
 // password reads a password from --password-file / $LOCALCA_PASSWORD_FILE
