@@ -128,19 +128,16 @@ func killAfter(t *testing.T, h *home, delay time.Duration, mode string, args ...
 	return out
 }
 
-// openAfterKill opens the store the killed child used. It must open well
-// within the CLI's 2 s lock timeout: the kernel drops a dead process's
+// openAfterKill opens the store the killed child used, at the first try
+// (bbolt gives up without retrying when the lock is taken and the timeout
+// is shorter than its retry interval): the kernel drops a dead process's
 // flock, so a crash never leaves the store locked. It must also pass
 // bbolt's consistency check.
 func openAfterKill(t *testing.T, h *home) *store.Store {
 	t.Helper()
-	start := time.Now()
-	st, err := store.Open(filepath.Join(h.dir, "localca.db"), &store.Options{Timeout: 500 * time.Millisecond})
+	st, err := store.Open(filepath.Join(h.dir, "localca.db"), &store.Options{Timeout: time.Millisecond})
 	if err != nil {
-		t.Fatalf("the store does not open after a kill: %v", err)
-	}
-	if d := time.Since(start); d > 500*time.Millisecond {
-		t.Errorf("opening after a kill took %s", d)
+		t.Fatalf("the store does not open at once after a kill: %v", err)
 	}
 	if err := st.Check(); err != nil {
 		st.Close()
@@ -158,14 +155,18 @@ func TestCrashWhileIssuing(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
 	acked := 0
+	var late time.Duration
 	for round := range crashRounds {
 		names := []string{h.out}
 		for i := range 200 {
 			names = append(names, fmt.Sprintf("r%d-%d.crash.test", round, i))
 		}
-		delay := time.Duration(20+rng.IntN(200)) * time.Millisecond
+		delay := late + time.Duration(20+rng.IntN(200))*time.Millisecond
 		done := killAfter(t, h, delay, "issue", names...)
 		acked += len(done)
+		if len(done) == 0 {
+			late += 100 * time.Millisecond // a loaded machine starts the child slowly
+		}
 
 		st := openAfterKill(t, h)
 		for _, n := range done {
@@ -218,7 +219,7 @@ func TestCrashWhileRevoking(t *testing.T) {
 	}
 	// Enough certificates that most rounds are killed mid-loop, issued from
 	// many goroutines so that group commit makes it quick.
-	todo := make([]string, 400)
+	todo := make([]string, 600)
 	var wg sync.WaitGroup
 	for w := range 16 {
 		wg.Go(func() {
@@ -239,10 +240,14 @@ func TestCrashWhileRevoking(t *testing.T) {
 	}
 
 	var revoked []string
+	var late time.Duration
 	for round := 0; round < crashRounds && len(todo) > 0; round++ {
-		delay := time.Duration(10+rng.IntN(100)) * time.Millisecond
+		delay := late + time.Duration(5+rng.IntN(50))*time.Millisecond
 		done := killAfter(t, h, delay, "revoke", todo...)
 		revoked = append(revoked, done...)
+		if len(done) == 0 {
+			late += 100 * time.Millisecond // a loaded machine starts the child slowly
+		}
 		st := openAfterKill(t, h)
 		for _, s := range revoked {
 			serial, err := ca.ParseSerial(s)
