@@ -33,7 +33,7 @@ gobench() { # PKG PATTERN [env...]
 	say "go test -bench '$pat' $pkg"
 	env "$@" go test -run '^$' -bench "$pat" -benchtime "$BENCHTIME" -timeout 60m "$pkg" | tee -a "$raw" | grep -E '^Benchmark' >&2 || true
 }
-gobench ./ca 'Issuance|CRL100k'
+gobench ./ca 'Issuance|CRL100k|StoreGrowth'
 gobench ./netdemo 'MTLSHandshake'
 gobench ./netdemo/dnssrv 'ServeSRV'
 say "store scale: $CERTS certificates (building the store takes a while)"
@@ -145,5 +145,8 @@ END {
 	x = v["BenchmarkScale/size", "x-der"]
 	row("store bytes/cert vs DER bytes/cert", sprintf("%.0f B", v["BenchmarkScale/size", "bytes/cert"]), sprintf("%.0f B", v["BenchmarkScale/size", "der-bytes/cert"]), sprintf("%.2f", x), "< 2.00", yes(x < 2))
 	row("  (file bytes/cert, bbolt grows in steps)", sprintf("%.0f B", v["BenchmarkScale/size", "file-bytes/cert"]), "", "", "", "")
+	x = v["BenchmarkStoreGrowth", "x-cert-der"]
+	row("store growth per one-at-a-time issue vs cert DER", sprintf("%.0f B", v["BenchmarkStoreGrowth", "bytes/issue"]), sprintf("%.0f B", v["BenchmarkStoreGrowth", "cert-der-bytes"]), sprintf("%.2f", x), "< 2.00", yes(x < 2))
+	row("  (vs all DER an issue keeps: cert, CSR, key)", "", "", sprintf("%.2f", v["BenchmarkStoreGrowth", "x-held-der"]), "< 2.00", yes(v["BenchmarkStoreGrowth", "x-held-der"] < 2))
 	printf "\n%d processes per CLI tool; Go benchmarks at -benchtime '"$BENCHTIME"'.\n", runs
 }' "$raw"
