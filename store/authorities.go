@@ -18,7 +18,7 @@ func (s *Store) InitCA(root, inter *Authority, force bool) error {
 		}
 		b := tx.Bucket(bucketAuthorities)
 		for _, a := range []*Authority{root, inter} {
-			if err := putJSON(b, []byte(a.ID), a); err != nil {
+			if err := putRecord(b, []byte(a.ID), a); err != nil {
 				return err
 			}
 		}
@@ -77,7 +77,7 @@ func (s *Store) Authorities() ([]*Authority, error) {
 
 func authority(tx *bolt.Tx, id string) (*Authority, error) {
 	var a Authority
-	ok, err := getJSON(tx.Bucket(bucketAuthorities), []byte(id), &a)
+	ok, err := getRecord(tx.Bucket(bucketAuthorities), []byte(id), &a)
 	if err != nil {
 		return nil, err
 	}

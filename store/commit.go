@@ -70,7 +70,7 @@ func (s *Store) check(tx *bolt.Tx, r Record) error {
 	keys := tx.Bucket(bucketKeys)
 	for _, fp := range fingerprints(r) {
 		var k Key
-		found, err := getJSON(keys, fp, &k)
+		found, err := getRecord(keys, fp, &k)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Store) check(tx *bolt.Tx, r Record) error {
 	}
 	if len(csrID) > 0 {
 		var c CSR
-		found, err := getJSON(csrs, csrID, &c)
+		found, err := getRecord(csrs, csrID, &c)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func fingerprints(r Record) [][]byte {
 func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
 	b := tx.Bucket(bucketKeys)
 	var old Key
-	found, err := getJSON(b, k.Fingerprint, &old)
+	found, err := getRecord(b, k.Fingerprint, &old)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
 			return nil
 		}
 		old.PEM = k.PEM
-		return putJSON(b, k.Fingerprint, &old)
+		return putRecord(b, k.Fingerprint, &old)
 	}
 	if k.Status == "" {
 		k.Status = KeyActive
@@ -177,7 +177,7 @@ func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
 	if k.Created.IsZero() {
 		k.Created = s.now().UTC()
 	}
-	if err := putJSON(b, k.Fingerprint, k); err != nil {
+	if err := putRecord(b, k.Fingerprint, k); err != nil {
 		return err
 	}
 	return s.addEvent(tx, "key.recorded", hexs(k.Fingerprint), k.Algorithm)
@@ -186,7 +186,7 @@ func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
 func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
 	b := tx.Bucket(bucketCSRs)
 	var old CSR
-	found, err := getJSON(b, c.ID, &old)
+	found, err := getRecord(b, c.ID, &old)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
 	if signing {
 		c.Status = CSRSigned
 	}
-	return putJSON(b, c.ID, c)
+	return putRecord(b, c.ID, c)
 }
 
 // signStoredCSR marks the stored CSR a certificate names as signed, and
@@ -217,7 +217,7 @@ func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
 func (s *Store) signStoredCSR(tx *bolt.Tx, id []byte) error {
 	b := tx.Bucket(bucketCSRs)
 	var c CSR
-	found, err := getJSON(b, id, &c)
+	found, err := getRecord(b, id, &c)
 	if err != nil || !found {
 		return err
 	}
@@ -228,7 +228,7 @@ func (s *Store) signStoredCSR(tx *bolt.Tx, id []byte) error {
 		return nil
 	}
 	c.Status = CSRSigned
-	return putJSON(b, id, &c)
+	return putRecord(b, id, &c)
 }
 
 func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {

@@ -28,7 +28,7 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 		}
 		a.CRLNumber++
 		n = a.CRLNumber
-		if err := putJSON(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
+		if err := putRecord(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
 			return err
 		}
 		return forEachRevoked(tx, id, now, fn)

@@ -16,7 +16,7 @@ const reasonKeyCompromise = 1
 func (s *Store) Key(fp []byte) (*Key, error) {
 	var k Key
 	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getJSON(tx.Bucket(bucketKeys), fp, &k)
+		found, err := getRecord(tx.Bucket(bucketKeys), fp, &k)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: key %x", ErrNotFound, fp)
 		}
@@ -48,7 +48,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 		revoked = nil
 		b := tx.Bucket(bucketKeys)
 		var cur Key
-		found, err := getJSON(b, k.Fingerprint, &cur)
+		found, err := getRecord(b, k.Fingerprint, &cur)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 			return fmt.Errorf("%w: key %x", ErrAlreadyRevoked, k.Fingerprint)
 		}
 		cur.Status, cur.RevokedAt = KeyCompromised, at.UTC()
-		if err := putJSON(b, k.Fingerprint, &cur); err != nil {
+		if err := putRecord(b, k.Fingerprint, &cur); err != nil {
 			return err
 		}
 		if err := s.addEvent(tx, "key.revoked", hexs(k.Fingerprint), ""); err != nil {
@@ -96,7 +96,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 func (s *Store) CSR(id []byte) (*CSR, error) {
 	var c CSR
 	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getJSON(tx.Bucket(bucketCSRs), id, &c)
+		found, err := getRecord(tx.Bucket(bucketCSRs), id, &c)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: CSR %x", ErrNotFound, id)
 		}
@@ -115,7 +115,7 @@ func (s *Store) RejectCSR(c *CSR) error {
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCSRs)
 		var cur CSR
-		found, err := getJSON(b, c.ID, &cur)
+		found, err := getRecord(b, c.ID, &cur)
 		if err != nil {
 			return err
 		}
@@ -129,7 +129,7 @@ func (s *Store) RejectCSR(c *CSR) error {
 			cur.Created = s.now().UTC()
 		}
 		cur.Status = CSRRejected
-		if err := putJSON(b, c.ID, &cur); err != nil {
+		if err := putRecord(b, c.ID, &cur); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "csr.rejected", hexs(c.ID), cur.Subject)

@@ -18,7 +18,7 @@ func (s *Store) PutToken(t *Token) error {
 		if b.Get(t.Hash) != nil {
 			return fmt.Errorf("store: token %q: a token with this hash exists", t.Name)
 		}
-		if err := putJSON(b, t.Hash, t); err != nil {
+		if err := putRecord(b, t.Hash, t); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "token.created", t.Name, t.Expires.Format(time.RFC3339))
@@ -32,7 +32,7 @@ func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 	var t Token
 	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
-		found, err := getJSON(b, hash, &t)
+		found, err := getRecord(b, hash, &t)
 		if err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 			return fmt.Errorf("%w: token %q expired at %s", ErrTokenInvalid, t.Name, t.Expires.Format(time.RFC3339))
 		}
 		t.Used = now.UTC()
-		if err := putJSON(b, hash, &t); err != nil {
+		if err := putRecord(b, hash, &t); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "token.used", t.Name, "")

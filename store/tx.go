@@ -11,20 +11,32 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// getJSON decodes the JSON value at key into v; it reports false when the key
-// is absent.
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+// getRecord decodes the value at key into v: JSON, or the compact binary
+// form of a binaryRecord (recordcodec.go); it reports false when the key is
+// absent.
+func getRecord(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
 	if raw == nil {
 		return false, nil
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
+	var err error
+	if r, ok := v.(binaryRecord); ok && len(raw) > 0 && raw[0] != '{' {
+		err = r.unmarshalRecord(key, raw)
+	} else {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
 		return true, fmt.Errorf("%w: %s/%x: %v", ErrCorrupt, b.Tx().DB().Path(), key, err)
 	}
 	return true, nil
 }
 
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
+// putRecord stores v at key: in its binary form when it has one, else as
+// JSON.
+func putRecord(b *bolt.Bucket, key []byte, v any) error {
+	if r, ok := v.(binaryRecord); ok {
+		return b.Put(key, r.marshalRecord())
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: encoding record: %w", err)
