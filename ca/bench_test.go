@@ -21,7 +21,7 @@ import (
 
 // BenchmarkIssuance measures a CA's hot path — parse a CSR and check its
 // signature, apply the policy, sign, commit — for each CA key type, with one
-// caller and with 64 concurrent callers:
+// caller and with 64 and 256 concurrent callers:
 //
 //	nostore  the pipeline without the store (the baseline: what signing costs)
 //	store    CA.Sign, committing every certificate durably (fsync on)
@@ -41,7 +41,7 @@ func BenchmarkIssuance(b *testing.B) {
 				{"store", func(c *CA, csr []byte) error { _, err := c.Sign(csr, SignOptions{}); return err }},
 			} {
 				b.Run(mode.name, func(b *testing.B) {
-					for _, callers := range []int{1, 64} {
+					for _, callers := range []int{1, 64, 256} {
 						b.Run(strconv.Itoa(callers), func(b *testing.B) {
 							runCallers(b, callers, func() error { return mode.issue(c, csr) })
 						})

@@ -115,8 +115,9 @@ END {
 	printf "| %-44s | %14s | %14s | %7s | %-12s | %-4s |\n", "measure", "localca", "baseline", "ratio", "target", "met"
 	print "|----------------------------------------------|----------------|----------------|---------|--------------|------|"
 	split("ecdsa-p256 ed25519 rsa-2048", kts, " ")
-	for (k = 1; k <= 3; k++) for (c = 1; c <= 2; c++) {
-		callers = c == 1 ? "1" : "64"
+	split("1 64 256", ncallers, " ")
+	for (k = 1; k <= 3; k++) for (c = 1; c <= 3; c++) {
+		callers = ncallers[c]
 		s = ns("BenchmarkIssuance/" kts[k] "/store/" callers)
 		b = ns("BenchmarkIssuance/" kts[k] "/nostore/" callers)
 		if (s == "" || b == "") continue
