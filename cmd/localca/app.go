@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"runtime/debug"
 	"strings"
 
@@ -38,6 +39,9 @@ type env struct {
 	// the store's commit fail (store.Options.BeforeCommit); main leaves
 	// them nil.
 	storeOptions *store.Options
+	// lookupUser finds the user behind sudo (trust_sudo.go); nil means
+	// os/user.Lookup. Tests set it.
+	lookupUser func(name string) (*user.User, error)
 }
 
 // run is main without the exit: tests call it with buffers.

@@ -112,7 +112,8 @@ database (~/.pki/nssdb, Firefox profiles); Java needs keytool; keychain is macOS
 only. A store that is not present is skipped with a line saying why when it was
 not asked for by name, and is an error when it was. Every store is checked
 before any is changed: without the rights a change needs, nothing is changed.
-Installing twice changes nothing the second time.`,
+Installing twice changes nothing the second time. Under sudo, the CA and the
+NSS databases are those of the user who ran sudo (SUDO_USER).`,
 		Subcommands: []*cli.Command{
 			{Name: "install", Usage: "trust the root", Flags: flags(), Action: do("install")},
 			{Name: "uninstall", Usage: "stop trusting the root (removes only entries with its fingerprint)", Flags: flags(), Action: do("uninstall")},
@@ -123,10 +124,14 @@ Installing twice changes nothing the second time.`,
 
 // trustStores are the stores this machine may have, by name, and the
 // default selection.
-func (e *env) trustStores() (map[string]trustStore, []string) {
+func (e *env) trustStores(inv *invoker) (map[string]trustStore, []string) {
+	nss := newNSSStore(e.getenv("HOME"))
+	if inv != nil {
+		nss.home, nss.as = inv.home, inv
+	}
 	all := map[string]trustStore{
 		"system":   newSystemStore(),
-		"nss":      newNSSStore(e.getenv("HOME")),
+		"nss":      nss,
 		"java":     newJavaStore(),
 		"keychain": newKeychainStore(),
 	}
@@ -138,7 +143,16 @@ func (e *env) trustStores() (map[string]trustStore, []string) {
 }
 
 func (e *env) trust(c *cli.Context, verb string) error {
-	all, names := e.trustStores()
+	inv, err := e.sudoInvoker()
+	if err != nil {
+		return err
+	}
+	if inv != nil {
+		var home string
+		e, home = e.forInvoker(c, inv)
+		e.note("localca: run through sudo by %s: %s's CA (%s) and NSS databases (%s), certutil run as %s", inv.name, inv.name, home, inv.home, inv.name)
+	}
+	all, names := e.trustStores(inv)
 	explicit := c.IsSet("store")
 	if explicit {
 		names = nil
@@ -304,6 +318,12 @@ func rootPEMFile(root *x509.Certificate) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
+	// The root is public, and under sudo certutil reads it as the user
+	// (trust_sudo.go): the folder may be entered by anyone.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
 	f := filepath.Join(dir, "root.pem")
 	if err := os.WriteFile(f, rootPEM(root), 0o644); err != nil {
 		os.RemoveAll(dir)
@@ -353,9 +373,16 @@ func pemHolds(data, der []byte) (found bool, n int) {
 // runTrustTool runs a store's tool, bounded by trustToolTimeout, and
 // returns its standard output; a failure carries the command and what it said.
 func runTrustTool(ctx context.Context, name string, args ...string) ([]byte, error) {
+	return runTrustToolAs(ctx, nil, name, args...)
+}
+
+// runTrustToolAs is runTrustTool as the user behind sudo (nil: as this
+// process).
+func runTrustToolAs(ctx context.Context, as *invoker, name string, args ...string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, trustToolTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	as.apply(cmd)
 	cmd.WaitDelay = time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -20,7 +20,8 @@ const nssTrust = "C,,"
 // install and uninstall say which they looked at or changed.
 type nssStore struct {
 	home     string
-	certutil string // "" when certutil is not installed
+	certutil string   // "" when certutil is not installed
+	as       *invoker // under sudo, the user whose databases these are
 }
 
 func newNSSStore(home string) *nssStore {
@@ -63,7 +64,7 @@ type nssEntry struct {
 func (s *nssStore) entry(ctx context.Context, db string, root *x509.Certificate) (nssEntry, error) {
 	var e nssEntry
 	nick := nickname(root)
-	out, err := runTrustTool(ctx, s.certutil, "-L", "-d", "sql:"+db, "-n", nick, "-a")
+	out, err := runTrustToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db, "-n", nick, "-a")
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		return e, nil // certutil: Could not find cert
@@ -73,7 +74,7 @@ func (s *nssStore) entry(ctx context.Context, db string, root *x509.Certificate)
 	}
 	found, n := pemHolds(out, root.Raw)
 	e.ours, e.other = found, n > 1 || (n == 1 && !found)
-	list, err := runTrustTool(ctx, s.certutil, "-L", "-d", "sql:"+db)
+	list, err := runTrustToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db)
 	if err != nil {
 		return e, err
 	}
@@ -134,9 +135,9 @@ func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile 
 		case e.other:
 			return steps, fmt.Errorf("%s: %q holds another certificate: left alone", p.where, nick)
 		case e.ours: // there, but without server trust
-			_, err = runTrustTool(ctx, s.certutil, "-M", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust)
+			_, err = runTrustToolAs(ctx, s.as, s.certutil, "-M", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust)
 		default:
-			_, err = runTrustTool(ctx, s.certutil, "-A", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust, "-i", pemFile)
+			_, err = runTrustToolAs(ctx, s.as, s.certutil, "-A", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust, "-i", pemFile)
 		}
 		if err != nil {
 			return steps, err
@@ -161,7 +162,7 @@ func (s *nssStore) uninstall(ctx context.Context, root *x509.Certificate, places
 			steps = append(steps, trustStep{Where: p.where, State: "not changed", Detail: fmt.Sprintf("%q holds another certificate: left alone", nick)})
 			continue
 		}
-		if _, err := runTrustTool(ctx, s.certutil, "-D", "-d", "sql:"+p.where, "-n", nick); err != nil {
+		if _, err := runTrustToolAs(ctx, s.as, s.certutil, "-D", "-d", "sql:"+p.where, "-n", nick); err != nil {
 			return steps, err
 		}
 		steps = append(steps, trustStep{Where: p.where, State: "removed", Changed: true})

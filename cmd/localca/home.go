@@ -20,11 +20,8 @@ import (
 // home is the folder of the store: --home, $LOCALCA_HOME, or
 // $XDG_DATA_HOME/localca (~/.local/share/localca).
 func (e *env) home(c *cli.Context) (string, error) {
-	// --home may sit before or after the subcommand; look up the lineage.
-	for _, cc := range c.Lineage() {
-		if h := cc.String("home"); cc.IsSet("home") && h != "" {
-			return filepath.Abs(h)
-		}
+	if h := homeFlagValue(c); h != "" {
+		return filepath.Abs(h)
 	}
 	if h := e.getenv("LOCALCA_HOME"); h != "" {
 		return filepath.Abs(h)
@@ -37,6 +34,17 @@ func (e *env) home(c *cli.Context) (string, error) {
 		return "", fmt.Errorf("finding the data folder (set --home or LOCALCA_HOME): %w", err)
 	}
 	return filepath.Join(u, ".local", "share", "localca"), nil
+}
+
+// homeFlagValue is --home, which may sit before or after the subcommand: it
+// looks up the lineage.
+func homeFlagValue(c *cli.Context) string {
+	for _, cc := range c.Lineage() {
+		if h := cc.String("home"); cc.IsSet("home") && h != "" {
+			return h
+		}
+	}
+	return ""
 }
 
 // openStore opens HOME/localca.db. Read-only commands take a shared lock so
