@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 )
 
 // javaStorePass is the password every JDK ships its cacerts with; it
@@ -96,7 +98,45 @@ func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trust
 	case other:
 		p.note = fmt.Sprintf("alias %q holds another certificate", nickname(root))
 	}
+	if !ours {
+		// Trusted all the same when another alias holds it: Debian's
+		// ca-certificates-java copies the system store into cacerts.
+		alias, err := s.aliasOf(ctx, root)
+		if err != nil {
+			return nil, err
+		}
+		if alias != "" {
+			p.trusted = true
+			p.note = strings.TrimPrefix(p.note+"; ", "; ") + fmt.Sprintf("trusted as alias %q (not ours to remove; the system store's uninstall removes Debian's copy)", alias)
+		}
+	}
 	return []trustPlace{p}, nil
+}
+
+// aliasOf is the alias under which the keystore holds root, found by its
+// DER among every entry, or "".
+func (s *javaStore) aliasOf(ctx context.Context, root *x509.Certificate) (string, error) {
+	out, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-list", "-rfc")...)
+	if err != nil {
+		return "", err
+	}
+	alias := ""
+	for rest := out; ; {
+		i := bytes.Index(rest, []byte("Alias name: "))
+		if i < 0 {
+			return "", nil
+		}
+		rest = rest[i+len("Alias name: "):]
+		line, _, _ := bytes.Cut(rest, []byte("\n"))
+		alias = strings.TrimSpace(string(line))
+		entry := rest
+		if j := bytes.Index(rest, []byte("Alias name: ")); j >= 0 {
+			entry = rest[:j]
+		}
+		if found, _ := pemHolds(entry, root.Raw); found {
+			return alias, nil
+		}
+	}
 }
 
 func (s *javaStore) writable([]trustPlace) error { return writableFile(s.keystore) }

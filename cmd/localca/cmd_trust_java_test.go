@@ -79,3 +79,37 @@ func TestTrustJavaKeystore(t *testing.T) {
 		t.Errorf("the other certificate is in the keystore %d times, want 1", n)
 	}
 }
+
+// TestTrustJavaOtherAlias: a keystore that holds our root under an alias of
+// its own (as Debian's ca-certificates-java copies the system store into
+// cacerts) trusts it, and status says so by fingerprint; install adds
+// nothing and uninstall leaves that entry alone, it not being ours.
+func TestTrustJavaOtherAlias(t *testing.T) {
+	keytool := needTool(t, "keytool")
+	h := newHome(t)
+	h.initCA()
+	root := certs(t, h.read("root.pem"))[0]
+	ks := filepath.Join(t.TempDir(), "cacerts")
+	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
+	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
+	store := &javaStore{keytool: keytool, keystore: ks}
+	do := func(verb string) trustStep {
+		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
+		if err != nil {
+			t.Fatalf("trust %s: %v", verb, err)
+		}
+		return oneStep(t, r, "java", map[string]string{"status": "trusted", "install": "already trusted", "uninstall": "not installed"}[verb])
+	}
+	if s := do("status"); !strings.Contains(s.Detail, "debian:localca-copy.pem") {
+		t.Errorf("status does not name the alias that holds the root: %+v", s)
+	}
+	if s := do("install"); s.Changed {
+		t.Errorf("install changed something: %+v", s)
+	}
+	if s := do("uninstall"); s.Changed {
+		t.Errorf("uninstall changed something: %+v", s)
+	}
+	if n := javaCount(t, ks, root); n != 1 {
+		t.Errorf("the keystore holds the root %d times, want the other alias's 1", n)
+	}
+}
