@@ -137,6 +137,7 @@ func (e *env) commands() []*cli.Command {
 		e.showCommand(),
 		e.exportCommand(),
 		e.backupCommand(),
+		e.logCommand(),
 		e.policyCommand(),
 		e.demoCommand(),
 		e.dnsCommand(),
