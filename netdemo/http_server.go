@@ -106,13 +106,18 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	srv := s.server()
 	ln = netutil.LimitListener(ln, lim.MaxConns)
 	errc := make(chan error, 1)
-	go func() {
-		if s.TLS != nil {
-			errc <- srv.ServeTLS(ln, "", "") // sets up HTTP/2 from TLSConfig
-		} else {
-			errc <- srv.Serve(ln)
+	if s.TLS != nil {
+		// The handshake happens below net/http (http_handshake.go), with
+		// the ALPN protocols ServeTLS would have offered; net/http sets up
+		// HTTP/2 from them.
+		cfg := s.TLS.Clone()
+		if len(cfg.NextProtos) == 0 {
+			cfg.NextProtos = []string{"h2", "http/1.1"}
 		}
-	}()
+		srv.TLSConfig = cfg
+		ln = newHandshakeListener(ln, cfg, lim.HandshakeTimeout, s.Log)
+	}
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("netdemo: http: %w", err)
