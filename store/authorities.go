@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,6 +19,9 @@ func (s *Store) InitCA(root, inter *Authority, force bool) error {
 		}
 		b := tx.Bucket(bucketAuthorities)
 		for _, a := range []*Authority{root, inter} {
+			if err := checkIssuerPrefix(b, a.ID); err != nil {
+				return err
+			}
 			if err := putRecord(b, []byte(a.ID), a); err != nil {
 				return err
 			}
@@ -85,4 +89,24 @@ func authority(tx *bolt.Tx, id string) (*Authority, error) {
 		return nil, fmt.Errorf("%w: authority %s", ErrNotFound, id)
 	}
 	return &a, nil
+}
+
+// checkIssuerPrefix refuses an authority whose id starts like another's:
+// certificate records name their issuer by the first issuerPrefixLen bytes
+// of its id (codec.go), and two authorities sharing them would leave those
+// records unreadable. With ids that are SHA-256 sums this never happens by
+// chance; the check makes it never happen at all.
+func checkIssuerPrefix(b *bolt.Bucket, id string) error {
+	n := 2 * issuerPrefixLen // hex digits
+	if len(id) <= n {
+		return nil // too short to be shortened (packIssuer keeps it whole)
+	}
+	prefix := []byte(id[:n])
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if string(k) != id {
+			return fmt.Errorf("store: authority %.16s… starts like authority %.16s…: make the CA again (a new key gives a new id)", id, k)
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -139,5 +140,27 @@ func TestNextCRLNumberConcurrent(t *testing.T) {
 	a, err := s.Authority(inter.auth.ID)
 	if err != nil || a.CRLNumber != workers*each {
 		t.Errorf("stored CRL number %d, %v; want %d", a.CRLNumber, err, workers*each)
+	}
+}
+
+// TestInitCARefusesIssuerPrefixCollision: an authority whose id starts like
+// another's would make the records of the first unreadable (they name their
+// issuer by that prefix), so InitCA refuses it and changes nothing.
+func TestInitCARefusesIssuerPrefixCollision(t *testing.T) {
+	s := openTest(t, nil)
+	root, inter := newTestCA(t, "Root"), newTestCA(t, "Inter")
+	if err := s.InitCA(root.auth, inter.auth, false); err != nil {
+		t.Fatal(err)
+	}
+	mustCommit(t, s, Record{Cert: inter.issue(t, nil, testNow.AddDate(0, 1, 0), "a.test")})
+	before := takeSnapshot(t, s)
+	twin := *newTestCA(t, "Twin").auth
+	twin.ID = inter.auth.ID[:2*issuerPrefixLen] + strings.Repeat("0", len(inter.auth.ID)-2*issuerPrefixLen)
+	if err := s.InitCA(root.auth, &twin, true); err == nil || !strings.Contains(err.Error(), "starts like") {
+		t.Fatalf("InitCA with a colliding id: %v", err)
+	}
+	before.assertSame(t, takeSnapshot(t, s))
+	if got, err := s.ListCerts(Filter{}); err != nil || len(got) != 1 {
+		t.Fatalf("ListCerts after the refusal: %d, %v", len(got), err)
 	}
 }

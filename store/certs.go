@@ -73,6 +73,7 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 		return fmt.Errorf("store: unknown certificate status %q (want %s, %s or %s)",
 			f.Status, CertValid, CertRevoked, CertExpired)
 	}
+	fn = callback(fn)
 	if f.Now.IsZero() {
 		f.Now = s.now()
 	}
@@ -200,6 +201,7 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 // only the revoked index, so a CRL costs what was ever revoked, not what was
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
+	fn = callback(fn)
 	return s.view(func(tx *bolt.Tx) error { return forEachRevoked(tx, issuerID, now, fn) })
 }
 

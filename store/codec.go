@@ -26,8 +26,9 @@ import (
 const certCodecVersion = 2
 
 // issuerPrefixLen is how much of an authority id a record keeps: enough to
-// tell apart the handful of authorities a store holds, which encodeCert
-// checks before it relies on it.
+// tell apart the handful of authorities a store holds. InitCA refuses an
+// authority that starts like another (checkIssuerPrefix), and packIssuer
+// keeps the whole id when the prefix does not find that very authority.
 const issuerPrefixLen = 8
 
 // encodeCert writes c; authorities, when not nil, is the bucket that lets

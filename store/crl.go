@@ -20,6 +20,7 @@ import (
 // one number. An error from fn rolls the increment back and is returned.
 // fn must not write to the store.
 func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64, error) {
+	fn = callback(fn)
 	var n uint64
 	err := s.update(func(tx *bolt.Tx) error {
 		a, err := authority(tx, id)

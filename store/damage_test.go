@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // TestDamagedPagesGiveErrors damages the store file one page at a time (a
@@ -48,6 +49,12 @@ func TestDamagedPagesGiveErrors(t *testing.T) {
 				t.Errorf("page %d: Open = %v; want ErrCorrupt or success", p, err)
 			}
 			refused++
+			// A refused open lets go of the file and its lock.
+			if s, err := Open(file, &Options{Timeout: time.Millisecond}); errors.Is(err, ErrInUse) {
+				t.Errorf("page %d: after a refused open the file is still locked: %v", p, err)
+			} else if err == nil {
+				s.Close()
+			}
 			continue
 		}
 		opened++
@@ -62,4 +69,23 @@ func TestDamagedPagesGiveErrors(t *testing.T) {
 		s.Close()
 	}
 	t.Logf("%d pages damaged one at a time: %d stores refused at open, %d opened and read without a crash", pages-2, refused, opened)
+}
+
+// TestCallbackPanicIsNotCorrupt: a panic in the function a caller gives
+// ForEachCert says nothing about the file, so it reaches the caller as the
+// panic it was, not as "the store may be damaged".
+func TestCallbackPanicIsNotCorrupt(t *testing.T) {
+	s := openTest(t, nil)
+	mustCommit(t, s, Record{Cert: newTestCA(t, "Root").issue(t, nil, testNow.AddDate(0, 1, 0), "a.test")})
+	type boom struct{}
+	defer func() {
+		if r := recover(); r != (boom{}) {
+			t.Fatalf("recovered %v, want the callback's own panic", r)
+		}
+		if _, err := s.CountCerts(); err != nil {
+			t.Fatalf("the store after a callback's panic: %v", err)
+		}
+	}()
+	err := s.ForEachCert(Filter{}, func(*Cert) error { panic(boom{}) })
+	t.Fatalf("ForEachCert returned %v instead of panicking", err)
 }

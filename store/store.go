@@ -14,8 +14,11 @@ import (
 )
 
 // SchemaVersion is written to the meta bucket of a new store. Open refuses a
-// store written by a newer schema rather than misreading it.
-const SchemaVersion = 1
+// store written by a newer schema rather than misreading it, and raises an
+// older one it opens for writing (its records stay readable: each carries
+// its own format version). Schema 2 brought binary certificate, key and CSR
+// records, which a localca of schema 1 cannot read.
+const SchemaVersion = 2
 
 var (
 	bucketAuthorities = []byte("authorities")
@@ -98,8 +101,8 @@ func Open(path string, opts *Options) (_ *Store, err error) {
 		FreelistType: bolt.FreelistMapType,
 		// The freelist is written with every commit (one more page in the
 		// same fsync), so that opening a store reads it instead of walking
-		// every page to rebuild it: 0.24 ms instead of 330 ms for a store of
-		// a million certificates, on every command. The walk also panicked,
+		// every page to rebuild it: well under a millisecond instead of
+		// 330 ms for a store of a million certificates, on every command. The walk also panicked,
 		// in a goroutine no one could recover, on a damaged page.
 		NoFreelistSync: false,
 	})
@@ -110,24 +113,29 @@ func Open(path string, opts *Options) (_ *Store, err error) {
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, now: o.Now, beforeCommit: o.BeforeCommit}
-	// An existing, complete store is only read here: a write transaction
-	// would cost two fsyncs on every command.
-	var ready bool
-	err = db.View(func(tx *bolt.Tx) error {
-		if o.ReadOnly {
-			return s.checkSchema(tx)
-		}
-		ready = complete(tx) && s.checkSchema(tx) == nil
-		return nil
-	})
-	if err == nil && !ready && !o.ReadOnly {
-		err = db.Update(s.initialise)
-	}
-	if err != nil {
-		db.Close()
+	if err := s.prepare(o.ReadOnly); err != nil {
+		db.Close() // the file and its lock, also when a damaged page panicked
 		return nil, err
 	}
 	return s, nil
+}
+
+// prepare checks the schema of a store just opened and, opened for writing,
+// creates what a new or older store lacks. An existing, current store is
+// only read: a write transaction would cost two fsyncs on every command.
+func (s *Store) prepare(readOnly bool) error {
+	var ready bool
+	err := s.view(func(tx *bolt.Tx) error {
+		if readOnly {
+			return s.checkSchema(tx)
+		}
+		ready = complete(tx) && s.checkSchema(tx) == nil && current(tx)
+		return nil
+	})
+	if err == nil && !ready && !readOnly {
+		err = s.update(s.initialise)
+	}
+	return err
 }
 
 // initialise creates the buckets of a new store. It checks the schema first,
@@ -147,10 +155,17 @@ func (s *Store) initialise(tx *bolt.Tx) error {
 		}
 	}
 	meta := tx.Bucket(bucketMeta)
-	if meta.Get([]byte("schema")) == nil {
+	if v, _ := strconv.Atoi(string(meta.Get([]byte("schema")))); v < SchemaVersion {
 		return meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion)))
 	}
 	return nil
+}
+
+// current reports whether the store's schema is this localca's own (an older
+// one is raised by initialise before anything is written).
+func current(tx *bolt.Tx) bool {
+	meta := tx.Bucket(bucketMeta)
+	return meta != nil && string(meta.Get([]byte("schema"))) == strconv.Itoa(SchemaVersion)
 }
 
 // complete reports whether every bucket of the current schema exists.
@@ -184,11 +199,34 @@ func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
 	return s.db.View(fn)
 }
 
-// recoverCorrupt turns a panic of bbolt's into ErrCorrupt in *err. It is
-// deferred by everything that reads or writes pages.
+// recoverCorrupt turns a panic in the store's own reading and writing
+// (bbolt's, on a page it cannot make sense of) into ErrCorrupt in *err. It
+// is deferred by everything that reads or writes pages. A panic of a
+// caller's callback (see callback) goes on up as it was: it says nothing
+// about the file.
 func recoverCorrupt(path string, err *error) {
 	if r := recover(); r != nil {
-		*err = fmt.Errorf("%w: %s cannot be read (%v); restore it from a backup (localca backup)", ErrCorrupt, path, r)
+		if cp, ok := r.(callbackPanic); ok {
+			panic(cp.v)
+		}
+		*err = fmt.Errorf("%w: %s cannot be read (%v): the file may be damaged; if so, restore it from a backup (localca backup makes them)", ErrCorrupt, path, r)
+	}
+}
+
+// callbackPanic carries a panic of a caller's callback through view and
+// update, which turn only the store's own panics into ErrCorrupt.
+type callbackPanic struct{ v any }
+
+// callback wraps a function the caller gave (ForEachCert's, NextCRL's) so
+// that a panic in it is told apart from the store's.
+func callback[T any](fn func(T) error) func(T) error {
+	return func(x T) error {
+		defer func() {
+			if r := recover(); r != nil {
+				panic(callbackPanic{r})
+			}
+		}()
+		return fn(x)
 	}
 }
 

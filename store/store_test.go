@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,7 +161,7 @@ func TestOpenSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			setSchema(t, path, "2")
+			setSchema(t, path, strconv.Itoa(SchemaVersion+1))
 		}, "schema"},
 		{"garbled schema", func(t *testing.T, path string) {
 			s, err := Open(path, nil)
@@ -274,5 +275,44 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	}
 	if d := diffCert(got, c); d != "" {
 		t.Errorf("Cert after reopen: %s", d)
+	}
+}
+
+// TestOpenRaisesOlderSchema: a store of schema 1 (JSON key and CSR records,
+// version 1 certificate records) is read as it is, and opening it for
+// writing raises its schema first, so that an older localca, which could not
+// read the records written from then on, refuses it with a clear message.
+func TestOpenRaisesOlderSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "localca.db")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	setSchema(t, path, "1")
+	schema := func() string {
+		t.Helper()
+		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v string
+		db.View(func(tx *bolt.Tx) error { v = string(tx.Bucket(bucketMeta).Get([]byte("schema"))); return nil })
+		return v
+	}
+	if s, err = Open(path, &Options{ReadOnly: true}); err != nil {
+		t.Fatalf("read-only open of schema 1: %v", err)
+	}
+	s.Close()
+	if got := schema(); got != "1" {
+		t.Fatalf("a read-only open changed the schema to %q", got)
+	}
+	if s, err = Open(path, nil); err != nil {
+		t.Fatalf("open of schema 1: %v", err)
+	}
+	s.Close()
+	if got, want := schema(), strconv.Itoa(SchemaVersion); got != want {
+		t.Fatalf("schema after a writable open = %q, want %q", got, want)
 	}
 }
