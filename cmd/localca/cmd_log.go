@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"time"
+	"unicode"
 
 	"github.com/urfave/cli/v2"
 )
@@ -41,13 +43,26 @@ func (e *env) logCommand() *cli.Command {
 				return e.printJSON(events)
 			}
 			for _, ev := range events {
-				line := fmt.Sprintf("%6d  %s  %-13s %s", ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, ev.Ref)
+				line := fmt.Sprintf("%6d  %s  %-13s %s", ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, printable(ev.Ref))
 				if ev.Detail != "" {
-					line += "  (" + ev.Detail + ")"
+					line += "  (" + printable(ev.Detail) + ")"
 				}
 				fmt.Fprintln(e.stdout, line)
 			}
 			return nil
 		},
 	}
+}
+
+// printable shows s as it is when every rune of it is graphic, and quoted
+// with escapes otherwise: an event's detail can carry a CSR's subject,
+// which whoever wrote the CSR chose, and a terminal must not run the
+// escape sequences in it.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsGraphic(r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
 }

@@ -51,3 +51,16 @@ func TestLog(t *testing.T) {
 	h.fail(2, "-n", "log", "-n", "-1")
 	h.fail(2, "no arguments", "log", "extra")
 }
+
+// TestPrintable: what an outsider put in a CSR reaches the terminal escaped.
+func TestPrintable(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"CN=web.localhost", "CN=web.localhost"},
+		{"O=Ünïcode Ltd", "O=Ünïcode Ltd"},
+		{"O=\x1b]0;pwned\x07\x1b[2J", `"O=\x1b]0;pwned\a\x1b[2J"`},
+	} {
+		if got := printable(tt.in); got != tt.want {
+			t.Errorf("printable(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+}

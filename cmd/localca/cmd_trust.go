@@ -149,7 +149,9 @@ func (e *env) trust(c *cli.Context, verb string) error {
 	}
 	if inv != nil {
 		var home string
-		e, home = e.forInvoker(c, inv)
+		if e, home, err = e.forInvoker(c, inv); err != nil {
+			return err
+		}
 		e.note("localca: run through sudo by %s: %s's CA (%s) and NSS databases (%s), certutil run as %s", inv.name, inv.name, home, inv.home, inv.name)
 	}
 	all, names := e.trustStores(inv)
@@ -168,12 +170,10 @@ func (e *env) trust(c *cli.Context, verb string) error {
 	for i, n := range names {
 		stores[i] = all[n]
 	}
-	authority, st, err := e.loadCA(c, true)
+	root, err := e.trustRoot(c, inv)
 	if err != nil {
 		return err
 	}
-	st.Close()
-	root := authority.Root()
 	report, err := runTrust(c.Context, verb, root, stores, explicit)
 	if c.Bool("json") {
 		if perr := e.printJSON(report); perr != nil {
@@ -183,6 +183,31 @@ func (e *env) trust(c *cli.Context, verb string) error {
 		printTrust(e.stdout, report)
 	}
 	return err
+}
+
+// trustRoot reads the CA's root from the store, and nothing else: trust
+// needs no policy and no key. Under sudo the store must be the invoker's own
+// regular file, so that root reads nothing the invoker could not.
+func (e *env) trustRoot(c *cli.Context, inv *invoker) (*x509.Certificate, error) {
+	h, err := e.home(c)
+	if err != nil {
+		return nil, err
+	}
+	if inv != nil {
+		if err := inv.owns(filepath.Join(h, "localca.db"), false); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	st, err := e.openStore(c, true)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	a, _, err := st.CA()
+	if err != nil {
+		return nil, fmt.Errorf("%w in %s: run `localca init` first", err, st.Path())
+	}
+	return x509.ParseCertificate(a.CertDER)
 }
 
 // runTrust does verb on the stores: it asks each store where it stands,

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // needMachineTrust skips a test that changes the machine's trust stores
@@ -71,6 +72,12 @@ func TestTrustSystemWithCurl(t *testing.T) {
 	}
 	oneStep(t, h.trustJSON("status", "--store", "system"), "system", "trusted")
 
+	// An hour back: a rewrite would set the mtime to now, whatever the
+	// file system's timestamp granularity.
+	past := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(file, past, past); err != nil {
+		t.Fatal(err)
+	}
 	before, err := os.Stat(file)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,9 @@ func newNSSStore(home string) *nssStore {
 func (*nssStore) name() string { return "nss" }
 
 func (s *nssStore) missing() string {
+	if s.home == "" {
+		return "the home folder of the user is unknown"
+	}
 	if s.certutil == "" {
 		return "certutil is not installed (Debian: apt-get install libnss3-tools)"
 	}
@@ -112,6 +115,18 @@ func (s *nssStore) status(ctx context.Context, root *x509.Certificate) ([]trustP
 // writable checks each database's folder, where NSS writes cert9.db and
 // its journal.
 func (s *nssStore) writable(places []trustPlace) error {
+	if s.as != nil {
+		// Under sudo certutil runs as the invoker: their rights count.
+		for _, p := range places {
+			if err := s.as.owns(p.where, true); err != nil {
+				return err
+			}
+			if err := s.as.owns(filepath.Join(p.where, "cert9.db"), false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, p := range places {
 		if err := writableDir(p.where); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
@@ -19,9 +20,12 @@ type invoker struct {
 
 // forInvoker returns e with the invoker's data folder as the default home,
 // unless --home, LOCALCA_HOME or XDG_DATA_HOME says where the store is.
-func (e *env) forInvoker(c *cli.Context, inv *invoker) (*env, string) {
+func (e *env) forInvoker(c *cli.Context, inv *invoker) (*env, string, error) {
 	if h, err := e.home(c); err == nil && (homeFlagValue(c) != "" || e.getenv("LOCALCA_HOME") != "" || e.getenv("XDG_DATA_HOME") != "") {
-		return e, h
+		return e, h, nil
+	}
+	if inv.home == "" {
+		return nil, "", fmt.Errorf("the home folder of SUDO_USER %q is unknown (not in /etc/passwd): give --home", inv.name)
 	}
 	dir := filepath.Join(inv.home, ".local", "share", "localca")
 	e2 := *e
@@ -31,5 +35,5 @@ func (e *env) forInvoker(c *cli.Context, inv *invoker) (*env, string) {
 		}
 		return e.getenv(k)
 	}
-	return &e2, dir
+	return &e2, dir, nil
 }

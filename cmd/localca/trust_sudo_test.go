@@ -110,9 +110,68 @@ func TestTrustUnderSudo(t *testing.T) {
 		t.Errorf("the root is still in the user's NSS database:\n%s", listed())
 	}
 	ownedBy(t, db, uid)
+	// trust reads no policy: a broken one in the user's folder (or one
+	// linked to a file of root's) is never opened by root.
+	if err := os.WriteFile(filepath.Join(caHome, "policy.toml"), []byte("garbage = [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := sudo("trust", "status", "--store", "nss"); r.code != 0 {
+		t.Errorf("trust status with a broken policy file beside the store: %s", r)
+	}
+	// The rights that count are the user's: a database file of root's (as
+	// an earlier `sudo certutil` leaves) is refused before anything changes.
+	if err := os.Lchown(filepath.Join(db, "cert9.db"), 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if r := sudo("trust", "install", "--store", "nss"); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "not lcuser's own") {
+		t.Errorf("install into a database file of root's: %s", r)
+	}
+	if strings.Contains(listed(), "localca ") {
+		t.Errorf("the refused install changed the database:\n%s", listed())
+	}
+	chownAll(t, db, uid)
+	// Root reads only the user's own store file, never a link.
+	store := filepath.Join(caHome, "localca.db")
+	if err := os.Rename(store, store+".real"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(store+".real", store); err != nil {
+		t.Fatal(err)
+	}
+	if r := sudo("trust", "status", "--store", "nss"); r.code == 0 || !strings.Contains(r.stderr, "not a regular file") {
+		t.Errorf("a store that is a link: %s", r)
+	}
+	if err := os.Remove(store); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(store+".real", store); err != nil {
+		t.Fatal(err)
+	}
+	// A user sudo knows but /etc/passwd does not (LDAP, SSSD, under the
+	// static build): SUDO_UID and SUDO_GID say who; the home must be given.
+	ldap := func(args ...string) cliResult {
+		t.Helper()
+		cliMu.Lock()
+		defer cliMu.Unlock()
+		var stdout, stderr bytes.Buffer
+		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			getenv: func(k string) string {
+				return map[string]string{"SUDO_USER": "lcuser", "SUDO_UID": "65534", "SUDO_GID": "65534", "HOME": rootHome}[k]
+			},
+			lookupUser: func(name string) (*user.User, error) { return nil, user.UnknownUserError(name) },
+		}
+		return cliResult{e.run(append([]string{"localca"}, args...)), stdout.String(), stderr.String()}
+	}
+	if r := ldap("trust", "status"); r.code == 0 || !strings.Contains(r.stderr, "give --home") {
+		t.Errorf("sudo for a user without a passwd entry, no --home: %s", r)
+	}
+	if r := ldap("--home", caHome, "trust", "status", "--store", "nss"); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "home folder of the user is unknown") {
+		t.Errorf("sudo for a user without a passwd entry, NSS: %s", r)
+	}
 	// An explicit --home still wins over the invoker's data folder.
 	other := newHome(t)
 	other.initCA()
+	chownAll(t, other.dir, uid) // under sudo, only a store of the user's is read
 	if r := sudo("--home", other.dir, "trust", "status", "--store", "nss"); r.code != 0 || !strings.Contains(r.stderr, other.dir) {
 		t.Errorf("--home under sudo: %s", r)
 	}

@@ -24,7 +24,13 @@ func (e *env) sudoInvoker() (*invoker, error) {
 	}
 	u, err := lookup(name)
 	if err != nil {
-		return nil, fmt.Errorf("finding SUDO_USER %q: %w", name, err)
+		// A user of a directory service (LDAP, SSSD) is not in /etc/passwd,
+		// all that the static build reads: sudo's own SUDO_UID and SUDO_GID
+		// still say who it is; its home folder stays unknown.
+		u = &user.User{Username: name, Uid: e.getenv("SUDO_UID"), Gid: e.getenv("SUDO_GID")}
+		if u.Uid == "" || u.Gid == "" {
+			return nil, fmt.Errorf("finding SUDO_USER %q: %w", name, err)
+		}
 	}
 	uid, err := strconv.ParseUint(u.Uid, 10, 32)
 	if err != nil {
@@ -43,4 +49,28 @@ func (inv *invoker) apply(cmd *exec.Cmd) {
 		return
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: inv.uid, Gid: inv.gid}}
+}
+
+// owns checks, without following a symbolic link, that path is a regular
+// file (a folder when dir) of the invoker's, which its owner may write.
+// Under sudo this process is root, which may write anything and follows
+// the user's links wherever they point: the rights that matter are the
+// invoker's, whose certutil does the writing, and root reads only files
+// that the invoker could have read.
+func (inv *invoker) owns(path string, dir bool) error {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return err
+	}
+	kind := map[bool]string{true: "folder", false: "regular file"}[dir]
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case dir != fi.IsDir() || (!dir && !fi.Mode().IsRegular()):
+		return fmt.Errorf("%s is not a %s (a link or a special file): refused under sudo", path, kind)
+	case !ok || st.Uid != inv.uid:
+		return fmt.Errorf("%s is not %s's own (its owner is uid %d): refused under sudo (chown it to %s)", path, inv.name, st.Uid, inv.name)
+	case fi.Mode().Perm()&0o200 == 0:
+		return fmt.Errorf("%s is not writable by its owner %s", path, inv.name)
+	}
+	return nil
 }
