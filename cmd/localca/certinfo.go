@@ -106,7 +106,9 @@ func roundDur(d time.Duration) string {
 func (in certInfo) print(w io.Writer) {
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "%-16s %s\n", k+":", v)
+			// show FILE reads certificates from anywhere: what their
+			// subject says reaches the terminal escaped.
+			fmt.Fprintf(w, "%-16s %s\n", k+":", printable(v))
 		}
 	}
 	row("Serial", in.Serial)
