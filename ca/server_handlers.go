@@ -257,7 +257,7 @@ func statusOf(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, store.ErrAlreadyRevoked):
+	case errors.Is(err, store.ErrAlreadyRevoked), errors.Is(err, ErrIntermediateRevoked):
 		return http.StatusConflict
 	case errors.Is(err, ErrBadReason), errors.Is(err, policies.ErrUnknownProfile), errors.Is(err, ErrBadName):
 		return http.StatusUnprocessableEntity

@@ -38,6 +38,9 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 	s.withCA(w, r, func(c *CA) {
 		rec, key, err := csrRecord(csr)
 		if err == nil {
+			err = c.usable(true) // revoked by another process meanwhile?
+		}
+		if err == nil {
 			err = c.refuseRevoked(store.Record{Key: key, CSR: rec})
 		}
 		if err == nil {

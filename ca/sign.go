@@ -81,6 +81,9 @@ func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issue
 // issue is the one path every issuance takes: policy, template, signature,
 // commit.
 func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Record) (*Issued, error) {
+	if err := c.usable(false); err != nil {
+		return nil, err
+	}
 	what := fmt.Sprintf("CSR for %q", firstName(csr))
 	// A compromised key or a rejected CSR is refused by the store's commit,
 	// in the transaction that would store the certificate: the one check

@@ -41,8 +41,12 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 }
 
 // forEachRevoked calls fn for every certificate of issuerID that is revoked
-// and not expired at now, reading only the revoked index.
+// and not expired at now, reading only the revoked index: first the
+// intermediates issuerID signed (RevokeAuthority), then what it issued.
 func forEachRevoked(tx *bolt.Tx, issuerID string, now time.Time, fn func(*Cert) error) error {
+	if err := forEachRevokedAuthority(tx, issuerID, now, fn); err != nil {
+		return err
+	}
 	c := tx.Bucket(bucketRevoked).Cursor()
 	for k, _ := c.First(); k != nil; k, _ = c.Next() {
 		cert, err := certBySeq(tx, k)

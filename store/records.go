@@ -17,6 +17,11 @@ type Authority struct {
 	ParentID  string    `json:"parent_id,omitempty"`
 	CRLNumber uint64    `json:"crl_number"`
 	Created   time.Time `json:"created"`
+	// RevokedAt is when an intermediate was revoked (zero: it is not), and
+	// Reason the RFC 5280 reason code or NoReason. Its parent's CRL lists it
+	// (RevokeAuthority).
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	Reason    int       `json:"reason,omitempty"`
 }
 
 // Key statuses.

@@ -48,6 +48,9 @@ func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
 	root, inter := newCertInfo(authority.Root(), nil, now), newCertInfo(authority.Intermediate(), nil, now)
 	root.InStore, root.Status = true, "active"
 	inter.InStore, inter.Status = true, "active"
+	if at, reason := authority.IntermediateRevoked(); !at.IsZero() {
+		inter.Status, inter.RevokedAt, inter.RevokedReason = "revoked (signs nothing more: localca init --force)", at, ca.ReasonName(reason)
+	}
 	if c.Bool("json") {
 		return e.printJSON(map[string]any{"store": path, "keys": encryptedWord(authority.Encrypted()), "root": root, "intermediate": inter})
 	}

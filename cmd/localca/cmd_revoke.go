@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -74,6 +75,9 @@ The revocation is committed to the store before this command reports it.`,
 				return e.rejectCSR(c, authority, c.String("csr"))
 			}
 			rec, err := authority.RevokeCert(serial, reason)
+			if errors.Is(err, store.ErrNotFound) {
+				return e.revokeIntermediate(c, authority, serial, reason, err)
+			}
 			if err != nil {
 				return err
 			}
@@ -166,5 +170,26 @@ func (e *env) rejectCSR(c *cli.Context, authority *ca.CA, ref string) error {
 		return e.printJSON(map[string]any{"csr_rejected": hex.EncodeToString(id)})
 	}
 	e.note("CSR %x rejected: it will never be signed", id)
+	return nil
+}
+
+// revokeIntermediate is `revoke SERIAL` for a serial that no issued
+// certificate has: an intermediate's, which the root's CRL then lists.
+// notFound is RevokeCert's error, kept when no intermediate has the serial
+// either.
+func (e *env) revokeIntermediate(c *cli.Context, authority *ca.CA, serial []byte, reason int, notFound error) error {
+	a, cert, err := authority.RevokeIntermediate(serial, reason)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound
+	}
+	if err != nil {
+		return err
+	}
+	rec := &store.Cert{Serial: serial, RevokedAt: a.RevokedAt, Reason: a.Reason}
+	if c.Bool("json") {
+		return e.printJSON(revokedJSON(rec))
+	}
+	e.note("revoked the intermediate %q (%x) at %s%s: the root's CRL (localca crl --root) lists it, and it signs nothing more; make a new CA with `localca init --force`",
+		cert.Subject.CommonName, serial, a.RevokedAt.Format(time.RFC3339), reasonSuffix(a.Reason))
 	return nil
 }

@@ -138,3 +138,53 @@ func execTool(t *testing.T, name string, args ...string) (string, error) {
 	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
 	return string(out), err
 }
+
+// TestRevokeIntermediate revokes the CA's intermediate by its serial: the
+// root's CRL lists it with its reason, openssl then refuses a leaf it
+// issued (checking the whole chain's CRLs), the CA signs nothing more, and
+// ca info says so. A root is not revocable; a second revocation is refused.
+func TestRevokeIntermediate(t *testing.T) {
+	needTool(t, "openssl")
+	h := newHome(t)
+	h.initCA()
+	leaf := h.issue(h.out, "web.localhost")
+	inter := certs(t, h.read("intermediate.pem"))[0]
+	root := certs(t, h.read("root.pem"))[0]
+	serial := inter.SerialNumber.Text(16)
+
+	h.fail(1, "cannot be revoked", "revoke", root.SerialNumber.Text(16))
+	r := h.run("revoke", serial, "--reason", "cACompromise")
+	if r.code != 0 || !strings.Contains(r.stderr, "revoked the intermediate") {
+		t.Fatalf("revoke of the intermediate: %s", r)
+	}
+	h.fail(1, "already revoked", "revoke", serial)
+
+	rootCRL := []byte(h.ok("crl", "--root"))
+	block, _ := pem.Decode(rootCRL)
+	if block == nil {
+		t.Fatalf("crl --root printed no PEM:\n%s", rootCRL)
+	}
+	rl, err := x509.ParseRevocationList(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.CheckSignatureFrom(root); err != nil {
+		t.Errorf("root CRL signature: %v", err)
+	}
+	if len(rl.RevokedCertificateEntries) != 1 || rl.RevokedCertificateEntries[0].SerialNumber.Cmp(inter.SerialNumber) != 0 ||
+		rl.RevokedCertificateEntries[0].ReasonCode != 2 {
+		t.Fatalf("root CRL entries %+v, want the intermediate with cACompromise (2)", rl.RevokedCertificateEntries)
+	}
+
+	crls := h.write("both.crl", []byte(h.ok("crl", "--both")))
+	out, err := execTool(t, "openssl", "verify", "-crl_check_all", "-CAfile", h.path("root.pem"),
+		"-untrusted", h.path("intermediate.pem"), "-CRLfile", crls, leaf.cert)
+	if err == nil || !strings.Contains(out, "certificate revoked") {
+		t.Errorf("openssl verify of a leaf under a revoked intermediate: %v %s", err, out)
+	}
+
+	h.unchanged(1, "intermediate is revoked", "issue", "--out-dir", h.out, "api.localhost")
+	if out := h.ok("ca", "info"); !strings.Contains(out, "revoked") {
+		t.Errorf("ca info does not say the intermediate is revoked:\n%s", out)
+	}
+}

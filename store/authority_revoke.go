@@ -1,0 +1,68 @@
+package store
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ErrRootNotRevocable means a root was asked to be revoked: nothing signs a
+// root, so no CRL can list it. A root is withdrawn by taking it out of the
+// trust stores.
+var ErrRootNotRevocable = errors.New("store: a root cannot be revoked (no CRL lists it): take it out of the trust stores instead")
+
+// RevokeAuthority revokes an intermediate: from then on its parent's CRL
+// lists it, with at and reason (NoReason for none), until it expires. The
+// intermediate's own record says so, and a CA that finds its intermediate
+// revoked refuses to sign with it. A second revocation is ErrAlreadyRevoked.
+func (s *Store) RevokeAuthority(id string, at time.Time, reason int) (*Authority, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var a *Authority
+	err := s.update(func(tx *bolt.Tx) error {
+		var err error
+		if a, err = authority(tx, id); err != nil {
+			return err
+		}
+		switch {
+		case a.ParentID == "":
+			return ErrRootNotRevocable
+		case !a.RevokedAt.IsZero():
+			return fmt.Errorf("%w: intermediate %.16s… (at %s)", ErrAlreadyRevoked, id, a.RevokedAt.Format(time.RFC3339))
+		}
+		a.RevokedAt, a.Reason = at.UTC(), reason
+		if err := putRecord(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "ca.revoked", id, fmt.Sprintf("reason %d", reason))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// forEachRevokedAuthority calls fn, as forEachRevoked does for the
+// certificates it issued, for every revoked and unexpired intermediate that
+// parentID signed.
+func forEachRevokedAuthority(tx *bolt.Tx, parentID string, now time.Time, fn func(*Cert) error) error {
+	return tx.Bucket(bucketAuthorities).ForEach(func(k, _ []byte) error {
+		a, err := authority(tx, string(k))
+		if err != nil || a.ParentID != parentID || a.RevokedAt.IsZero() {
+			return err
+		}
+		cert, err := x509.ParseCertificate(a.CertDER)
+		if err != nil {
+			return fmt.Errorf("%w: authority %.16s…: %v", ErrCorrupt, a.ID, err)
+		}
+		if now.After(cert.NotAfter) {
+			return nil
+		}
+		return fn(&Cert{Serial: cert.SerialNumber.Bytes(), DER: a.CertDER, IssuerID: parentID,
+			NotAfter: cert.NotAfter, Status: CertRevoked, RevokedAt: a.RevokedAt, Reason: a.Reason, Profile: "intermediate"})
+	})
+}
