@@ -102,3 +102,21 @@ func writeFile(t testing.TB, dir, name string, data []byte) string {
 
 // fixedNow is a clock for tests that compare times.
 func fixedNow() time.Time { return time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC) }
+
+// nothingIssued checks that a CA whose every request was refused holds no
+// certificate and logged nothing but its own making.
+func nothingIssued(t *testing.T, c *ca.CA) {
+	t.Helper()
+	if n, err := c.Store().CountCerts(); err != nil || n != 0 {
+		t.Errorf("store holds %d certificates after refusals (%v), want 0", n, err)
+	}
+	ev, err := c.Store().Events(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ev {
+		if e.Kind != "ca.init" {
+			t.Errorf("a refusal left an event: %+v", e)
+		}
+	}
+}
