@@ -98,20 +98,8 @@ func csrSeeds(t testing.TB) [][]byte {
 // the policy decided (which the policy accepts again), within the
 // intermediate's lifetime, with no extension of the CSR's choosing.
 func FuzzParseCSR(f *testing.F) {
-	st, err := store.Open(filepath.Join(f.TempDir(), "localca.db"), &store.Options{NoSync: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	now := fixedNow()
-	pol := fuzzPolicy()
-	c, err := ca.Init(st, ca.InitOptions{}, ca.Options{Policy: pol, Now: func() time.Time { return now }})
-	if err != nil {
-		f.Fatal(err)
-	}
-	roots, inters := x509.NewCertPool(), x509.NewCertPool()
-	roots.AddCert(c.Root())
-	inters.AddCert(c.Intermediate())
+	fc := newFuzzCA(f)
+	c := fc.c
 	for i, s := range csrSeeds(f) {
 		for p := range fuzzProfiles {
 			f.Add(s, uint8(p), uint16(i*100))
@@ -138,7 +126,7 @@ func FuzzParseCSR(f *testing.F) {
 			checkRefusal(t, err)
 			return
 		}
-		checkSigned(t, iss.Cert, csr, pol, opts, c, roots, inters, now)
+		fc.checkSigned(t, iss.Cert, csr, opts)
 	})
 }
 
@@ -174,11 +162,35 @@ func checkRefusal(t *testing.T, err error) {
 	}
 }
 
+// fuzzCA is the CA the CSR fuzz targets sign with, on a fixed clock, and
+// what checking its certificates needs.
+type fuzzCA struct {
+	c             *ca.CA
+	pol           *policies.Policy
+	roots, inters *x509.CertPool
+	now           time.Time
+}
+
+func newFuzzCA(f *testing.F) *fuzzCA {
+	st, err := store.Open(filepath.Join(f.TempDir(), "localca.db"), &store.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { st.Close() })
+	fc := &fuzzCA{pol: fuzzPolicy(), roots: x509.NewCertPool(), inters: x509.NewCertPool(), now: fixedNow()}
+	if fc.c, err = ca.Init(st, ca.InitOptions{}, ca.Options{Policy: fc.pol, Now: func() time.Time { return fc.now }}); err != nil {
+		f.Fatal(err)
+	}
+	fc.roots.AddCert(fc.c.Root())
+	fc.inters.AddCert(fc.c.Intermediate())
+	return fc
+}
+
 // checkSigned checks a certificate signed from csr against what the policy
 // decides for it.
-func checkSigned(t *testing.T, cert *x509.Certificate, csr *x509.CertificateRequest, pol *policies.Policy,
-	opts ca.SignOptions, c *ca.CA, roots, inters *x509.CertPool, now time.Time) {
+func (fc *fuzzCA) checkSigned(t *testing.T, cert *x509.Certificate, csr *x509.CertificateRequest, opts ca.SignOptions) {
 	t.Helper()
+	c, pol, roots, inters, now := fc.c, fc.pol, fc.roots, fc.inters, fc.now
 	if cert.IsCA || !cert.BasicConstraintsValid || cert.KeyUsage&(x509.KeyUsageCertSign|x509.KeyUsageCRLSign) != 0 {
 		t.Fatalf("signed a CSR into a CA certificate: IsCA %v, key usage %b", cert.IsCA, cert.KeyUsage)
 	}
@@ -253,20 +265,8 @@ var fuzzExtensions = []asn1.ObjectIdentifier{
 // extension of the fuzzer's choosing. The CSR is signed with a test key, so
 // its signature holds; everything else is checked as in FuzzParseCSR.
 func FuzzSignCSR(f *testing.F) {
-	st, err := store.Open(filepath.Join(f.TempDir(), "localca.db"), &store.Options{NoSync: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	now := fixedNow()
-	pol := fuzzPolicy()
-	c, err := ca.Init(st, ca.InitOptions{}, ca.Options{Policy: pol, Now: func() time.Time { return now }})
-	if err != nil {
-		f.Fatal(err)
-	}
-	roots, inters := x509.NewCertPool(), x509.NewCertPool()
-	roots.AddCert(c.Root())
-	inters.AddCert(c.Intermediate())
+	fc := newFuzzCA(f)
+	c := fc.c
 	key := newKey(f, "ecdsa-p256")
 	caTrue, _ := asn1.Marshal(struct{ IsCA bool }{true})
 	f.Add("cn:api.test\napi.test\n127.0.0.1\nme@a.test\nspiffe://localca.test/x", uint8(0), uint16(24), []byte(nil))
@@ -319,6 +319,6 @@ func FuzzSignCSR(f *testing.F) {
 			checkRefusal(t, err)
 			return
 		}
-		checkSigned(t, iss.Cert, csr, pol, opts, c, roots, inters, now)
+		fc.checkSigned(t, iss.Cert, csr, opts)
 	})
 }
