@@ -60,13 +60,7 @@ func checkJavaRoundTrip(t *testing.T, keystore string, root *x509.Certificate, d
 // test's own, which already holds another certificate: the round trip
 // must leave that one alone.
 func TestTrustJavaKeystore(t *testing.T) {
-	keytool := needTool(t, "keytool")
-	h := newHome(t)
-	h.initCA()
-	root := certs(t, h.read("root.pem"))[0]
-	ks := filepath.Join(t.TempDir(), "cacerts")
-	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
-	store := &javaStore{keytool: keytool, keystore: ks}
+	h, root, ks, store := javaTestKeystore(t)
 	do := func(verb string) trustReport {
 		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
 		if err != nil {
@@ -85,14 +79,8 @@ func TestTrustJavaKeystore(t *testing.T) {
 // cacerts) trusts it, and status says so by fingerprint; install adds
 // nothing and uninstall leaves that entry alone, it not being ours.
 func TestTrustJavaOtherAlias(t *testing.T) {
-	keytool := needTool(t, "keytool")
-	h := newHome(t)
-	h.initCA()
-	root := certs(t, h.read("root.pem"))[0]
-	ks := filepath.Join(t.TempDir(), "cacerts")
-	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
-	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
-	store := &javaStore{keytool: keytool, keystore: ks}
+	h, root, ks, store := javaTestKeystore(t)
+	runCmd(t, store.keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
 	do := func(verb string) trustStep {
 		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
 		if err != nil {
@@ -112,4 +100,17 @@ func TestTrustJavaOtherAlias(t *testing.T) {
 	if n := javaCount(t, ks, root); n != 1 {
 		t.Errorf("the keystore holds the root %d times, want the other alias's 1", n)
 	}
+}
+
+// javaTestKeystore is a CA and a keystore of the test's own that already
+// holds another certificate (the intermediate, under "other"), with the
+// Java store pointed at it.
+func javaTestKeystore(t *testing.T) (*home, *x509.Certificate, string, *javaStore) {
+	t.Helper()
+	keytool := needTool(t, "keytool")
+	h := newHome(t)
+	h.initCA()
+	ks := filepath.Join(t.TempDir(), "cacerts")
+	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
+	return h, certs(t, h.read("root.pem"))[0], ks, &javaStore{keytool: keytool, keystore: ks}
 }
