@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 
@@ -51,9 +52,17 @@ the policy) and stores both, keys encrypted with PKCS#8 PBES2.
 				return err
 			}
 			defer st.Close()
+			oldRoot, _, _ := st.CA()
 			authority, err := ca.Init(st, ca.InitOptions{KeyType: c.String("key-type"), Name: c.String("name"), Password: pw, Force: c.Bool("force")}, ca.Options{Policy: pol})
 			if err != nil {
 				return err
+			}
+			if old, err := parseAuthority(oldRoot); err == nil {
+				// trust uninstall knows only the store's current root from
+				// now on: say where the old one was put, under which name.
+				e.note("localca: the replaced root (SHA-256 %s) stays trusted wherever `localca trust install` put it: "+
+					"in NSS and Java as %q (certutil -D -d sql:$HOME/.pki/nssdb -n %q), in the system store as %s",
+					rootID(old), nickname(old), nickname(old), newSystemStore().file(old))
 			}
 			return e.printCAInfo(c, authority, st.Path())
 		},
@@ -107,4 +116,12 @@ func (e *env) loadOrInitCA(c *cli.Context) (*ca.CA, *store.Store, error) {
 	e.note("localca: created a new CA in %s (keys not encrypted; `localca init --force` makes one with a password)", st.Path())
 	e.note("localca: root %q, trust it with: localca ca root > root.pem", authority.Root().Subject.CommonName)
 	return authority, st, nil
+}
+
+// parseAuthority is an authority's certificate; an error when there is none.
+func parseAuthority(a *store.Authority) (*x509.Certificate, error) {
+	if a == nil {
+		return nil, store.ErrNoCA
+	}
+	return x509.ParseCertificate(a.CertDER)
 }

@@ -45,9 +45,18 @@ func TestInitTwice(t *testing.T) {
 	h.initCA()
 	root := h.read("root.pem")
 	h.unchanged(1, "already exists", "init", "--no-password")
-	h.ok("init", "--no-password", "--force", "--key-type", "ed25519")
+	r := h.run("init", "--no-password", "--force", "--key-type", "ed25519")
+	if r.code != 0 {
+		t.Fatalf("init --force: %s", r)
+	}
 	if now := h.ok("ca", "root"); now == string(root) {
 		t.Errorf("init --force kept the old root")
+	}
+	// trust uninstall cannot find the replaced root any more: init says
+	// under which name it may still be trusted.
+	old := certs(t, root)[0]
+	if !strings.Contains(r.stderr, rootID(old)) || !strings.Contains(r.stderr, nickname(old)) {
+		t.Errorf("init --force does not name the replaced root:\n%s", r.stderr)
 	}
 }
 
