@@ -1,0 +1,118 @@
+package dnssrv
+
+import (
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// BenchmarkDnsperf measures SRV answers per second over UDP on loopback with
+// dnsperf (a client we did not write), against our server and against a bare
+// miekg/dns server answering the same record with its target's A record,
+// alternately in the same run so that both see the same machine. Each
+// iteration runs dnsperf for LOCALCA_BENCH_DNSPERF_SECONDS (default 3) on
+// each server. Reported: ours-qps, bare-qps and their ratio (ours/bare).
+// Unlike BenchmarkServeSRV, which calls the handlers directly, this counts
+// everything a client sees: the socket, miekg/dns's read loop, the handler
+// and the write.
+//
+//	go test -run '^$' -bench Dnsperf -benchtime 1x ./netdemo/dnssrv
+func BenchmarkDnsperf(b *testing.B) {
+	dnsperf, err := exec.LookPath("dnsperf")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatalf("dnsperf not installed (required when CI=true): %v", err)
+		}
+		b.Skipf("dnsperf not installed: %v", err)
+	}
+	seconds := 3
+	if v := os.Getenv("LOCALCA_BENCH_DNSPERF_SECONDS"); v != "" {
+		if seconds, err = strconv.Atoi(v); err != nil || seconds < 1 {
+			b.Fatalf("LOCALCA_BENCH_DNSPERF_SECONDS=%q: want a whole number of seconds", v)
+		}
+	}
+	srvRR := mustRR(b, "_echo._tcp.localca.test. 60 IN SRV 10 5 7000 a.localca.test.")
+	aRR := mustRR(b, "a.localca.test. 60 IN A 127.0.0.1")
+	ours := startServer(b, &Server{Zone: mustZone(b, srvRR.String(), aRR.String())}).addr
+	bare := startBare(b, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		m.Answer = append(m.Answer, srvRR)
+		m.Extra = append(m.Extra, aRR)
+		if r.IsEdns0() != nil {
+			m.SetEdns0(1232, false)
+		}
+		_ = w.WriteMsg(m)
+	}))
+	queries := filepath.Join(b.TempDir(), "queries.txt")
+	if err := os.WriteFile(queries, []byte("_echo._tcp.localca.test SRV\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	run := func(addr string) float64 {
+		host, port, _ := net.SplitHostPort(addr)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds+30)*time.Second)
+		defer cancel()
+		// One dnsperf thread with 4 clients and at most 20 queries in
+		// flight: the server gets the other core, and the kernel's socket
+		// buffer never overflows (see TestDnsperf).
+		out, err := exec.CommandContext(ctx, dnsperf, "-s", host, "-p", port, "-d", queries,
+			"-l", strconv.Itoa(seconds), "-T", "1", "-c", "4", "-q", "20", "-t", "2").CombinedOutput()
+		if err != nil {
+			b.Fatalf("dnsperf: %v\n%s", err, out)
+		}
+		qps := regexp.MustCompile(`Queries per second:\s+([0-9.]+)`).FindSubmatch(out)
+		completed := regexp.MustCompile(`Queries completed:\s+(\d+)`).FindSubmatch(out)
+		if qps == nil || completed == nil || string(completed[1]) == "0" {
+			b.Fatalf("dnsperf answered nothing:\n%s", out)
+		}
+		if !strings.Contains(string(out), "NOERROR") {
+			b.Fatalf("dnsperf got no NOERROR answers:\n%s", out)
+		}
+		v, _ := strconv.ParseFloat(string(qps[1]), 64)
+		return v
+	}
+	var oursQPS, bareQPS float64
+	for i := 0; i < b.N; i++ {
+		oursQPS += run(ours)
+		bareQPS += run(bare)
+	}
+	b.ReportMetric(oursQPS/float64(b.N), "ours-qps")
+	b.ReportMetric(bareQPS/float64(b.N), "bare-qps")
+	b.ReportMetric(oursQPS/bareQPS, "ratio")
+}
+
+// startBare serves h over UDP on a loopback port the OS picks, with
+// miekg/dns's defaults, until the benchmark ends.
+func startBare(b *testing.B, h dns.Handler) string {
+	b.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	started := make(chan struct{})
+	srv := &dns.Server{PacketConn: pc, Handler: h, NotifyStartedFunc: func() { close(started) }}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+	case err := <-errc:
+		b.Fatalf("bare server: %v", err)
+	}
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.ShutdownContext(ctx)
+		<-errc
+	})
+	return pc.LocalAddr().String()
+}
