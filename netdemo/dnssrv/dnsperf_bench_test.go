@@ -43,17 +43,7 @@ func BenchmarkDnsperf(b *testing.B) {
 	srvRR := mustRR(b, "_echo._tcp.localca.test. 60 IN SRV 10 5 7000 a.localca.test.")
 	aRR := mustRR(b, "a.localca.test. 60 IN A 127.0.0.1")
 	ours := startServer(b, &Server{Zone: mustZone(b, srvRR.String(), aRR.String())}).addr
-	bare := startBare(b, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		m.Answer = append(m.Answer, srvRR)
-		m.Extra = append(m.Extra, aRR)
-		if r.IsEdns0() != nil {
-			m.SetEdns0(1232, false)
-		}
-		_ = w.WriteMsg(m)
-	}))
+	bare := startBare(b, bareSRVHandler(srvRR, aRR))
 	queries := filepath.Join(b.TempDir(), "queries.txt")
 	if err := os.WriteFile(queries, []byte("_echo._tcp.localca.test SRV\n"), 0o600); err != nil {
 		b.Fatal(err)
