@@ -180,17 +180,11 @@ func (c *compiled) names(req Request, d *Decision, vs []Violation) []Violation {
 			vs = append(vs, Violation{Profile: c.name, Rule: ruleWildcards, Value: name, Allowed: "false"})
 			ok = false
 		}
-		if !slices.ContainsFunc(c.dnsAllow, func(p dnsPattern) bool { return p.match(n) }) {
-			vs = append(vs, Violation{Profile: c.name, Rule: ruleDNSAllow, Value: name, Allowed: list(r.DNS.Allow)})
-			ok = false
-		}
-		for _, p := range c.dnsDeny {
-			if p.overlaps(n) {
-				vs = append(vs, Violation{Profile: c.name, Rule: ruleDNSDeny, Value: name, Allowed: p.String()})
-				ok = false
-				break
-			}
-		}
+		var listed bool
+		vs, listed = c.screen(name,
+			slices.ContainsFunc(c.dnsAllow, func(p dnsPattern) bool { return p.match(n) }), ruleDNSAllow, r.DNS.Allow,
+			firstMatch(c.dnsDeny, func(p dnsPattern) bool { return p.overlaps(n) }), ruleDNSDeny, vs)
+		ok = ok && listed
 		if ok && !slices.Contains(d.DNSNames, n) {
 			d.DNSNames = append(d.DNSNames, n)
 		}
@@ -202,18 +196,10 @@ func (c *compiled) names(req Request, d *Decision, vs []Violation) []Violation {
 			vs = append(vs, Violation{Profile: c.name, Rule: ruleIPSyntax, Value: ipString(ip), Allowed: err.Error()})
 			return false
 		}
-		ok := true
-		if !slices.ContainsFunc(c.ipAllow, func(p netip.Prefix) bool { return p.Contains(a) }) {
-			vs = append(vs, Violation{Profile: c.name, Rule: ruleIPAllow, Value: a.String(), Allowed: list(r.IP.Allow)})
-			ok = false
-		}
-		for _, p := range c.ipDeny {
-			if p.Contains(a) {
-				vs = append(vs, Violation{Profile: c.name, Rule: ruleIPDeny, Value: a.String(), Allowed: p.String()})
-				ok = false
-				break
-			}
-		}
+		var ok bool
+		vs, ok = c.screen(a.String(),
+			slices.ContainsFunc(c.ipAllow, func(p netip.Prefix) bool { return p.Contains(a) }), ruleIPAllow, r.IP.Allow,
+			firstMatch(c.ipDeny, func(p netip.Prefix) bool { return p.Contains(a) }), ruleIPDeny, vs)
 		if ok && !slices.ContainsFunc(d.IPAddresses, func(x net.IP) bool { return x.Equal(a.AsSlice()) }) {
 			d.IPAddresses = append(d.IPAddresses, net.IP(a.AsSlice()))
 		}
@@ -253,18 +239,9 @@ func (c *compiled) email(e string, d *Decision, vs []Violation) []Violation {
 	if err != nil {
 		return append(vs, Violation{Profile: c.name, Rule: ruleEmailSyntax, Value: e, Allowed: err.Error()})
 	}
-	ok := true
-	if !slices.ContainsFunc(c.mailAllow, func(p emailPattern) bool { return p.match(n) }) {
-		vs = append(vs, Violation{Profile: c.name, Rule: ruleEmailAllow, Value: e, Allowed: list(c.rules.Email.Allow)})
-		ok = false
-	}
-	for _, p := range c.mailDeny {
-		if p.match(n) {
-			vs = append(vs, Violation{Profile: c.name, Rule: ruleEmailDeny, Value: e, Allowed: p.String()})
-			ok = false
-			break
-		}
-	}
+	match := func(p emailPattern) bool { return p.match(n) }
+	vs, ok := c.screen(e, slices.ContainsFunc(c.mailAllow, match), ruleEmailAllow, c.rules.Email.Allow,
+		firstMatch(c.mailDeny, match), ruleEmailDeny, vs)
 	if ok && !slices.Contains(d.EmailAddresses, n) {
 		d.EmailAddresses = append(d.EmailAddresses, n)
 	}
@@ -277,18 +254,9 @@ func (c *compiled) uri(u *url.URL, d *Decision, vs []Violation) []Violation {
 	if err != nil {
 		return append(vs, Violation{Profile: c.name, Rule: ruleURISyntax, Value: shown, Allowed: err.Error()})
 	}
-	ok := true
-	if !slices.ContainsFunc(c.uriAllow, func(p uriPattern) bool { return p.match(n) }) {
-		vs = append(vs, Violation{Profile: c.name, Rule: ruleURIAllow, Value: shown, Allowed: list(c.rules.URI.Allow)})
-		ok = false
-	}
-	for _, p := range c.uriDeny {
-		if p.match(n) {
-			vs = append(vs, Violation{Profile: c.name, Rule: ruleURIDeny, Value: shown, Allowed: p.String()})
-			ok = false
-			break
-		}
-	}
+	match := func(p uriPattern) bool { return p.match(n) }
+	vs, ok := c.screen(shown, slices.ContainsFunc(c.uriAllow, match), ruleURIAllow, c.rules.URI.Allow,
+		firstMatch(c.uriDeny, match), ruleURIDeny, vs)
 	if ok && !slices.ContainsFunc(d.URIs, func(x *url.URL) bool { return x.String() == n.String() }) {
 		d.URIs = append(d.URIs, n)
 	}
@@ -308,4 +276,28 @@ func dedupe(vs []Violation) []Violation {
 		}
 	}
 	return out
+}
+
+// screen turns one name's allow and deny results into violations, the same
+// way for every kind of name: allowed says whether one of the kind's allow
+// patterns matched (allowList is what the policy lists), denied is the deny
+// pattern that matched, "" when none did. It reports whether the name
+// passed both.
+func (c *compiled) screen(value string, allowed bool, allowRule string, allowList []string, denied, denyRule string, vs []Violation) ([]Violation, bool) {
+	if !allowed {
+		vs = append(vs, Violation{Profile: c.name, Rule: allowRule, Value: value, Allowed: list(allowList)})
+	}
+	if denied != "" {
+		vs = append(vs, Violation{Profile: c.name, Rule: denyRule, Value: value, Allowed: denied})
+	}
+	return vs, allowed && denied == ""
+}
+
+// firstMatch is the first pattern of ps that matches, as the policy spells
+// it, or "".
+func firstMatch[P fmt.Stringer](ps []P, matches func(P) bool) string {
+	if i := slices.IndexFunc(ps, matches); i >= 0 {
+		return ps[i].String()
+	}
+	return ""
 }
