@@ -23,6 +23,9 @@ var (
 	ErrAlreadyRevoked = errors.New("store: already revoked")
 	// ErrTokenInvalid means a token is unknown, used or expired.
 	ErrTokenInvalid = errors.New("store: token is unknown, used or expired")
+	// ErrStopRange, returned by a Range callback, ends the range early
+	// without an error.
+	ErrStopRange = errors.New("store: stop range")
 	// ErrCorrupt means a record could not be decoded.
 	ErrCorrupt = errors.New("store: corrupt record")
 )
