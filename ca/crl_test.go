@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 	zx509 "github.com/zmap/zcrypto/x509"
 	"github.com/zmap/zlint/v3"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
+	"github.com/localca/localca/store"
 )
 
 // parseCRL parses a CRL and checks its signature against issuer.
@@ -225,7 +227,7 @@ func TestCRLZlint(t *testing.T) {
 // TestOpenSSLCRLCheck has openssl verify -crl_check refuse a revoked
 // certificate ("certificate revoked") and accept a valid one.
 func TestOpenSSLCRLCheck(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	r := newRevCA(t)
 	good := r.sign(t, newKey(t, "ecdsa-p256"), 0, "good.test")
 	bad := r.sign(t, newKey(t, "ecdsa-p256"), 0, "bad.test")
@@ -246,7 +248,7 @@ func TestOpenSSLCRLCheck(t *testing.T) {
 	crls := writeFile(t, dir, "crls.pem", append(inter.PEM(), root.PEM()...))
 	for _, check := range []string{"-crl_check", "-crl_check_all"} {
 		args := []string{"verify", check, "-CAfile", rootPEM, "-untrusted", interPEM, "-CRLfile", crls}
-		if out := runTool(t, "openssl", append(args, writeFile(t, dir, "good.pem", certPEM(good.Cert)))...); !strings.Contains(string(out), ": OK") {
+		if out := testkit.MustRun(t, "openssl", append(args, writeFile(t, dir, "good.pem", certPEM(good.Cert)))...); !strings.Contains(string(out), ": OK") {
 			t.Errorf("openssl verify %s of a valid certificate: %s", check, out)
 		}
 		out, err := execOut("openssl", append(args, writeFile(t, dir, "bad.pem", certPEM(bad.Cert)))...)

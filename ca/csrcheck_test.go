@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -139,7 +140,7 @@ func TestCheckCSRAllowsLeafRequests(t *testing.T) {
 // TestCheckCSROpenSSL: CSRs made by openssl req that ask for CA powers, or
 // are signed with -sha1, are refused the same way.
 func TestCheckCSROpenSSL(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	c := newCA(t, "ecdsa-p256")
 	dir := t.TempDir()
 	tests := []struct {
@@ -157,7 +158,7 @@ func TestCheckCSROpenSSL(t *testing.T) {
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			req := filepath.Join(dir, fmt.Sprintf("%d.csr", i))
-			runTool(t, "openssl", append([]string{"req", "-new", "-nodes", "-keyout", req + ".key", "-out", req,
+			testkit.MustRun(t, "openssl", append([]string{"req", "-new", "-nodes", "-keyout", req + ".key", "-out", req,
 				"-subj", "/CN=ossl.test", "-addext", "subjectAltName=DNS:ossl.test"}, tt.args...)...)
 			data, err := os.ReadFile(req)
 			if err != nil {

@@ -5,8 +5,9 @@ import (
 	"math/big"
 	"testing"
 
-	"github.com/localca/localca/ca"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/localca/localca/ca"
 )
 
 // FuzzOCSPRespond feeds the responder what any client on the network may

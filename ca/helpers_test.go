@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,32 +12,6 @@ import (
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
 )
-
-// needTool returns the path of an outside tool the test runs. A missing tool
-// fails the test on CI (CI=true), where every tool must be installed, and
-// skips it elsewhere.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (CI=true needs it): %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
-}
-
-// runTool runs an outside tool and fails the test, with its output, when it
-// exits non-zero.
-func runTool(t testing.TB, name string, args ...string) []byte {
-	t.Helper()
-	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %q: %v\n%s", name, args, err, out)
-	}
-	return out
-}
 
 // newStore opens an empty store in a temporary folder, closed at the end.
 func newStore(t testing.TB) *store.Store {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestEncodeKeyPBES2 checks that an encrypted key is PKCS#8 PBES2 ("BEGIN
@@ -36,10 +37,10 @@ func TestEncodeKeyPBES2(t *testing.T) {
 			dir := t.TempDir()
 			keyFile := writeFile(t, dir, "key.pem", data)
 			pwFile := writeFile(t, dir, "pw", append(pw, '\n'))
-			if asn := string(runTool(t, "openssl", "asn1parse", "-in", keyFile)); !strings.Contains(asn, "PBES2") || !strings.Contains(asn, "PBKDF2") {
+			if asn := testkit.MustRun(t, "openssl", "asn1parse", "-in", keyFile); !strings.Contains(asn, "PBES2") || !strings.Contains(asn, "PBKDF2") {
 				t.Errorf("openssl asn1parse does not show PBES2 with PBKDF2:\n%s", asn)
 			}
-			runTool(t, "openssl", "pkey", "-in", keyFile, "-passin", "file:"+pwFile, "-noout")
+			testkit.MustRun(t, "openssl", "pkey", "-in", keyFile, "-passin", "file:"+pwFile, "-noout")
 
 			back, err := ca.ParseKey(data, pw)
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestLeakedIntermediateCannotMintPublicNames takes the intermediate that
@@ -82,7 +83,7 @@ func TestLeakedIntermediateCannotMintPublicNames(t *testing.T) {
 				t.Errorf("Go verify refused for another reason: %v", err)
 			}
 			leafFile := writeFile(t, dir, strings.ReplaceAll(tt.name, " ", "_")+".pem", certPEM(leaf))
-			out, err := exec.Command(needTool(t, "openssl"), "verify", "-CAfile", rootFile, "-untrusted", interFile, filepath.Clean(leafFile)).CombinedOutput()
+			out, err := exec.Command(testkit.NeedTool(t, "openssl"), "verify", "-CAfile", rootFile, "-untrusted", interFile, filepath.Clean(leafFile)).CombinedOutput()
 			switch {
 			case tt.valid && err != nil:
 				t.Fatalf("openssl verify refused an allowed name: %v\n%s", err, out)

@@ -10,10 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 	"github.com/zmap/zlint/v3"
 	"golang.org/x/crypto/ocsp"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
 )
 
 // respond asks the responder about serial and parses the answer, checking

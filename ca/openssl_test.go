@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestOpenSSLVerifiesChain issues a leaf of each profile under a CA of each
@@ -17,7 +18,7 @@ import (
 // intermediate as the untrusted link, for the profile's TLS purpose. openssl
 // also enforces the intermediate's name constraints on DNS, IP and URI names.
 func TestOpenSSLVerifiesChain(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	leaves := []struct {
 		profile, keyType, purpose string
 		names                     []string
@@ -34,20 +35,20 @@ func TestOpenSSLVerifiesChain(t *testing.T) {
 			root := writeFile(t, dir, "root.pem", certPEM(c.Root()))
 			inter := writeFile(t, dir, "intermediate.pem", certPEM(c.Intermediate()))
 			// The intermediate verifies against the root alone.
-			runTool(t, "openssl", "verify", "-x509_strict", "-CAfile", root, inter)
+			testkit.MustRun(t, "openssl", "verify", "-x509_strict", "-CAfile", root, inter)
 			for _, l := range leaves {
 				iss, err := c.Issue(ca.IssueRequest{Names: l.names, Profile: l.profile, KeyType: l.keyType})
 				if err != nil {
 					t.Fatalf("Issue %s: %v", l.profile, err)
 				}
 				leaf := writeFile(t, dir, l.profile+".pem", iss.PEM())
-				out := runTool(t, "openssl", "verify", "-x509_strict", "-purpose", l.purpose, "-CAfile", root, "-untrusted", inter, leaf)
+				out := testkit.MustRun(t, "openssl", "verify", "-x509_strict", "-purpose", l.purpose, "-CAfile", root, "-untrusted", inter, leaf)
 				if !strings.Contains(string(out), ": OK") {
 					t.Errorf("openssl verify %s: %s", l.profile, out)
 				}
 				// The chain file (leaf then intermediate) is what servers load.
 				chain := writeFile(t, dir, l.profile+"-chain.pem", iss.ChainPEM())
-				runTool(t, "openssl", "verify", "-CAfile", root, "-untrusted", chain, leaf)
+				testkit.MustRun(t, "openssl", "verify", "-CAfile", root, "-untrusted", chain, leaf)
 			}
 		})
 	}
@@ -56,7 +57,7 @@ func TestOpenSSLVerifiesChain(t *testing.T) {
 // TestOpenSSLVerifiesCSR: every CSR CreateCSR makes passes openssl req
 // -verify, for each key type and each kind of name.
 func TestOpenSSLVerifiesCSR(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	for _, kt := range []string{"ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048"} {
 		t.Run(kt, func(t *testing.T) {
 			subject, err := ca.ParseSubject(`/CN=csr.test/O=Acme\/Dev/OU=Team/C=DE/ST=Berlin/L=Berlin`)
@@ -69,7 +70,7 @@ func TestOpenSSLVerifiesCSR(t *testing.T) {
 				t.Fatal(err)
 			}
 			f := writeFile(t, t.TempDir(), "req.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
-			out := string(runTool(t, "openssl", "req", "-in", f, "-verify", "-noout", "-subject"))
+			out := testkit.MustRun(t, "openssl", "req", "-in", f, "-verify", "-noout", "-subject")
 			for _, want := range []string{"verify OK", "CN = csr.test", "O = Acme/Dev"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("openssl req -verify output lacks %q:\n%s", want, out)
@@ -100,7 +101,7 @@ var opensslKeys = []struct {
 // TestParseOpenSSLKeys reads each openssl key form, makes a CSR with it that
 // openssl verifies, and signs that CSR.
 func TestParseOpenSSLKeys(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	c := newCA(t, "ecdsa-p256")
 	for _, k := range opensslKeys {
 		t.Run(k.name, func(t *testing.T) {
@@ -110,7 +111,7 @@ func TestParseOpenSSLKeys(t *testing.T) {
 			for i, a := range k.args {
 				args[i] = strings.NewReplacer("KEY", keyFile, "PW", pwFile).Replace(a)
 			}
-			runTool(t, "openssl", args...)
+			testkit.MustRun(t, "openssl", args...)
 			data, err := os.ReadFile(keyFile)
 			if err != nil {
 				t.Fatal(err)
@@ -128,7 +129,7 @@ func TestParseOpenSSLKeys(t *testing.T) {
 				t.Fatal(err)
 			}
 			csr := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
-			runTool(t, "openssl", "req", "-verify", "-noout", "-in", writeFile(t, dir, "req.pem", csr))
+			testkit.MustRun(t, "openssl", "req", "-verify", "-noout", "-in", writeFile(t, dir, "req.pem", csr))
 			iss, err := c.Sign(csr, ca.SignOptions{})
 			if err != nil {
 				t.Fatalf("Sign: %v", err)
@@ -145,7 +146,7 @@ func TestParseOpenSSLKeys(t *testing.T) {
 // it gets the server profile's usages alone. (openssl CSRs that ask for
 // CA:TRUE are refused: TestCheckCSROpenSSL.)
 func TestSignOpenSSLCSR(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	c := newCA(t, "rsa-2048")
 	dir := t.TempDir()
 	root := writeFile(t, dir, "root.pem", certPEM(c.Root()))
@@ -167,7 +168,7 @@ func TestSignOpenSSLCSR(t *testing.T) {
 			req := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".csr")
 			args := append([]string{"req", "-new", "-nodes", "-keyout", req + ".key", "-out", req, "-subj", "/CN=ossl.test",
 				"-addext", "subjectAltName=DNS:ossl.test,IP:127.0.0.1"}, tt.newkey...)
-			runTool(t, "openssl", append(args, tt.extra...)...)
+			testkit.MustRun(t, "openssl", append(args, tt.extra...)...)
 			data, err := os.ReadFile(req)
 			if err != nil {
 				t.Fatal(err)
@@ -180,9 +181,9 @@ func TestSignOpenSSLCSR(t *testing.T) {
 				t.Errorf("IsCA=%v KeyUsage=%b EKU=%v: want a plain server leaf", iss.Cert.IsCA, iss.Cert.KeyUsage, iss.Cert.ExtKeyUsage)
 			}
 			leaf := writeFile(t, dir, strings.ReplaceAll(tt.name, " ", "_")+".pem", iss.PEM())
-			runTool(t, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", root, "-untrusted", inter, leaf)
+			testkit.MustRun(t, "openssl", "verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", root, "-untrusted", inter, leaf)
 			// openssl reads the extensions the same way.
-			ext := string(runTool(t, "openssl", "x509", "-in", leaf, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage"))
+			ext := testkit.MustRun(t, "openssl", "x509", "-in", leaf, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage")
 			if !strings.Contains(ext, "CA:FALSE") || strings.Contains(ext, "Non Repudiation") || strings.Contains(ext, "Code Signing") {
 				t.Errorf("openssl sees:\n%s", ext)
 			}

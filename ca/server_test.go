@@ -20,9 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
-	"golang.org/x/crypto/ocsp"
 )
 
 // testServer is the CA's handler on httptest, with the store closed between

@@ -8,10 +8,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/localca/localca/ca"
 	zx509 "github.com/zmap/zcrypto/x509"
 	"github.com/zmap/zlint/v3"
 	"github.com/zmap/zlint/v3/lint"
+
+	"github.com/localca/localca/ca"
 )
 
 // privateCARegistry is zlint's registry filtered for a private CA. Building

@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // BenchmarkMTLSHandshake measures full mTLS handshakes (no resumption) with
@@ -16,19 +18,19 @@ import (
 //	go test -run XXX -bench MTLSHandshake -count 5 ./netdemo/ | benchstat -
 func BenchmarkMTLSHandshake(b *testing.B) {
 	t := b
-	pki := newTestPKI(t, "Bench")
-	server, client := pki.server(t), pki.client(t, "bench")
+	pki := testkit.NewPKI(t, "Bench")
+	server, client := pki.Server(t), pki.Client(t, "bench")
 	var revoked []*x509.Certificate
 	for range 1000 {
-		revoked = append(revoked, pki.issue(t, leafSpec{cn: "r", eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}).leaf)
+		revoked = append(revoked, pki.Issue(t, testkit.LeafSpec{CN: "r", EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}).Leaf)
 	}
 	src := &crlSource{}
-	src.publish(pki.crl(t, time.Hour, revoked...))
-	checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}}
+	src.publish(pki.CRL(t, time.Hour, revoked...))
+	checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}}
 	if err := checker.Update(b.Context()); err != nil {
 		b.Fatal(err)
 	}
-	ccfg, err := ClientTLS{Identity: NewIdentity(client.cert), RootCAs: pki.pool, ServerName: testServerName}.Config()
+	ccfg, err := ClientTLS{Identity: NewIdentity(client.Cert), RootCAs: pki.Pool, ServerName: testkit.ServerName}.Config()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func BenchmarkMTLSHandshake(b *testing.B) {
 		rev  RevocationChecker
 	}{{"no-revocation", nil}, {"crl", checker}} {
 		b.Run(bc.name, func(b *testing.B) {
-			scfg, err := ServerTLS{Identity: NewIdentity(server.cert), ClientCAs: pki.pool, Revocation: bc.rev}.Config()
+			scfg, err := ServerTLS{Identity: NewIdentity(server.Cert), ClientCAs: pki.Pool, Revocation: bc.rev}.Config()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -63,15 +65,15 @@ func BenchmarkMTLSHandshake(b *testing.B) {
 // BenchmarkCRLCheck is the hot-path cost alone: one Check against a CRL of
 // 1000 entries (an atomic load and two map lookups, no parsing).
 func BenchmarkCRLCheck(b *testing.B) {
-	pki := newTestPKI(b, "Bench")
-	leaf := pki.client(b, "bench").leaf
+	pki := testkit.NewPKI(b, "Bench")
+	leaf := pki.Client(b, "bench").Leaf
 	var revoked []*x509.Certificate
 	for range 1000 {
-		revoked = append(revoked, pki.issue(b, leafSpec{cn: "r"}).leaf)
+		revoked = append(revoked, pki.Issue(b, testkit.LeafSpec{CN: "r"}).Leaf)
 	}
 	src := &crlSource{}
-	src.publish(pki.crl(b, time.Hour, revoked...))
-	checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}}
+	src.publish(pki.CRL(b, time.Hour, revoked...))
+	checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}}
 	if err := checker.Update(b.Context()); err != nil {
 		b.Fatal(err)
 	}

@@ -19,13 +19,13 @@ func (e *demoEnv) startHTTP(t *testing.T, cfg *tls.Config, lim Limits) string {
 
 func TestHTTPWhoami(t *testing.T) {
 	e := newDemoEnv(t, time.Minute)
-	alice := e.pki.client(t, "alice")
+	alice := e.pki.Client(t, "alice")
 	url := e.startHTTP(t, e.serverConfig(t, true, "uri:spiffe://localca.test/*"), Limits{})
 	for _, proto := range []struct{ alpn, httpProto string }{{"h2", "HTTP/2.0"}, {"http/1.1", "HTTP/1.1"}} {
 		t.Run(proto.alpn, func(t *testing.T) {
 			cfg := e.clientConfig(t, alice, nil)
 			cfg.NextProtos = []string{proto.alpn}
-			left := time.Until(alice.leaf.NotAfter) // measured before the server's clock reads
+			left := time.Until(alice.Leaf.NotAfter) // measured before the server's clock reads
 			info, err := Whoami(testCtx(t, 5*time.Second), NewHTTPClient(cfg, 5*time.Second), url)
 			if err != nil {
 				t.Fatal(err)
@@ -37,9 +37,9 @@ func TestHTTPWhoami(t *testing.T) {
 			if p == nil {
 				t.Fatal("no peer in the answer")
 			}
-			wantSerial := strings.ToUpper(alice.leaf.SerialNumber.Text(16))
+			wantSerial := strings.ToUpper(alice.Leaf.SerialNumber.Text(16))
 			if p.Subject != "CN=alice" || p.SPIFFEID != "spiffe://localca.test/alice" || p.Serial != wantSerial ||
-				p.Issuer != e.pki.inter.Subject.String() || p.ValidityLeftSeconds < int64((left-time.Minute)/time.Second) || time.Duration(p.ValidityLeftSeconds)*time.Second > left {
+				p.Issuer != e.pki.Inter.Subject.String() || p.ValidityLeftSeconds < int64((left-time.Minute)/time.Second) || time.Duration(p.ValidityLeftSeconds)*time.Second > left {
 				t.Fatalf("peer %+v (want serial %s, at most %s left)", p, wantSerial, left)
 			}
 		})

@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestServerCompletesLeafOnlyChains: a client that sends only its leaf (as
@@ -13,14 +15,14 @@ import (
 // server knows the intermediate, and accepted when ServerTLS.Intermediates
 // holds it. A pool of intermediates never makes another CA's leaf trusted.
 func TestServerCompletesLeafOnlyChains(t *testing.T) {
-	p := newTestPKI(t, "ours")
-	other := newTestPKI(t, "other")
-	srv := p.server(t)
+	p := testkit.NewPKI(t, "ours")
+	other := testkit.NewPKI(t, "other")
+	srv := p.Server(t)
 	inters := x509.NewCertPool()
-	inters.AddCert(p.inter)
-	inters.AddCert(other.inter)
-	leafOnly := func(l *testLeaf) *tls.Certificate {
-		return &tls.Certificate{Certificate: [][]byte{l.leaf.Raw}, PrivateKey: l.cert.PrivateKey, Leaf: l.leaf}
+	inters.AddCert(p.Inter)
+	inters.AddCert(other.Inter)
+	leafOnly := func(l *testkit.Leaf) *tls.Certificate {
+		return &tls.Certificate{Certificate: [][]byte{l.Leaf.Raw}, PrivateKey: l.Cert.PrivateKey, Leaf: l.Leaf}
 	}
 	tests := []struct {
 		name   string
@@ -28,14 +30,14 @@ func TestServerCompletesLeafOnlyChains(t *testing.T) {
 		client *tls.Certificate
 		ok     bool
 	}{
-		{"leaf only, server without intermediates", nil, leafOnly(p.client(t, "alice")), false},
-		{"leaf only, server with intermediates", inters, leafOnly(p.client(t, "bob")), true},
-		{"full chain, server without intermediates", nil, p.client(t, "carol").cert, true},
-		{"another CA's leaf, its intermediate in the pool", inters, leafOnly(other.client(t, "mallory")), false},
+		{"leaf only, server without intermediates", nil, leafOnly(p.Client(t, "alice")), false},
+		{"leaf only, server with intermediates", inters, leafOnly(p.Client(t, "bob")), true},
+		{"full chain, server without intermediates", nil, p.Client(t, "carol").Cert, true},
+		{"another CA's leaf, its intermediate in the pool", inters, leafOnly(other.Client(t, "mallory")), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			scfg, err := ServerTLS{Identity: NewIdentity(srv.cert), ClientCAs: p.pool, Intermediates: tt.inters}.Config()
+			scfg, err := ServerTLS{Identity: NewIdentity(srv.Cert), ClientCAs: p.Pool, Intermediates: tt.inters}.Config()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,7 +57,7 @@ func TestServerCompletesLeafOnlyChains(t *testing.T) {
 				c.SetDeadline(time.Now().Add(5 * time.Second))
 				done <- tls.Server(c, scfg).Handshake()
 			}()
-			ccfg, err := ClientTLS{Identity: NewIdentity(tt.client), RootCAs: p.pool, ServerName: testServerName}.Config()
+			ccfg, err := ClientTLS{Identity: NewIdentity(tt.client), RootCAs: p.Pool, ServerName: testkit.ServerName}.Config()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestMTLSRejects drives a Go client with each kind of bad certificate at
@@ -14,29 +16,29 @@ import (
 // read: a TLS alert. The server's log names the failing check.
 func TestMTLSRejects(t *testing.T) {
 	e := newDemoEnv(t, time.Minute)
-	revoked := e.pki.client(t, "alice")
-	e.src.publish(e.pki.crl(t, time.Hour, revoked.leaf))
+	revoked := e.pki.Client(t, "alice")
+	e.src.publish(e.pki.CRL(t, time.Hour, revoked.Leaf))
 	if err := e.checker.Update(testCtx(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	addr := e.startTCP(t, e.serverConfig(t, true, "uri:spiffe://localca.test/alice", "uri:spiffe://localca.test/bob"), Limits{})
-	other := newTestPKI(t, "Other")
+	other := testkit.NewPKI(t, "Other")
 	now := time.Now()
 
 	tests := []struct {
 		name       string
-		leaf       *testLeaf
+		leaf       *testkit.Leaf
 		clientSees string // the alert the client reads
 		serverLogs string // the reason in the server's log
 	}{
 		{"no client certificate", nil, "certificate required", "didn't provide a certificate"},
-		{"another CA", other.client(t, "bob"), "bad certificate", "certificate signed by unknown authority"},
-		{"expired", e.pki.issue(t, leafSpec{cn: "bob", uris: []string{"spiffe://localca.test/bob"},
-			eku:       []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-			notBefore: now.Add(-48 * time.Hour), notAfter: now.Add(-24 * time.Hour)}), "bad certificate", "expired"},
-		{"server-only EKU", e.pki.issue(t, leafSpec{cn: "bob", uris: []string{"spiffe://localca.test/bob"},
-			eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), "bad certificate", "incompatible key usage"},
-		{"not on the allow list", e.pki.client(t, "mallory"), "bad certificate", "matches none of the allow rules"},
+		{"another CA", other.Client(t, "bob"), "bad certificate", "certificate signed by unknown authority"},
+		{"expired", e.pki.Issue(t, testkit.LeafSpec{CN: "bob", URIs: []string{"spiffe://localca.test/bob"},
+			EKU:       []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+			NotBefore: now.Add(-48 * time.Hour), NotAfter: now.Add(-24 * time.Hour)}), "bad certificate", "expired"},
+		{"server-only EKU", e.pki.Issue(t, testkit.LeafSpec{CN: "bob", URIs: []string{"spiffe://localca.test/bob"},
+			EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), "bad certificate", "incompatible key usage"},
+		{"not on the allow list", e.pki.Client(t, "mallory"), "bad certificate", "matches none of the allow rules"},
 		{"revoked", revoked, "bad certificate", "peer certificate revoked"},
 	}
 	for _, tt := range tests {
@@ -49,14 +51,14 @@ func TestMTLSRejects(t *testing.T) {
 				t.Fatalf("client error = %v, want the %q alert", err, tt.clientSees)
 			}
 			if tt.leaf != nil {
-				e.log.waitFor(t, "serial "+tt.leaf.leaf.SerialNumber.Text(16), 5*time.Second)
+				e.log.WaitFor(t, "serial "+tt.leaf.Leaf.SerialNumber.Text(16), 5*time.Second)
 			}
-			e.log.waitFor(t, tt.serverLogs, 5*time.Second)
+			e.log.WaitFor(t, tt.serverLogs, 5*time.Second)
 			t.Logf("client: %v", err)
 		})
 	}
 	t.Run("good client still served", func(t *testing.T) {
-		line, _, err := greet(testCtx(t, 5*time.Second), addr, e.clientConfig(t, e.pki.client(t, "bob"), nil))
+		line, _, err := greet(testCtx(t, 5*time.Second), addr, e.clientConfig(t, e.pki.Client(t, "bob"), nil))
 		if err != nil || !strings.Contains(line, "CN=bob") {
 			t.Fatalf("greeting %q, %v", line, err)
 		}
@@ -72,7 +74,7 @@ func TestMTLSRevokedOnResumedSession(t *testing.T) {
 	const refresh = 50 * time.Millisecond
 	e := newDemoEnv(t, refresh)
 	addr := e.startTCP(t, e.serverConfig(t, true), Limits{})
-	bob := e.pki.client(t, "bob")
+	bob := e.pki.Client(t, "bob")
 	cfg := e.clientConfig(t, bob, tls.NewLRUClientSessionCache(8))
 
 	ctx := testCtx(t, 20*time.Second)
@@ -84,7 +86,7 @@ func TestMTLSRevokedOnResumedSession(t *testing.T) {
 		t.Fatalf("second connection must resume: resumed=%v line=%q err=%v", cs.DidResume, line, err)
 	}
 
-	e.src.publish(e.pki.crl(t, time.Hour, bob.leaf))
+	e.src.publish(e.pki.CRL(t, time.Hour, bob.Leaf))
 	revokedAt := time.Now()
 	var refusal error
 	for refusal == nil {
@@ -96,8 +98,8 @@ func TestMTLSRevokedOnResumedSession(t *testing.T) {
 	if !strings.Contains(refusal.Error(), "bad certificate") {
 		t.Fatalf("client error = %v", refusal)
 	}
-	e.log.waitFor(t, "revoked", 5*time.Second)
-	e.log.waitFor(t, "(on a resumed session)", 5*time.Second)
+	e.log.WaitFor(t, "revoked", 5*time.Second)
+	e.log.WaitFor(t, "(on a resumed session)", 5*time.Second)
 	t.Logf("server log:\n%s", e.log)
 
 	// A full handshake with a fresh session cache is refused too.
@@ -112,16 +114,16 @@ func TestMTLSRevokedOnResumedSession(t *testing.T) {
 func TestMTLSFailClosedWithoutCRL(t *testing.T) {
 	for _, failOpen := range []bool{false, true} {
 		t.Run(map[bool]string{false: "fail-closed", true: "fail-open"}[failOpen], func(t *testing.T) {
-			pki := newTestPKI(t, "Test")
+			pki := testkit.NewPKI(t, "Test")
 			src := &crlSource{} // the CA never answers
-			checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}, FailOpen: failOpen}
-			log := newSyncBuffer()
-			cfg, err := ServerTLS{Identity: NewIdentity(pki.server(t).cert), ClientCAs: pki.pool, Revocation: checker}.Config()
+			checker := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}, FailOpen: failOpen}
+			log := testkit.NewBuffer()
+			cfg, err := ServerTLS{Identity: NewIdentity(pki.Server(t).Cert), ClientCAs: pki.Pool, Revocation: checker}.Config()
 			if err != nil {
 				t.Fatal(err)
 			}
 			addr := serve(t, listen(t), (&TCPServer{TLS: cfg, Log: log}).Serve)
-			ccfg, err := ClientTLS{Identity: NewIdentity(pki.client(t, "bob").cert), RootCAs: pki.pool, ServerName: testServerName}.Config()
+			ccfg, err := ClientTLS{Identity: NewIdentity(pki.Client(t, "bob").Cert), RootCAs: pki.Pool, ServerName: testkit.ServerName}.Config()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,8 +137,8 @@ func TestMTLSFailClosedWithoutCRL(t *testing.T) {
 			if err == nil {
 				t.Fatal("fail-closed served a client with no CRL held")
 			}
-			log.waitFor(t, "no CRL held", 5*time.Second)
-			log.waitFor(t, "failing closed", 5*time.Second)
+			log.WaitFor(t, "no CRL held", 5*time.Second)
+			log.WaitFor(t, "failing closed", 5*time.Second)
 		})
 	}
 }
@@ -146,21 +148,21 @@ func TestMTLSFailClosedWithoutCRL(t *testing.T) {
 // is refused by the client itself.
 func TestClientRefusesWrongServer(t *testing.T) {
 	e := newDemoEnv(t, time.Minute)
-	other := newTestPKI(t, "Other")
+	other := testkit.NewPKI(t, "Other")
 	tests := []struct {
 		name string
-		leaf *testLeaf
+		leaf *testkit.Leaf
 		want string
 	}{
-		{"another CA", other.server(t), "unknown authority"},
-		{"wrong name", e.pki.issue(t, leafSpec{cn: "api", dns: []string{"api.localca.test"},
-			eku: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), "not web.localca.test"},
-		{"client-only EKU", e.pki.issue(t, leafSpec{cn: "web", dns: []string{testServerName},
-			eku: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}), "incompatible key usage"},
+		{"another CA", other.Server(t), "unknown authority"},
+		{"wrong name", e.pki.Issue(t, testkit.LeafSpec{CN: "api", DNS: []string{"api.localca.test"},
+			EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}), "not web.localca.test"},
+		{"client-only EKU", e.pki.Issue(t, testkit.LeafSpec{CN: "web", DNS: []string{testkit.ServerName},
+			EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}), "incompatible key usage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := ServerTLS{Identity: NewIdentity(tt.leaf.cert)}.Config()
+			cfg, err := ServerTLS{Identity: NewIdentity(tt.leaf.Cert)}.Config()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // crlSource is a CA's CRL distribution point in memory.
@@ -23,10 +25,10 @@ func (s *crlSource) fetch(context.Context) ([]byte, error) {
 }
 
 func TestCRLChecker(t *testing.T) {
-	pki := newTestPKI(t, "Test")
-	good := pki.client(t, "good")
-	bad := pki.client(t, "bad")
-	other := newTestPKI(t, "Other")
+	pki := testkit.NewPKI(t, "Test")
+	good := pki.Client(t, "good")
+	bad := pki.Client(t, "bad")
+	other := testkit.NewPKI(t, "Other")
 
 	tests := []struct {
 		name     string
@@ -36,16 +38,16 @@ func TestCRLChecker(t *testing.T) {
 		leaf     *x509.Certificate
 		want     error
 	}{
-		{name: "good", crl: func() []byte { return pki.crl(t, time.Hour, bad.leaf) }, leaf: good.leaf},
-		{name: "revoked", crl: func() []byte { return pki.crl(t, time.Hour, bad.leaf) }, leaf: bad.leaf, want: ErrRevoked},
-		{name: "no CRL fails closed", leaf: good.leaf, want: ErrRevocationUnknown},
-		{name: "no CRL fails open", failOpen: true, leaf: good.leaf},
-		{name: "expired CRL fails closed", crl: func() []byte { return pki.crl(t, time.Hour) },
-			now: time.Now().Add(2 * time.Hour), leaf: good.leaf, want: ErrRevocationUnknown},
-		{name: "expired CRL fails open", crl: func() []byte { return pki.crl(t, time.Hour) }, failOpen: true,
-			now: time.Now().Add(2 * time.Hour), leaf: good.leaf},
-		{name: "issuer not covered", crl: func() []byte { return pki.crl(t, time.Hour) },
-			leaf: other.client(t, "x").leaf, want: ErrRevocationUnknown},
+		{name: "good", crl: func() []byte { return pki.CRL(t, time.Hour, bad.Leaf) }, leaf: good.Leaf},
+		{name: "revoked", crl: func() []byte { return pki.CRL(t, time.Hour, bad.Leaf) }, leaf: bad.Leaf, want: ErrRevoked},
+		{name: "no CRL fails closed", leaf: good.Leaf, want: ErrRevocationUnknown},
+		{name: "no CRL fails open", failOpen: true, leaf: good.Leaf},
+		{name: "expired CRL fails closed", crl: func() []byte { return pki.CRL(t, time.Hour) },
+			now: time.Now().Add(2 * time.Hour), leaf: good.Leaf, want: ErrRevocationUnknown},
+		{name: "expired CRL fails open", crl: func() []byte { return pki.CRL(t, time.Hour) }, failOpen: true,
+			now: time.Now().Add(2 * time.Hour), leaf: good.Leaf},
+		{name: "issuer not covered", crl: func() []byte { return pki.CRL(t, time.Hour) },
+			leaf: other.Client(t, "x").Leaf, want: ErrRevocationUnknown},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +55,7 @@ func TestCRLChecker(t *testing.T) {
 			if tt.crl != nil {
 				src.publish(tt.crl())
 			}
-			c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter, pki.root}, FailOpen: tt.failOpen}
+			c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter, pki.Root}, FailOpen: tt.failOpen}
 			if !tt.now.IsZero() {
 				c.Now = func() time.Time { return tt.now }
 			}
@@ -71,13 +73,13 @@ func TestCRLChecker(t *testing.T) {
 }
 
 func TestCRLCheckerRefusesBadCRLs(t *testing.T) {
-	pki := newTestPKI(t, "Test")
-	other := newTestPKI(t, "Other")
+	pki := testkit.NewPKI(t, "Test")
+	other := testkit.NewPKI(t, "Other")
 	src := &crlSource{}
-	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}}
+	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}}
 	ctx := testCtx(t, 5*time.Second)
 
-	src.publish(other.crl(t, time.Hour))
+	src.publish(other.CRL(t, time.Hour))
 	if err := c.Update(ctx); !errors.Is(err, ErrBadCRL) {
 		t.Fatalf("CRL of another CA: %v, want ErrBadCRL", err)
 	}
@@ -86,41 +88,41 @@ func TestCRLCheckerRefusesBadCRLs(t *testing.T) {
 		t.Fatalf("garbage: %v, want ErrBadCRL", err)
 	}
 	// A forged CRL: the right issuer name, signed by another key.
-	forged := pki.crl(t, time.Hour)
+	forged := pki.CRL(t, time.Hour)
 	forged[len(forged)-5] ^= 0xff
 	src.publish(forged)
 	if err := c.Update(ctx); err == nil {
 		t.Fatal("CRL with a broken signature accepted")
 	}
 
-	victim := pki.client(t, "victim")
-	newer := pki.crl(t, time.Hour, victim.leaf)
+	victim := pki.Client(t, "victim")
+	newer := pki.CRL(t, time.Hour, victim.Leaf)
 	src.publish(newer)
 	if err := c.Update(ctx); err != nil {
 		t.Fatal(err)
 	}
-	pki.crlNumber -= 5
-	replay := pki.crl(t, time.Hour) // an older CRL number than "newer": a replay
+	pki.CRLNumber -= 5
+	replay := pki.CRL(t, time.Hour) // an older CRL number than "newer": a replay
 	src.publish(replay)
 	if err := c.Update(ctx); !errors.Is(err, ErrBadCRL) {
 		t.Fatalf("rolled-back CRL: %v, want ErrBadCRL", err)
 	}
-	if err := c.Check(victim.leaf); !errors.Is(err, ErrRevoked) {
+	if err := c.Check(victim.Leaf); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("after a refused rollback the revocation must stand: %v", err)
 	}
 }
 
 func TestCRLCheckerPEMBundle(t *testing.T) {
-	pki := newTestPKI(t, "Test")
-	victim := pki.client(t, "victim")
-	bundle := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: pki.crl(t, time.Hour, victim.leaf)})
+	pki := testkit.NewPKI(t, "Test")
+	victim := pki.Client(t, "victim")
+	bundle := pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: pki.CRL(t, time.Hour, victim.Leaf)})
 	src := &crlSource{}
 	src.publish(bundle)
-	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}}
+	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}}
 	if err := c.Update(testCtx(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Check(victim.leaf); !errors.Is(err, ErrRevoked) {
+	if err := c.Check(victim.Leaf); !errors.Is(err, ErrRevoked) {
 		t.Fatalf("Check = %v, want ErrRevoked", err)
 	}
 }
@@ -128,20 +130,20 @@ func TestCRLCheckerPEMBundle(t *testing.T) {
 // TestCRLCheckerRefresh shows the background refresh: a revocation published
 // at the CA is refused by the checker within a few Refresh intervals.
 func TestCRLCheckerRefresh(t *testing.T) {
-	pki := newTestPKI(t, "Test")
-	leaf := pki.client(t, "soon-revoked")
+	pki := testkit.NewPKI(t, "Test")
+	leaf := pki.Client(t, "soon-revoked")
 	src := &crlSource{}
-	src.publish(pki.crl(t, time.Hour))
-	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.inter}, Refresh: 20 * time.Millisecond}
+	src.publish(pki.CRL(t, time.Hour))
+	c := &CRLChecker{Fetch: src.fetch, Issuers: []*x509.Certificate{pki.Inter}, Refresh: 20 * time.Millisecond}
 	if err := c.Start(testCtx(t, 10*time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.Check(leaf.leaf); err != nil {
+	if err := c.Check(leaf.Leaf); err != nil {
 		t.Fatalf("before revocation: %v", err)
 	}
-	src.publish(pki.crl(t, time.Hour, leaf.leaf))
-	waitUntil(t, 5*time.Second, func() bool { return errors.Is(c.Check(leaf.leaf), ErrRevoked) })
+	src.publish(pki.CRL(t, time.Hour, leaf.Leaf))
+	waitUntil(t, 5*time.Second, func() bool { return errors.Is(c.Check(leaf.Leaf), ErrRevoked) })
 }
 
 // waitUntil polls cond (it has no channel to wait on) until it holds or the

@@ -12,26 +12,28 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // demoEnv is a CA with a server certificate, a CRL distribution point and a
 // revocation checker refreshing from it.
 type demoEnv struct {
-	pki     *testPKI
-	server  *testLeaf
+	pki     *testkit.PKI
+	server  *testkit.Leaf
 	id      *Identity
 	src     *crlSource
 	checker *CRLChecker
-	log     *syncBuffer
+	log     *testkit.Buffer
 }
 
 func newDemoEnv(t *testing.T, refresh time.Duration) *demoEnv {
 	t.Helper()
-	e := &demoEnv{pki: newTestPKI(t, "Test"), src: &crlSource{}, log: newSyncBuffer()}
-	e.server = e.pki.server(t)
-	e.id = NewIdentity(e.server.cert)
-	e.src.publish(e.pki.crl(t, time.Hour))
-	e.checker = &CRLChecker{Fetch: e.src.fetch, Issuers: []*x509.Certificate{e.pki.inter}, Refresh: refresh, Log: e.log}
+	e := &demoEnv{pki: testkit.NewPKI(t, "Test"), src: &crlSource{}, log: testkit.NewBuffer()}
+	e.server = e.pki.Server(t)
+	e.id = NewIdentity(e.server.Cert)
+	e.src.publish(e.pki.CRL(t, time.Hour))
+	e.checker = &CRLChecker{Fetch: e.src.fetch, Issuers: []*x509.Certificate{e.pki.Inter}, Refresh: refresh, Log: e.log}
 	if err := e.checker.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func (e *demoEnv) serverConfig(t *testing.T, mtls bool, allow ...string) *tls.Co
 		if err != nil {
 			t.Fatal(err)
 		}
-		st.ClientCAs, st.Revocation, st.Allow = e.pki.pool, e.checker, rules
+		st.ClientCAs, st.Revocation, st.Allow = e.pki.Pool, e.checker, rules
 	}
 	cfg, err := st.Config()
 	if err != nil {
@@ -59,11 +61,11 @@ func (e *demoEnv) serverConfig(t *testing.T, mtls bool, allow ...string) *tls.Co
 
 // clientConfig returns a client config trusting the test CA, presenting
 // leaf (nil for none).
-func (e *demoEnv) clientConfig(t *testing.T, leaf *testLeaf, cache tls.ClientSessionCache) *tls.Config {
+func (e *demoEnv) clientConfig(t *testing.T, leaf *testkit.Leaf, cache tls.ClientSessionCache) *tls.Config {
 	t.Helper()
-	ct := ClientTLS{RootCAs: e.pki.pool, ServerName: testServerName, SessionCache: cache}
+	ct := ClientTLS{RootCAs: e.pki.Pool, ServerName: testkit.ServerName, SessionCache: cache}
 	if leaf != nil {
-		ct.Identity = NewIdentity(leaf.cert)
+		ct.Identity = NewIdentity(leaf.Cert)
 	}
 	cfg, err := ct.Config()
 	if err != nil {
@@ -98,10 +100,10 @@ func greet(ctx context.Context, addr string, cfg *tls.Config) (string, tls.Conne
 
 // runClient runs a TCPClient fed by a pipe; it returns the input writer, the
 // output, and a channel with Run's result.
-func runClient(t *testing.T, addr string, cfg *tls.Config) (*io.PipeWriter, *syncBuffer, <-chan error) {
+func runClient(t *testing.T, addr string, cfg *tls.Config) (*io.PipeWriter, *testkit.Buffer, <-chan error) {
 	t.Helper()
 	pr, pw := io.Pipe()
-	out := newSyncBuffer()
+	out := testkit.NewBuffer()
 	done := make(chan error, 1)
 	c := &TCPClient{TLS: cfg, Out: out, Timeout: 5 * time.Second}
 	ctx := testCtx(t, 20*time.Second)
@@ -127,10 +129,10 @@ func TestTCPDuplex(t *testing.T) {
 	srv := &TCPServer{Tick: 20 * time.Millisecond}
 	addr := serve(t, listen(t), srv.Serve)
 	in, out, done := runClient(t, addr, nil)
-	out.waitFor(t, "hello anonymous", 5*time.Second)
-	out.waitFor(t, "tick ", 5*time.Second) // nothing sent yet: the server writes when it likes
+	out.WaitFor(t, "hello anonymous", 5*time.Second)
+	out.WaitFor(t, "tick ", 5*time.Second) // nothing sent yet: the server writes when it likes
 	io.WriteString(in, "ping\n")
-	out.waitFor(t, "echo: ping", 5*time.Second)
+	out.WaitFor(t, "echo: ping", 5*time.Second)
 	in.Close()
 	if err := waitErr(t, done); err != nil {
 		t.Fatalf("Run = %v", err)
@@ -142,19 +144,19 @@ func TestTCPDuplex(t *testing.T) {
 
 func TestTCPTLSAndMTLS(t *testing.T) {
 	e := newDemoEnv(t, time.Minute)
-	client := e.pki.client(t, "alice")
+	client := e.pki.Client(t, "alice")
 	for _, mtls := range []bool{false, true} {
 		name := map[bool]string{false: "tls", true: "mtls"}[mtls]
 		t.Run(name, func(t *testing.T) {
 			addr := e.startTCP(t, e.serverConfig(t, mtls), Limits{})
 			in, out, done := runClient(t, addr, e.clientConfig(t, client, nil))
-			out.waitFor(t, "connected to "+addr+": TLS 1.3", 5*time.Second)
-			out.waitFor(t, "hello ", 5*time.Second)
+			out.WaitFor(t, "connected to "+addr+": TLS 1.3", 5*time.Second)
+			out.WaitFor(t, "hello ", 5*time.Second)
 			if got := strings.Contains(out.String(), "CN=alice"); got != mtls {
 				t.Fatalf("greeting names the client certificate = %v, want %v:\n%s", got, mtls, out)
 			}
 			io.WriteString(in, "over TLS\n")
-			out.waitFor(t, "echo: over TLS", 5*time.Second)
+			out.WaitFor(t, "echo: over TLS", 5*time.Second)
 			in.Close()
 			if err := waitErr(t, done); err != nil {
 				t.Fatal(err)
@@ -168,42 +170,42 @@ func TestTCPTLSAndMTLS(t *testing.T) {
 func TestTCPHotReload(t *testing.T) {
 	e := newDemoEnv(t, time.Minute)
 	addr := e.startTCP(t, e.serverConfig(t, true), Limits{})
-	cfg := e.clientConfig(t, e.pki.client(t, "alice"), nil)
+	cfg := e.clientConfig(t, e.pki.Client(t, "alice"), nil)
 	in, out, _ := runClient(t, addr, cfg)
-	out.waitFor(t, "hello ", 5*time.Second)
-	oldSerial := strings.ToUpper(e.server.leaf.SerialNumber.Text(16))
+	out.WaitFor(t, "hello ", 5*time.Second)
+	oldSerial := strings.ToUpper(e.server.Leaf.SerialNumber.Text(16))
 	if !strings.Contains(out.String(), oldSerial) {
 		t.Fatalf("first client did not see serial %s:\n%s", oldSerial, out)
 	}
 
-	renewed := e.pki.server(t)
-	e.id.Set(renewed.cert)
+	renewed := e.pki.Server(t)
+	e.id.Set(renewed.Cert)
 
 	_, cs, err := greet(testCtx(t, 5*time.Second), addr, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cs.PeerCertificates[0].SerialNumber; got.Cmp(renewed.leaf.SerialNumber) != 0 {
-		t.Fatalf("new client got serial %x, want the renewed %x", got, renewed.leaf.SerialNumber)
+	if got := cs.PeerCertificates[0].SerialNumber; got.Cmp(renewed.Leaf.SerialNumber) != 0 {
+		t.Fatalf("new client got serial %x, want the renewed %x", got, renewed.Leaf.SerialNumber)
 	}
 	io.WriteString(in, "still here\n")
-	out.waitFor(t, "echo: still here", 5*time.Second)
+	out.WaitFor(t, "echo: still here", 5*time.Second)
 }
 
 // TestTCPFileReload renews the files on disk; WatchFiles picks them up.
 func TestTCPFileReload(t *testing.T) {
-	pki := newTestPKI(t, "Test")
-	first, second := pki.server(t), pki.server(t)
-	id, err := NewFileIdentity(first.certFile, first.keyFile)
+	pki := testkit.NewPKI(t, "Test")
+	first, second := pki.Server(t), pki.Server(t)
+	id, err := NewFileIdentity(first.CertFile, first.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var reloads atomic.Int32
 	go id.WatchFiles(testCtx(t, 10*time.Second), 10*time.Millisecond, func(error) { reloads.Add(1) })
-	copyFile(t, second.certFile, first.certFile)
-	copyFile(t, second.keyFile, first.keyFile)
+	copyFile(t, second.CertFile, first.CertFile)
+	copyFile(t, second.KeyFile, first.KeyFile)
 	waitUntil(t, 5*time.Second, func() bool {
-		return id.Certificate().Leaf.SerialNumber.Cmp(second.leaf.SerialNumber) == 0
+		return id.Certificate().Leaf.SerialNumber.Cmp(second.Leaf.SerialNumber) == 0
 	})
 	if reloads.Load() == 0 {
 		t.Fatal("onReload was never called")
@@ -228,9 +230,9 @@ func TestTCPShutdownSaysBye(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- (&TCPServer{}).Serve(ctx, ln) }()
 	_, out, done := runClient(t, ln.Addr().String(), nil)
-	out.waitFor(t, "hello", 5*time.Second)
+	out.WaitFor(t, "hello", 5*time.Second)
 	cancel()
-	out.waitFor(t, "bye: server shutting down", 5*time.Second)
+	out.WaitFor(t, "bye: server shutting down", 5*time.Second)
 	if err := waitErr(t, done); err != nil {
 		t.Fatalf("client: %v", err)
 	}
@@ -258,7 +260,7 @@ func TestTCPSlowClients(t *testing.T) {
 		if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 			t.Fatalf("server did not close a silent connection: %v", err)
 		}
-		e.log.waitFor(t, "handshake refused", 5*time.Second)
+		e.log.WaitFor(t, "handshake refused", 5*time.Second)
 	})
 	t.Run("unfinished line", func(t *testing.T) {
 		c, err := tls.Dial("tcp", addr, cfg)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 func listenUDP(t *testing.T) net.PacketConn {
@@ -37,7 +39,7 @@ func serveUDP(t *testing.T, srv *UDPServer) string {
 }
 
 func TestUDPEcho(t *testing.T) {
-	log := newSyncBuffer()
+	log := testkit.NewBuffer()
 	addr := serveUDP(t, &UDPServer{Log: log})
 	c := &UDPClient{Timeout: 2 * time.Second}
 	for _, size := range []int{1, 100, DefaultUDPPayload} {
@@ -53,7 +55,7 @@ func TestUDPEcho(t *testing.T) {
 }
 
 func TestUDPPayloadLimits(t *testing.T) {
-	log := newSyncBuffer()
+	log := testkit.NewBuffer()
 	addr := serveUDP(t, &UDPServer{MaxPayload: MaxUDPPayload, Log: log})
 	tests := []struct {
 		name  string
@@ -100,14 +102,14 @@ func TestUDPPayloadLimits(t *testing.T) {
 // TestUDPServerDropsOversized: the server answers nothing larger than its
 // limit, and the client reports the silence as a lost reply.
 func TestUDPServerDropsOversized(t *testing.T) {
-	log := newSyncBuffer()
+	log := testkit.NewBuffer()
 	addr := serveUDP(t, &UDPServer{MaxPayload: 100, Log: log})
 	c := &UDPClient{MaxPayload: 1000, Timeout: 200 * time.Millisecond}
 	_, err := c.Exchange(testCtx(t, 5*time.Second), addr, make([]byte, 500))
 	if !errors.Is(err, ErrNoReply) {
 		t.Fatalf("err = %v, want ErrNoReply", err)
 	}
-	log.waitFor(t, "dropped a datagram over the 100-byte limit", 5*time.Second)
+	log.WaitFor(t, "dropped a datagram over the 100-byte limit", 5*time.Second)
 }
 
 // TestUDPNoReply: a socket that never answers; the client times out with

@@ -1,13 +1,7 @@
 package policies
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"math/big"
 	"net"
 	"net/netip"
 	"net/url"
@@ -15,85 +9,37 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // testPKI is a throwaway root and an intermediate carrying a policy's name
 // constraints.
-type testPKI struct {
-	roots, inters *x509.CertPool
-	root, inter   *x509.Certificate
-	interKey      crypto.Signer
-	leafKey       *ecdsa.PrivateKey
-	now           time.Time
-}
+type testPKI struct{ *testkit.PKI }
 
-func newTestPKI(t *testing.T, nc NameConstraints) *testPKI {
+func newTestPKI(t *testing.T, nc NameConstraints) testPKI {
 	t.Helper()
-	now := time.Now()
-	key := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	rootKey, interKey := key(), key()
-	root := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test root"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	rootDER, err := x509.CreateCertificate(rand.Reader, root, root, &rootKey.PublicKey, rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ = x509.ParseCertificate(rootDER)
-	inter := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "test intermediate"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, MaxPathLenZero: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	nc.ApplyTo(inter)
-	interDER, err := x509.CreateCertificate(rand.Reader, inter, root, &interKey.PublicKey, rootKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inter, err = x509.ParseCertificate(interDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pki := &testPKI{roots: x509.NewCertPool(), inters: x509.NewCertPool(), root: root, inter: inter, interKey: interKey, leafKey: key(), now: now}
-	pki.roots.AddCert(root)
-	pki.inters.AddCert(inter)
-	return pki
+	return testPKI{testkit.NewPKI(t, "test", nc.ApplyTo)}
 }
 
 // sign issues a leaf for the decision's names from the intermediate.
-func (pki *testPKI) sign(t *testing.T, d *Decision) *x509.Certificate {
+func (pki testPKI) sign(t *testing.T, d *Decision) *x509.Certificate {
 	t.Helper()
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: d.CommonName},
-		NotBefore: pki.now.Add(-time.Minute), NotAfter: pki.now.Add(time.Minute),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames: d.DNSNames, IPAddresses: d.IPAddresses, EmailAddresses: d.EmailAddresses, URIs: d.URIs,
+	var uris []string
+	for _, u := range d.URIs {
+		uris = append(uris, u.String())
 	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, pki.inter, &pki.leafKey.PublicKey, pki.interKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err = x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return leaf
+	return pki.Issue(t, testkit.LeafSpec{CN: d.CommonName, DNS: d.DNSNames, IPs: d.IPAddresses, Emails: d.EmailAddresses, URIs: uris,
+		EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}).Leaf
 }
 
 // verify signs a leaf for the decision's names and verifies it as a client
 // would, name constraints included.
-func (pki *testPKI) verify(t *testing.T, d *Decision) error {
+func (pki testPKI) verify(t *testing.T, d *Decision) error {
 	t.Helper()
-	_, err := pki.sign(t, d).Verify(x509.VerifyOptions{Roots: pki.roots, Intermediates: pki.inters, CurrentTime: pki.now,
+	inters := x509.NewCertPool()
+	inters.AddCert(pki.Inter)
+	_, err := pki.sign(t, d).Verify(x509.VerifyOptions{Roots: pki.Pool, Intermediates: inters,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	return err
 }

@@ -9,28 +9,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// needTool returns the path of an interop tool. Missing, it fails the test
-// when CI=true and skips it otherwise.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return path
-}
+	"github.com/localca/localca/internal/testkit"
+)
 
 // TestNameConstraintsOpenSSL has OpenSSL, a verifier we did not write,
 // judge leaves under an intermediate carrying the default policy's
 // constraints: allowed names verify, public names fail with a subtree
 // violation.
 func TestNameConstraintsOpenSSL(t *testing.T) {
-	openssl := needTool(t, "openssl")
+	openssl := testkit.NeedTool(t, "openssl")
 	pki := newTestPKI(t, Default().NameConstraints())
 	dir := t.TempDir()
 	writePEM := func(name string, ders ...[]byte) string {
@@ -45,8 +33,8 @@ func TestNameConstraintsOpenSSL(t *testing.T) {
 		}
 		return path
 	}
-	rootFile := writePEM("root.pem", pki.root.Raw)
-	interFile := writePEM("inter.pem", pki.inter.Raw)
+	rootFile := writePEM("root.pem", pki.Root.Raw)
+	interFile := writePEM("inter.pem", pki.Inter.Raw)
 
 	tests := []struct {
 		name string

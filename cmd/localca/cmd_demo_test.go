@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // newCA makes a CA in a fresh home; its root is in h.path("root.pem").
@@ -49,7 +51,7 @@ func parseWhoami(t *testing.T, r cliResult) whoami {
 // name pinned to 127.0.0.1, so that the certificate's name is checked.
 func curlWhoami(t *testing.T, root, addr string, extra ...string) cliResult {
 	t.Helper()
-	curl := needTool(t, "curl")
+	curl := testkit.NeedTool(t, "curl")
 	port := portOf(t, addr)
 	args := append([]string{"-sS", "--max-time", "10", "--cacert", root,
 		"--resolve", "web.localca.test:" + port + ":127.0.0.1"}, extra...)
@@ -58,7 +60,7 @@ func curlWhoami(t *testing.T, root, addr string, extra ...string) cliResult {
 
 func TestDemoHTTPServerTLSWithCurl(t *testing.T) {
 	t.Parallel()
-	needTool(t, "curl")
+	testkit.NeedTool(t, "curl")
 	h, root := newCA(t)
 	srv, addr := h.serve("demo", "http-server", "--tls", "--name", "web.localca.test", "--addr", "127.0.0.1:0")
 	for _, tt := range []struct {
@@ -92,7 +94,7 @@ func TestDemoHTTPServerTLSWithCurl(t *testing.T) {
 
 func TestDemoHTTPServerMTLSWithCurlAndOpenSSL(t *testing.T) {
 	t.Parallel()
-	needTool(t, "curl")
+	testkit.NeedTool(t, "curl")
 	h, root := newCA(t)
 	client := h.issue(h.out, "x.localca.test", "--client")
 	peer := h.issue(h.out, "p.localca.test", "--profile", "peer")
@@ -123,7 +125,7 @@ func TestDemoHTTPServerMTLSWithCurlAndOpenSSL(t *testing.T) {
 	})
 
 	t.Run("openssl s_client", func(t *testing.T) {
-		openssl := needTool(t, "openssl")
+		openssl := testkit.NeedTool(t, "openssl")
 		request := "GET /whoami HTTP/1.1\r\nHost: web.localca.test\r\nConnection: close\r\n\r\n"
 		base := []string{"s_client", "-connect", addr, "-servername", "web.localca.test",
 			"-verify_return_error", "-verify_hostname", "web.localca.test", "-CAfile", root, "-quiet"}
@@ -163,7 +165,7 @@ func TestDemoTCPServerMTLS(t *testing.T) {
 	srv, addr := h.serve("demo", "tcp-server", "--mtls", "--name", "echo.localca.test", "--addr", "127.0.0.1:0")
 
 	t.Run("gnutls-cli", func(t *testing.T) {
-		gnutls := needTool(t, "gnutls-cli")
+		gnutls := testkit.NeedTool(t, "gnutls-cli")
 		cli := startProcess(t, gnutls, "--x509cafile", root, "--x509certfile", client.cert, "--x509keyfile", client.key,
 			"-p", portOf(t, addr), "--sni-hostname", "echo.localca.test", "--verify-hostname", "echo.localca.test", "127.0.0.1")
 		m, _ := cli.waitStdout(t, 0, regexp.MustCompile(`^hello "(CN=[^"]+)" \(serial ([0-9A-F]+)\), TLS`))
@@ -214,7 +216,7 @@ func TestDemoUDP(t *testing.T) {
 	srv, addr := h.serve("demo", "udp-server", "--addr", "127.0.0.1:0")
 
 	t.Run("socat", func(t *testing.T) {
-		socat := needTool(t, "socat")
+		socat := testkit.NeedTool(t, "socat")
 		r := runTool(t, "hello over socat\n", socat, "-t", "1", "-", "UDP:"+addr)
 		if r.code != 0 || r.stdout != "hello over socat\n" {
 			t.Fatalf("socat: want the datagram echoed: %s", r)
@@ -279,7 +281,7 @@ func refusalLogged(t *testing.T, srv *server, serial string, re string) {
 
 func TestDemoMTLSRefusals(t *testing.T) {
 	t.Parallel()
-	needTool(t, "curl")
+	testkit.NeedTool(t, "curl")
 	h, root := newCA(t)
 	srv, addr := h.serve("demo", "http-server", "--mtls", "--name", "web.localca.test", "--addr", "127.0.0.1:0",
 		"--allow", "dns:ok.localca.test", "--allow", "dns:rev.localca.test", "--crl-refresh", "1s")
@@ -404,7 +406,7 @@ var curlSerial = regexp.MustCompile(`Serial Number:([0-9a-fA-F]+)`)
 
 func TestDemoHotReloadFromFiles(t *testing.T) {
 	t.Parallel()
-	curl := needTool(t, "curl")
+	curl := testkit.NeedTool(t, "curl")
 	h, root := newCA(t)
 	first := h.issue(h.out, "web.localca.test")
 	srv, addr := h.serve("demo", "http-server", "--tls", "--cert", first.cert, "--key", first.key, "--addr", "127.0.0.1:0")

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 const (
@@ -73,7 +75,7 @@ func TestDNSAddListRemove(t *testing.T) {
 // dig runs dig against the server at port with the given options.
 func dig(t *testing.T, port string, args ...string) string {
 	t.Helper()
-	r := runTool(t, "", needTool(t, "dig"), append([]string{"@127.0.0.1", "-p", port, "+norec", "+time=2", "+tries=2"}, args...)...)
+	r := runTool(t, "", testkit.NeedTool(t, "dig"), append([]string{"@127.0.0.1", "-p", port, "+norec", "+time=2", "+tries=2"}, args...)...)
 	if r.code != 0 {
 		t.Fatalf("dig %q: %s", args, r)
 	}
@@ -100,7 +102,7 @@ func digShortEventually(t *testing.T, port, name, qtype, want string) {
 func nsupdate(t *testing.T, port string, update string, args ...string) cliResult {
 	t.Helper()
 	script := "server 127.0.0.1 " + port + "\nzone localca.test.\n" + update + "\nsend\n"
-	return runTool(t, script, needTool(t, "nsupdate"), append([]string{"-t", "5"}, args...)...)
+	return runTool(t, script, testkit.NeedTool(t, "nsupdate"), append([]string{"-t", "5"}, args...)...)
 }
 
 var (
@@ -110,7 +112,7 @@ var (
 
 func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 	t.Parallel()
-	needTool(t, "dig")
+	testkit.NeedTool(t, "dig")
 	h := newHome(t)
 	h.ok("dns", "add", "_web._tcp.localca.test. 60 IN SRV 10 5 8443 web.localca.test.")
 	h.ok("dns", "add", "web.localca.test. 60 IN A 127.0.0.1")
@@ -151,7 +153,7 @@ func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 
 	t.Run("nsupdate with the TSIG key", func(t *testing.T) {
 		h := h.in(t)
-		needTool(t, "nsupdate")
+		testkit.NeedTool(t, "nsupdate")
 		key := strings.TrimSpace(h.ok("dns", "key"))
 		if r := nsupdate(t, port, "update add new.localca.test. 60 IN A 127.0.0.9", "-y", key); r.code != 0 {
 			t.Fatalf("nsupdate -y: %s", r)
@@ -166,7 +168,7 @@ func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 
 	t.Run("nsupdate refused", func(t *testing.T) {
 		h := h.in(t)
-		needTool(t, "nsupdate")
+		testkit.NeedTool(t, "nsupdate")
 		wrong := "hmac-sha256:" + strings.TrimSuffix(tsigKeyName, ".") + ":" + strings.Repeat("A", 43) + "="
 		for _, c := range []struct {
 			name, want string
@@ -233,7 +235,7 @@ func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 // store for everything that happened while it ran lost some of them.
 func TestDNSServeKeepsEveryAcknowledgedUpdate(t *testing.T) {
 	t.Parallel()
-	needTool(t, "nsupdate")
+	testkit.NeedTool(t, "nsupdate")
 	const updates, maxAdds = 200, 1000
 	h := newHome(t)
 	key := strings.TrimSpace(h.ok("dns", "key"))

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestIssueFreshHome: issue on a home without a CA makes one and says where,
@@ -45,8 +47,8 @@ func TestIssueFreshHome(t *testing.T) {
 	}
 	h.verify(h.path("localhost.pem"), "sslserver")
 	// The key file is the leaf's key, as openssl sees it.
-	certPub := runCmd(t, "openssl", "x509", "-in", h.path("localhost.pem"), "-noout", "-pubkey")
-	keyPub := runCmd(t, "openssl", "pkey", "-in", h.path("localhost-key.pem"), "-pubout")
+	certPub := testkit.MustRun(t, "openssl", "x509", "-in", h.path("localhost.pem"), "-noout", "-pubkey")
+	keyPub := testkit.MustRun(t, "openssl", "pkey", "-in", h.path("localhost-key.pem"), "-pubout")
 	if certPub != keyPub {
 		t.Errorf("localhost-key.pem is not the certificate's key")
 	}
@@ -125,7 +127,7 @@ func TestIssueP12(t *testing.T) {
 	if fi, err := os.Stat(p12); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("p12.test.p12: %v, mode %v", err, fi)
 	}
-	out := runCmd(t, "openssl", "pkcs12", "-in", p12, "-passin", "pass:changeit", "-nodes")
+	out := testkit.MustRun(t, "openssl", "pkcs12", "-in", p12, "-passin", "pass:changeit", "-nodes")
 	if strings.Count(out, "BEGIN CERTIFICATE") != 2 || !strings.Contains(out, "BEGIN PRIVATE KEY") {
 		t.Errorf("openssl pkcs12 output lacks the key or the two certificates:\n%s", out)
 	}

@@ -6,13 +6,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestKeyCreate: key create writes a PKCS#8 key (0600) of the asked type,
 // records it, and with --encrypt uses PBES2 that openssl opens with the
 // password file, never the legacy Proc-Type encryption.
 func TestKeyCreate(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	pw := h.write("pw", []byte("key pass\n"))
 	tests := []struct {
@@ -53,13 +55,13 @@ func TestKeyCreate(t *testing.T) {
 			if block == nil || block.Type != want || len(block.Headers) > 0 {
 				t.Fatalf("%s is not a %s PEM block without headers:\n%s", file, want, data)
 			}
-			runCmd(t, "openssl", "pkey", "-in", file, "-passin", "file:"+pw, "-noout")
+			testkit.MustRun(t, "openssl", "pkey", "-in", file, "-passin", "file:"+pw, "-noout")
 			if tt.encrypted {
-				if asn := runCmd(t, "openssl", "asn1parse", "-in", file); !strings.Contains(asn, "PBES2") {
+				if asn := testkit.MustRun(t, "openssl", "asn1parse", "-in", file); !strings.Contains(asn, "PBES2") {
 					t.Errorf("openssl asn1parse does not show PBES2:\n%s", asn)
 				}
 				// The fingerprint is openssl's SHA-256 of the SPKI.
-				spki := runCmd(t, "sh", "-c", "openssl pkey -in "+file+" -passin file:"+pw+" -pubout -outform DER | openssl dgst -sha256 -r")
+				spki := testkit.MustRun(t, "sh", "-c", "openssl pkey -in "+file+" -passin file:"+pw+" -pubout -outform DER | openssl dgst -sha256 -r")
 				if !strings.HasPrefix(spki, out.Fingerprint) {
 					t.Errorf("fingerprint %s, openssl says %s", out.Fingerprint, spki)
 				}
@@ -78,7 +80,7 @@ func TestKeyCreate(t *testing.T) {
 // TestKeyImport records keys openssl made, in each form; a wrong password
 // fails and stores nothing.
 func TestKeyImport(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	for i, k := range opensslKeys {
 		key, pw := h.opensslKey(i)

@@ -199,7 +199,7 @@ func TestStoreInUse(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, self, append([]string{"--home", h.dir}, args...)...)
-			cmd.Env = append(os.Environ(), "LOCALCA_TEST_MAIN=1")
+			cmd.Env = e2eEnv()
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			start := time.Now()

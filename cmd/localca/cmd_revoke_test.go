@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // issueLeaf runs `localca issue NAME` into the output folder and returns
@@ -105,7 +107,7 @@ func TestCRLCommand(t *testing.T) {
 	_, both := number("--both")
 	crlFile := h.write("both.crl", both)
 	args := []string{"verify", "-crl_check_all", "-CAfile", h.path("root.pem"), "-untrusted", h.path("intermediate.pem"), "-CRLfile", crlFile}
-	if out := runCmd(t, "openssl", append(args, h.path("good.test.pem"))...); !strings.Contains(out, ": OK") {
+	if out := testkit.MustRun(t, "openssl", append(args, h.path("good.test.pem"))...); !strings.Contains(out, ": OK") {
 		t.Errorf("openssl verify of a valid certificate: %s", out)
 	}
 	out, err := execTool(t, "openssl", append(args, h.path("bad.test.pem"))...)
@@ -135,7 +137,7 @@ func TestTokenCreate(t *testing.T) {
 // execTool runs a tool that may fail and returns its combined output.
 func execTool(t *testing.T, name string, args ...string) (string, error) {
 	t.Helper()
-	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
+	out, err := exec.Command(testkit.NeedTool(t, name), args...).CombinedOutput()
 	return string(out), err
 }
 
@@ -144,7 +146,7 @@ func execTool(t *testing.T, name string, args ...string) (string, error) {
 // issued (checking the whole chain's CRLs), the CA signs nothing more, and
 // ca info says so. A root is not revocable; a second revocation is refused.
 func TestRevokeIntermediate(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	h.initCA()
 	leaf := h.issue(h.out, "web.localhost")

@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestServeInterop runs `localca serve` as its own process and drives it
 // with openssl and curl, while other localca processes revoke and make
 // tokens against the same store.
 func TestServeInterop(t *testing.T) {
-	openssl, curl := needTool(t, "openssl"), needTool(t, "curl")
+	openssl, curl := testkit.NeedTool(t, "openssl"), testkit.NeedTool(t, "curl")
 	h := newHome(t)
 	h.initCA()
 	h.issueLeaf("good.test")

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // opensslKeys are keys in every form openssl writes, made by the real tool
@@ -38,7 +40,7 @@ func (h *home) opensslKey(i int) (key, pw string) {
 	for j, a := range k.args {
 		args[j] = strings.NewReplacer("KEY", key, "PW", pw).Replace(a)
 	}
-	runCmd(h.t, "openssl", args...)
+	testkit.MustRun(h.t, "openssl", args...)
 	return key, pw
 }
 
@@ -46,7 +48,7 @@ func (h *home) opensslKey(i int) (key, pw string) {
 // form (the encrypted ones with --password-file), openssl req -verify
 // accepts the CSR, sign --csr signs it, and openssl verifies the result.
 func TestCSRCreateWithOpenSSLKeys(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	h.initCA()
 	for i, k := range opensslKeys {
@@ -59,14 +61,14 @@ func TestCSRCreateWithOpenSSLKeys(t *testing.T) {
 				args = append(args, "--password-file", pw)
 			}
 			h.ok(args...)
-			if out := runCmd(t, "openssl", "req", "-in", csr, "-verify", "-noout"); !strings.Contains(out, "verify OK") {
+			if out := testkit.MustRun(t, "openssl", "req", "-in", csr, "-verify", "-noout"); !strings.Contains(out, "verify OK") {
 				t.Errorf("openssl req -verify: %s", out)
 			}
 			crt := csr + ".pem"
 			h.ok("sign", "--csr", csr, "--out", crt)
 			h.verify(crt, "sslserver")
 			// The certificate is for the key openssl made.
-			if a, b := runCmd(t, "openssl", "x509", "-in", crt, "-noout", "-pubkey"), opensslPub(t, key, pw); a != b {
+			if a, b := testkit.MustRun(t, "openssl", "x509", "-in", crt, "-noout", "-pubkey"), opensslPub(t, key, pw); a != b {
 				t.Errorf("certificate key differs from %s", key)
 			}
 		})
@@ -74,7 +76,7 @@ func TestCSRCreateWithOpenSSLKeys(t *testing.T) {
 }
 
 func opensslPub(t *testing.T, key, pw string) string {
-	return runCmd(t, "openssl", "pkey", "-in", key, "-passin", "file:"+pw, "-pubout")
+	return testkit.MustRun(t, "openssl", "pkey", "-in", key, "-passin", "file:"+pw, "-pubout")
 }
 
 // TestSignOpenSSLCSRs: sign --csr signs what openssl req -newkey makes, for
@@ -83,7 +85,7 @@ func opensslPub(t *testing.T, key, pw string) string {
 // CA:TRUE or keyCertSign is refused: TestHostileInput and
 // TestSignRefusesOpenSSLCARequest.)
 func TestSignOpenSSLCSRs(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	h.initCA("--key-type", "ecdsa-p384")
 	evil := []string{"-addext", "basicConstraints=critical,CA:FALSE", "-addext", "keyUsage=critical,nonRepudiation,digitalSignature", "-addext", "extendedKeyUsage=codeSigning"}
@@ -103,7 +105,7 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 			csr := h.path(tt.name + ".csr")
 			args := append([]string{"req", "-new", "-nodes", "-keyout", csr + ".key", "-out", csr, "-subj", "/CN=" + tt.name + ".test",
 				"-addext", "subjectAltName=DNS:" + tt.name + ".test"}, tt.newkey...)
-			runCmd(t, "openssl", append(args, tt.extra...)...)
+			testkit.MustRun(t, "openssl", append(args, tt.extra...)...)
 			out := h.ok("sign", "--csr", csr, "--chain")
 			chain := certs(t, []byte(out))
 			if len(chain) != 2 || !chain[1].IsCA || chain[0].IsCA {
@@ -111,7 +113,7 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 			}
 			crt := h.write(tt.name+".pem", []byte(out))
 			h.verify(crt, "sslserver")
-			ext := runCmd(t, "openssl", "x509", "-in", crt, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage")
+			ext := testkit.MustRun(t, "openssl", "x509", "-in", crt, "-noout", "-ext", "basicConstraints,keyUsage,extendedKeyUsage")
 			if !strings.Contains(ext, "CA:FALSE") || strings.Contains(ext, "Non Repudiation") || strings.Contains(ext, "Code Signing") || !strings.Contains(ext, "TLS Web Server Authentication") {
 				t.Errorf("openssl sees:\n%s", ext)
 			}
@@ -126,11 +128,11 @@ func TestSignOpenSSLCSRs(t *testing.T) {
 // CA:TRUE and keyCertSign, cRLSign is refused, naming each request, and
 // nothing is stored.
 func TestSignRefusesOpenSSLCARequest(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	h := newHome(t)
 	h.initCA()
 	csr := h.path("ca.csr")
-	runCmd(t, "openssl", "req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", csr+".key", "-out", csr,
+	testkit.MustRun(t, "openssl", "req", "-new", "-nodes", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-keyout", csr+".key", "-out", csr,
 		"-subj", "/CN=ca.test", "-addext", "subjectAltName=DNS:ca.test",
 		"-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
 	h.unchanged(1, "CSR requests CA:TRUE (basicConstraints), keyCertSign (keyUsage), cRLSign (keyUsage); localca issues only leaf certificates from CSRs",
@@ -222,7 +224,7 @@ func TestSelfSigned(t *testing.T) {
 	other := h.write("other.pem", mustKeyPEM(t))
 	h.ok("csr", "create", "--key", key, "--cn", "self.test", "--san", "self.test", "--out", h.path("self.csr"))
 	h.ok("sign", "--self-signed", "--key", key, "--csr", h.path("self.csr"), "--out", h.path("self.pem"))
-	if out := runCmd(t, "openssl", "verify", "-CAfile", h.path("self.pem"), h.path("self.pem")); !strings.Contains(out, ": OK") {
+	if out := testkit.MustRun(t, "openssl", "verify", "-CAfile", h.path("self.pem"), h.path("self.pem")); !strings.Contains(out, ": OK") {
 		t.Errorf("openssl verify: %s", out)
 	}
 	c := certs(t, h.read("self.pem"))[0]

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // chromiumTimeout bounds one page load; a load takes well under a second.
@@ -77,7 +79,7 @@ func pageWhoami(dom string) (whoami, bool) {
 // server. Before install it refuses the certificate, after install the page
 // is the /whoami JSON, after uninstall it refuses it again.
 func TestTrustChromium(t *testing.T) {
-	chromium := needTool(t, "chromium")
+	chromium := testkit.NeedTool(t, "chromium")
 	fakeNSSHome(t)
 	h := newHome(t)
 	h.initCA()

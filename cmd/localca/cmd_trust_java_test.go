@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // keytoolFingerprint is how keytool -list prints a SHA-256 fingerprint:
@@ -24,7 +26,7 @@ func keytoolFingerprint(root *x509.Certificate) string {
 func javaCount(t *testing.T, keystore string, root *x509.Certificate) int {
 	t.Helper()
 	args := append(quickJVM(), "-list", "-v", "-keystore", keystore, "-storepass", javaStorePass)
-	out := runCmd(t, "keytool", args...)
+	out := testkit.MustRun(t, "keytool", args...)
 	return strings.Count(out, "SHA256: "+keytoolFingerprint(root))
 }
 
@@ -80,7 +82,7 @@ func TestTrustJavaKeystore(t *testing.T) {
 // nothing and uninstall leaves that entry alone, it not being ours.
 func TestTrustJavaOtherAlias(t *testing.T) {
 	h, root, ks, store := javaTestKeystore(t)
-	runCmd(t, store.keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
+	testkit.MustRun(t, store.keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
 	do := func(verb string) trustStep {
 		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
 		if err != nil {
@@ -107,10 +109,10 @@ func TestTrustJavaOtherAlias(t *testing.T) {
 // Java store pointed at it.
 func javaTestKeystore(t *testing.T) (*home, *x509.Certificate, string, *javaStore) {
 	t.Helper()
-	keytool := needTool(t, "keytool")
+	keytool := testkit.NeedTool(t, "keytool")
 	h := newHome(t)
 	h.initCA()
 	ks := filepath.Join(t.TempDir(), "cacerts")
-	runCmd(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
+	testkit.MustRun(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
 	return h, certs(t, h.read("root.pem"))[0], ks, &javaStore{keytool: keytool, keystore: ks}
 }

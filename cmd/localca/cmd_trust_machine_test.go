@@ -1,9 +1,10 @@
 package main
 
 // Tests that change this machine's own trust stores: the system bundle and
-// Java's cacerts. They run only where that is wanted (CI, which runs as
-// root on a throwaway machine, or LOCALCA_TEST_SYSTEM_TRUST=1) and as root,
-// and they uninstall in t.Cleanup, so a failure leaves nothing behind.
+// Java's cacerts. They run only where that is asked for, with
+// LOCALCA_TEST_SYSTEM_TRUST=1 (.ci/run sets it on its throwaway machine),
+// and as root, never merely because CI=true and root happen to hold; they
+// uninstall in t.Cleanup, so a failure leaves nothing behind.
 
 import (
 	"os"
@@ -12,26 +13,32 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // needMachineTrust skips a test that changes the machine's trust stores
 // unless it was asked for and may do it.
 func needMachineTrust(t *testing.T) {
 	t.Helper()
-	if os.Getenv("CI") != "true" && os.Getenv("LOCALCA_TEST_SYSTEM_TRUST") != "1" {
-		t.Skip("changes this machine's trust stores: run as root with LOCALCA_TEST_SYSTEM_TRUST=1 (or CI=true) to run it")
+	if !machineTrustAsked() {
+		t.Skip("changes this machine's trust stores: run as root with LOCALCA_TEST_SYSTEM_TRUST=1 to run it")
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("changes this machine's trust stores: needs root (sudo -E go test with LOCALCA_TEST_SYSTEM_TRUST=1)")
 	}
 }
 
+// machineTrustAsked reports whether the tests that change this machine's
+// trust stores were asked for.
+func machineTrustAsked() bool { return os.Getenv("LOCALCA_TEST_SYSTEM_TRUST") == "1" }
+
 // curlNoCA runs curl against url with no --cacert and without the
 // variables that would point it at a bundle: it trusts what the system
 // trusts, by its compiled-in default.
 func curlNoCA(t *testing.T, port string) cliResult {
 	t.Helper()
-	curl := needTool(t, "curl")
+	curl := testkit.NeedTool(t, "curl")
 	for _, v := range []string{"CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR"} {
 		if old, ok := os.LookupEnv(v); ok {
 			t.Setenv(v, old) // restored when the test ends
@@ -47,7 +54,7 @@ func curlNoCA(t *testing.T, port string) cliResult {
 // (exit 60, certificate problem).
 func TestTrustSystemWithCurl(t *testing.T) {
 	needMachineTrust(t)
-	needTool(t, "update-ca-certificates")
+	testkit.NeedTool(t, "update-ca-certificates")
 	h := newHome(t)
 	h.initCA()
 	root := certs(t, h.read("root.pem"))[0]
@@ -115,7 +122,7 @@ func TestTrustSystemWithCurl(t *testing.T) {
 // cacerts, checked with keytool -list by SHA-256 fingerprint.
 func TestTrustJavaMachine(t *testing.T) {
 	needMachineTrust(t)
-	needTool(t, "keytool")
+	testkit.NeedTool(t, "keytool")
 	h := newHome(t)
 	h.initCA()
 	root := certs(t, h.read("root.pem"))[0]

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // fakeSystem is a system store in a folder of the test's own: an anchors
@@ -182,7 +184,7 @@ func TestTrustNeedsRights(t *testing.T) {
 			if n := f.runs(t); n != 0 {
 				t.Errorf("the update command ran %d times", n)
 			}
-			out := runCmd(t, "certutil", "-L", "-d", "sql:"+db)
+			out := testkit.MustRun(t, "certutil", "-L", "-d", "sql:"+db)
 			if strings.Contains(out, nickname(root)) {
 				t.Errorf("NSS was changed although the system store refused:\n%s", out)
 			}

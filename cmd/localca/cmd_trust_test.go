@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // fakeNSSHome makes a throwaway HOME with an empty NSS database in
@@ -14,7 +16,7 @@ import (
 // rest of the test, and returns the database folder.
 func fakeNSSHome(t *testing.T) string {
 	t.Helper()
-	certutil := needTool(t, "certutil")
+	certutil := testkit.NeedTool(t, "certutil")
 	fakeHome := t.TempDir()
 	db := filepath.Join(fakeHome, ".pki", "nssdb")
 	if err := os.MkdirAll(db, 0o700); err != nil {
@@ -148,7 +150,7 @@ func TestTrustNSSCollidingNickname(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
 	root := certs(t, h.read("root.pem"))[0]
-	runCmd(t, "certutil", "-A", "-d", "sql:"+db, "-n", nickname(root), "-t", "C,,", "-i", h.path("intermediate.pem"))
+	testkit.MustRun(t, "certutil", "-A", "-d", "sql:"+db, "-n", nickname(root), "-t", "C,,", "-i", h.path("intermediate.pem"))
 
 	oneStep(t, h.trustJSON("status", "--store", "nss"), "nss", "not trusted")
 	h.fail(1, "holds another certificate", "trust", "install", "--store", "nss")
@@ -156,7 +158,7 @@ func TestTrustNSSCollidingNickname(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "left alone") {
 		t.Errorf("uninstall with a colliding nickname: want exit 0 and \"left alone\", got %s", r)
 	}
-	out := runCmd(t, "certutil", "-L", "-d", "sql:"+db, "-n", nickname(root), "-a")
+	out := testkit.MustRun(t, "certutil", "-L", "-d", "sql:"+db, "-n", nickname(root), "-a")
 	if found, n := pemHolds([]byte(out), certs(t, h.read("intermediate.pem"))[0].Raw); !found || n != 1 {
 		t.Errorf("the other certificate under our nickname was changed: found %v, %d certificates", found, n)
 	}

@@ -7,8 +7,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"io"
 	"math/big"
 	"os"
@@ -20,10 +18,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// e2eCommandTimeout bounds one short CLI command or client tool run.
-const e2eCommandTimeout = 20 * time.Second
+	"github.com/localca/localca/internal/testkit"
+)
 
 // localcaExe is the localca binary of these tests: the test binary itself,
 // which TestMain turns into localca when LOCALCA_TEST_MAIN=1 (see
@@ -41,41 +38,15 @@ func localcaExe(t testing.TB) string {
 // e2eEnv is the environment of every subprocess: the test's own, minus the
 // variables that would point localca at the user's files, plus the switch
 // that makes the test binary localca.
-func e2eEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LOCALCA_") {
-			out = append(out, kv)
-		}
-	}
-	return append(out, "LOCALCA_TEST_MAIN=1")
-}
+func e2eEnv() []string { return testkit.Env("LOCALCA_TEST_MAIN=1") }
 
-// runTool runs a command to completion (at most e2eCommandTimeout) with
+// runTool runs a command to completion (at most testkit.ToolTimeout) with
 // stdin, and returns its output and exit code; a command that cannot start
 // or times out fails the test.
 func runTool(t testing.TB, stdin string, name string, args ...string) cliResult {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), e2eCommandTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = e2eEnv()
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	r := cliResult{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case ctx.Err() != nil:
-		t.Fatalf("%s %q: timed out after %s\n%s", name, args, e2eCommandTimeout, r)
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		t.Fatalf("%s %q: %v", name, args, err)
-	}
-	return r
+	r := testkit.Run(t, e2eEnv(), stdin, name, args...)
+	return cliResult{r.Code, r.Stdout, r.Stderr}
 }
 
 // subprocess runs `localca --home DIR ARGS` as its own process, with stdin: for

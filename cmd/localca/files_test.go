@@ -15,8 +15,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/internal/testkit"
+	"github.com/localca/localca/store"
 )
 
 // TestPrivateKeyFilesAre0600: every private key the CLI writes (key create,
@@ -126,12 +128,12 @@ func TestCAKeysInStore(t *testing.T) {
 			if _, err := asn1.Unmarshal(block.Bytes, &info); err != nil || !info.Algo.Algorithm.Equal(oidPBES2) {
 				t.Errorf("%s key: algorithm %v (%v), want PBES2 %v", a.Role, info.Algo.Algorithm, err, oidPBES2)
 			}
-			needTool(t, "openssl")
+			testkit.NeedTool(t, "openssl")
 			f := h.write(a.Role+"-key.pem", a.KeyPEM)
-			if out := runCmd(t, "openssl", "asn1parse", "-in", f); !strings.Contains(out, ":PBES2") {
+			if out := testkit.MustRun(t, "openssl", "asn1parse", "-in", f); !strings.Contains(out, ":PBES2") {
 				t.Errorf("openssl asn1parse does not see PBES2:\n%s", out)
 			}
-			runCmd(t, "openssl", "pkey", "-in", f, "-passin", "file:"+pw, "-noout")
+			testkit.MustRun(t, "openssl", "pkey", "-in", f, "-passin", "file:"+pw, "-noout")
 			if r := runTool(t, "", "openssl", "pkey", "-in", f, "-passin", "file:"+wrong, "-noout"); r.code == 0 {
 				t.Errorf("openssl decrypted the %s key with the wrong password", a.Role)
 			}

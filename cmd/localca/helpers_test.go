@@ -7,7 +7,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestMain lets the test binary act as the localca binary: a test that
@@ -28,32 +29,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv("LOCALCA_TEST_MAIN") == "1" {
 		os.Exit(run(append([]string{"localca"}, os.Args[1:]...), os.Stdin, os.Stdout, os.Stderr))
 	}
+	// In-process runs read this process's environment: keep the
+	// developer's own LOCALCA_* settings out of them, as e2eEnv keeps
+	// them out of subprocesses.
+	testkit.StripEnv("LOCALCA_CRASH_SEED")
 	os.Exit(m.Run())
-}
-
-// needTool returns the path of an outside tool. A missing tool fails the
-// test on CI (CI=true) and skips it elsewhere.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (CI=true needs it): %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
-}
-
-// runCmd runs an outside tool and fails the test, with its output, when it
-// exits non-zero.
-func runCmd(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(needTool(t, name), args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %q: %v\n%s", name, args, err, out)
-	}
-	return string(out)
 }
 
 // home is a localca home folder in a temporary directory, and a folder
@@ -226,7 +206,7 @@ func (h *home) verify(leaf, purpose string) {
 	if purpose != "" {
 		args = append(args, "-purpose", purpose)
 	}
-	if out := runCmd(h.t, "openssl", append(args, leaf)...); !strings.Contains(out, ": OK") {
+	if out := testkit.MustRun(h.t, "openssl", append(args, leaf)...); !strings.Contains(out, ": OK") {
 		h.t.Errorf("openssl verify %s: %s", leaf, out)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestTrustUnderSudo runs `trust install` and `uninstall` as root with
@@ -21,7 +23,7 @@ import (
 // certutil runs as that user, and every file of the database stays the
 // user's. It needs root, as CI and this project's machines run tests.
 func TestTrustUnderSudo(t *testing.T) {
-	certutil := needTool(t, "certutil")
+	certutil := testkit.NeedTool(t, "certutil")
 	if os.Geteuid() != 0 {
 		t.Skip("needs root, to act as sudo does")
 	}

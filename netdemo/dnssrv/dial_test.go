@@ -3,91 +3,33 @@ package dnssrv
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
-// testPKI is a throw-away CA made at run time.
-type testPKI struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newTestPKI(t *testing.T) *testPKI {
+// leaf issues a certificate for name from p, for servers and clients alike.
+func leaf(t *testing.T, p *testkit.PKI, name string) tls.Certificate {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "dnssrv test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testPKI{cert: cert, key: key, pool: pool}
-}
-
-// leaf issues a certificate for name, for servers and clients alike.
-func (p *testPKI) leaf(t *testing.T, name string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.cert, &key.PublicKey, p.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return *p.Issue(t, testkit.LeafSpec{CN: name, DNS: []string{name},
+		EKU: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}).Cert
 }
 
 // mtlsEcho serves one-line echo over mTLS on 127.0.0.1 until the test
 // ends, presenting cert and requiring a client certificate from the CA.
-func mtlsEcho(t *testing.T, p *testPKI, cert tls.Certificate) int {
+func mtlsEcho(t *testing.T, p *testkit.PKI, cert tls.Certificate) int {
 	t.Helper()
 	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
 		Certificates: []tls.Certificate{cert},
-		ClientCAs:    p.pool,
+		ClientCAs:    p.Pool,
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		MinVersion:   tls.VersionTLS12,
 	})
@@ -127,9 +69,9 @@ func refusedPort(t *testing.T) int {
 }
 
 func TestDial(t *testing.T) {
-	p := newTestPKI(t)
-	goodPort := mtlsEcho(t, p, p.leaf(t, "good.localca.test"))
-	liarPort := mtlsEcho(t, p, p.leaf(t, "someone-else.localca.test"))
+	p := testkit.NewPKI(t, "dnssrv test")
+	goodPort := mtlsEcho(t, p, leaf(t, p, "good.localca.test"))
+	liarPort := mtlsEcho(t, p, leaf(t, p, "someone-else.localca.test"))
 	deadPort := refusedPort(t)
 
 	z := mustZone(t,
@@ -141,7 +83,7 @@ func TestDial(t *testing.T) {
 		"liar.localca.test. 60 IN A 127.0.0.1",
 	)
 	ts := startServer(t, &Server{Zone: z})
-	client := &tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{p.leaf(t, "client.localca.test")}, MinVersion: tls.VersionTLS12}
+	client := &tls.Config{RootCAs: p.Pool, Certificates: []tls.Certificate{leaf(t, p, "client.localca.test")}, MinVersion: tls.VersionTLS12}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 

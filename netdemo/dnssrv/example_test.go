@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/miekg/dns"
+
+	"github.com/localca/localca/netdemo/dnssrv"
 )
 
 // A zone takes records in zone-file form; Persist sees each change before

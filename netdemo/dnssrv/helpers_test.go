@@ -3,27 +3,11 @@ package dnssrv
 import (
 	"context"
 	"net"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 )
-
-// needTool returns the path of an external tool. A missing tool fails the
-// test when CI=true and skips it otherwise.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s not installed (required when CI=true): %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return path
-}
 
 // mustRR parses a record or fails the test.
 func mustRR(t testing.TB, text string) dns.RR {

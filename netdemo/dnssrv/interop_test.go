@@ -1,25 +1,19 @@
 package dnssrv
 
 import (
-	"context"
 	"net"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // runTool runs an external tool with a deadline and returns its output.
 func runTool(t *testing.T, stdin string, name string, args ...string) (string, error) {
 	t.Helper()
-	path := needTool(t, name)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	r := testkit.Run(t, nil, stdin, name, args...)
+	return r.Output(), r.Err
 }
 
 // digAt runs dig against the test server.
