@@ -1,0 +1,221 @@
+// Package etcdtest starts real etcd servers (Debian's etcd-server binary) on
+// loopback for tests: one member or a cluster of several, each on ports the
+// OS chose, each stopped when its test ends. Tests of the etcd engine and of
+// its faults (a leader killed, quorum lost and regained) use it, so they run
+// against the server people operate rather than an embedded copy.
+package etcdtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+)
+
+// Member is one etcd server of a Cluster.
+type Member struct {
+	Name      string
+	ClientURL string
+	PeerURL   string
+	DataDir   string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	args []string
+	log  *os.File
+	done chan struct{}
+}
+
+// Cluster is a set of etcd members started together on loopback.
+type Cluster struct {
+	Members []*Member
+	tb      testing.TB
+}
+
+// Binary returns the path of the etcd server, or skips the test with a
+// message when it is missing, failing instead under CI=true, where
+// .ci/run installs it.
+func Binary(tb testing.TB) string {
+	tb.Helper()
+	p, err := exec.LookPath("etcd")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			tb.Fatalf("etcd not installed (Debian package etcd-server); .ci/run installs it")
+		}
+		tb.Skip("etcd not installed (apt-get install etcd-server); skipping")
+	}
+	return p
+}
+
+// Start runs a cluster of n members and waits until it has a leader. Every
+// member is killed, and its data removed, when the test ends.
+func Start(tb testing.TB, n int) *Cluster {
+	tb.Helper()
+	bin := Binary(tb)
+	dir := tb.TempDir()
+	c := &Cluster{tb: tb}
+	var initial []string
+	for i := 0; i < n; i++ {
+		m := &Member{
+			Name:      fmt.Sprintf("e%d", i+1),
+			ClientURL: "http://" + freeAddr(tb),
+			PeerURL:   "http://" + freeAddr(tb),
+			DataDir:   filepath.Join(dir, fmt.Sprintf("e%d", i+1)),
+		}
+		c.Members = append(c.Members, m)
+		initial = append(initial, m.Name+"="+m.PeerURL)
+	}
+	token := fmt.Sprintf("localca-test-%d", time.Now().UnixNano())
+	for _, m := range c.Members {
+		m.args = []string{bin,
+			"--name", m.Name,
+			"--data-dir", m.DataDir,
+			"--listen-client-urls", m.ClientURL,
+			"--advertise-client-urls", m.ClientURL,
+			"--listen-peer-urls", m.PeerURL,
+			"--initial-advertise-peer-urls", m.PeerURL,
+			"--initial-cluster", strings.Join(initial, ","),
+			"--initial-cluster-state", "new",
+			"--initial-cluster-token", token,
+			// Compaction keeps a put-heavy run fast (see shared/notes/etcd.md);
+			// a quota keeps a runaway test from filling the disk.
+			"--auto-compaction-mode", "revision",
+			"--auto-compaction-retention", "1000",
+			"--quota-backend-bytes", fmt.Sprint(512 << 20),
+			"--heartbeat-interval", "50",
+			"--election-timeout", "500",
+			"--logger", "zap",
+			"--log-level", "error",
+		}
+		m.log, _ = os.Create(filepath.Join(dir, m.Name+".log"))
+		if err := m.start(); err != nil {
+			tb.Fatalf("etcdtest: starting %s: %v", m.Name, err)
+		}
+	}
+	tb.Cleanup(func() {
+		for _, m := range c.Members {
+			m.kill()
+		}
+	})
+	if err := c.WaitHealthy(30 * time.Second); err != nil {
+		tb.Fatalf("etcdtest: %v (logs in %s)", err, dir)
+	}
+	return c
+}
+
+func (m *Member) start() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cmd := exec.Command(m.args[0], m.args[1:]...)
+	cmd.Stdout, cmd.Stderr = m.log, m.log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	m.cmd, m.done = cmd, done
+	return nil
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (m *Member) kill() {
+	m.mu.Lock()
+	cmd, done := m.cmd, m.done
+	m.cmd = nil
+	m.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	<-done
+}
+
+// Endpoints returns the client URLs of every member.
+func (c *Cluster) Endpoints() []string {
+	var eps []string
+	for _, m := range c.Members {
+		eps = append(eps, m.ClientURL)
+	}
+	return eps
+}
+
+// URL returns the cluster as a localca store URL (etcd://h:p,h:p/prefix).
+func (c *Cluster) URL(prefix string) string {
+	var hosts []string
+	for _, m := range c.Members {
+		hosts = append(hosts, strings.TrimPrefix(m.ClientURL, "http://"))
+	}
+	return "etcd://" + strings.Join(hosts, ",") + "/" + strings.TrimPrefix(prefix, "/")
+}
+
+// Kill stops member i at once (SIGKILL), as a crash would.
+func (c *Cluster) Kill(i int) { c.Members[i].kill() }
+
+// Restart starts member i again on the same ports and data.
+func (c *Cluster) Restart(i int) {
+	c.tb.Helper()
+	if err := c.Members[i].start(); err != nil {
+		c.tb.Fatalf("etcdtest: restarting %s: %v", c.Members[i].Name, err)
+	}
+}
+
+// Leader returns the index of the member that leads now.
+func (c *Cluster) Leader(ctx context.Context) (int, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return -1, err
+	}
+	defer cli.Close()
+	for i, m := range c.Members {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := cli.Status(sctx, m.ClientURL)
+		cancel()
+		if err != nil {
+			continue
+		}
+		if st.Leader == st.Header.MemberId {
+			return i, nil
+		}
+	}
+	return -1, fmt.Errorf("etcdtest: no member says it leads")
+}
+
+// WaitHealthy waits until a member reports a leader.
+func (c *Cluster) WaitHealthy(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, last = c.Leader(ctx)
+		cancel()
+		if last == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("etcd cluster has no leader after %s: %v", d, last)
+}
+
+// freeAddr asks the OS for a free loopback port. The port is released before
+// etcd binds it, so another process could take it in between; on a test
+// machine that is rare enough, and the failure is loud.
+func freeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("etcdtest: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

@@ -1,0 +1,39 @@
+package etcdtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+func TestClusterSurvivesLeaderKill(t *testing.T) {
+	c := Start(t, 3)
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := cli.Put(ctx, "k", "v1"); err != nil {
+		t.Fatal(err)
+	}
+	l, err := c.Leader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Kill(l)
+	if err := c.WaitHealthy(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := cli.Get(ctx, "k")
+	if err != nil || len(r.Kvs) != 1 || string(r.Kvs[0].Value) != "v1" {
+		t.Fatalf("after the leader died: %v %v", r, err)
+	}
+	c.Restart(l)
+	if err := c.WaitHealthy(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}
