@@ -29,3 +29,19 @@ var (
 	// ErrCorrupt means a record could not be decoded.
 	ErrCorrupt = errors.New("store: corrupt record")
 )
+
+// Errors of the etcd engine.
+var (
+	// ErrBadStoreURL means a --store value is neither a path nor a valid
+	// etcd://host:port[,host:port...][/prefix].
+	ErrBadStoreURL = errors.New("store: bad store URL")
+	// ErrEtcdInsecure means an etcd endpoint beyond loopback was given
+	// without TLS client authentication.
+	ErrEtcdInsecure = errors.New("store: etcd beyond loopback needs TLS client authentication")
+	// ErrNoQuorum means etcd could not commit or read: too few members
+	// answer to elect a leader. Nothing was acknowledged.
+	ErrNoQuorum = errors.New("store: etcd has no quorum")
+	// ErrTxnTooLarge means one transaction would carry more operations than
+	// etcd accepts in one Txn (--max-txn-ops, 128 by default).
+	ErrTxnTooLarge = errors.New("store: transaction too large for one etcd Txn")
+)
