@@ -45,3 +45,14 @@ var (
 	// etcd accepts in one Txn (--max-txn-ops, 128 by default).
 	ErrTxnTooLarge = errors.New("store: transaction too large for one etcd Txn")
 )
+
+// Errors of copying a store from one engine to another.
+var (
+	// ErrMoved means the store's records were copied to another store,
+	// which is the live one now; this one is read-only.
+	ErrMoved = errors.New("store: this store was moved")
+	// ErrCopyTarget means the target of a copy already holds records.
+	ErrCopyTarget = errors.New("store: copy target not usable")
+	// ErrCopyMismatch means the target did not read back as the source.
+	ErrCopyMismatch = errors.New("store: copy did not verify")
+)
