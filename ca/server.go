@@ -59,6 +59,37 @@ type Server struct {
 
 	crlMu sync.Mutex
 	crls  map[bool]*CRL // by "is the root's"
+
+	// mounts are handlers of other packages under a path prefix (the ACME
+	// server at /acme/); they apply their own body limits.
+	mounts map[string]http.Handler
+}
+
+// Mount serves h for every path under prefix ("/acme/"). Call it before
+// Serve. The handler gets the request as it came: its own body limit and
+// error format apply, and the server's deadline.
+func (s *Server) Mount(prefix string, h http.Handler) {
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	s.mounts[prefix] = h
+}
+
+// CA is the server's authority, bound to no store: for handlers mounted
+// beside the CA's own, which take the store through UseStore.
+func (s *Server) CA() *CA { return s.cfg.CA }
+
+// UseStore runs fn with the CA bound to the store, opened for the call and
+// shared with the requests running at the same time (see storeLease). A
+// store another process holds longer than the opener waits is an error
+// wrapping store.ErrInUse.
+func (s *Server) UseStore(fn func(*CA) error) error {
+	st, err := s.lease.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.lease.release()
+	return fn(s.cfg.CA.WithStore(st))
 }
 
 // NewServer checks cfg and makes a Server.

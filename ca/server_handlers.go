@@ -36,8 +36,14 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	path := r.URL.Path
+	for prefix, h := range s.mounts {
+		if strings.HasPrefix(path, prefix) {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
 	// OCSP GET requests carry base64 in the path, which may hold "/" and
 	// "+": they are routed before any path cleaning could touch them.
 	if strings.HasPrefix(path, "/ocsp/") {

@@ -78,11 +78,47 @@ func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issue
 	return c.issue(csr, opts, store.Record{Key: key, CSR: rec})
 }
 
-// issue is the one path every issuance takes: policy, template, signature,
-// commit.
+// issue is the one path every issuance takes: policy, template, signature
+// (prepare), commit.
 func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Record) (*Issued, error) {
+	for attempt := 0; ; attempt++ {
+		iss, full, err := c.prepare(csr, opts, rec)
+		if err != nil {
+			return nil, err
+		}
+		err = c.st.Commit(full)
+		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {
+			continue // 80 random bits: this does not happen, but if it does, draw again
+		}
+		if err != nil {
+			return nil, notStored(fmt.Sprintf("certificate for CSR for %q", firstName(csr)), err)
+		}
+		return iss, nil
+	}
+}
+
+// Prepare checks a parsed CSR as SignRequest does (CheckCSR, the policy) and
+// signs it, but stores nothing: it returns the certificate with the record
+// that must be committed before the certificate is handed to anyone. It is
+// for callers that store the certificate together with records of their own
+// in one transaction (the ACME server marks the order valid in the
+// transaction that stores its certificate).
+func (c *CA) Prepare(csr *x509.CertificateRequest, opts SignOptions) (*Issued, store.Record, error) {
+	if err := CheckCSR(csr); err != nil {
+		return nil, store.Record{}, err
+	}
+	rec, key, err := csrRecord(csr)
+	if err != nil {
+		return nil, store.Record{}, err
+	}
+	return c.prepare(csr, opts, store.Record{Key: key, CSR: rec})
+}
+
+// prepare is policy, template and signature: everything of an issuance but
+// the commit.
+func (c *CA) prepare(csr *x509.CertificateRequest, opts SignOptions, rec store.Record) (*Issued, store.Record, error) {
 	if err := c.usable(false); err != nil {
-		return nil, err
+		return nil, rec, err
 	}
 	what := fmt.Sprintf("CSR for %q", firstName(csr))
 	// A compromised key or a rejected CSR is refused by the store's commit,
@@ -93,41 +129,32 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 	req.Validity = opts.Validity
 	d, err := c.opts.Policy.Check(req)
 	if err != nil {
-		return nil, fmt.Errorf("ca: signing %s: %w", what, err)
+		return nil, rec, fmt.Errorf("ca: signing %s: %w", what, err)
 	}
 	if d.IsCA {
-		return nil, fmt.Errorf("ca: signing %s: %w (profile %q)", what, ErrCAProfile, d.Profile)
+		return nil, rec, fmt.Errorf("ca: signing %s: %w (profile %q)", what, ErrCAProfile, d.Profile)
 	}
 	_, signer, err := c.signers()
 	if err != nil {
-		return nil, err
+		return nil, rec, err
 	}
 	now := c.opts.Now().UTC().Truncate(time.Second)
 	tmpl := c.leafTemplate(d, now, c.interCert.NotAfter)
-	for attempt := 0; ; attempt++ {
-		der, err := c.createCert(tmpl, c.interCert, csr.PublicKey, signer)
-		if err != nil {
-			return nil, err
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("ca: parsing what we signed: %w", err)
-		}
-		rec.Cert = &store.Cert{
-			Serial: cert.SerialNumber.Bytes(), DER: der, IssuerID: c.inter.ID,
-			KeyFingerprint: rec.CSR.KeyFingerprint, Profile: d.Profile,
-			Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter,
-		}
-		rec.Cert.CSRID = rec.CSR.ID
-		err = c.st.Commit(rec)
-		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {
-			continue // 127 random bits: this does not happen, but if it does, draw again
-		}
-		if err != nil {
-			return nil, notStored(fmt.Sprintf("certificate for %s", what), err)
-		}
-		return &Issued{Cert: cert, Issuer: c.interCert, Record: rec.Cert}, nil
+	der, err := c.createCert(tmpl, c.interCert, csr.PublicKey, signer)
+	if err != nil {
+		return nil, rec, err
 	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, rec, fmt.Errorf("ca: parsing what we signed: %w", err)
+	}
+	rec.Cert = &store.Cert{
+		Serial: cert.SerialNumber.Bytes(), DER: der, IssuerID: c.inter.ID,
+		KeyFingerprint: rec.CSR.KeyFingerprint, Profile: d.Profile,
+		Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter,
+	}
+	rec.Cert.CSRID = rec.CSR.ID
+	return &Issued{Cert: cert, Issuer: c.interCert, Record: rec.Cert}, rec, nil
 }
 
 // refuseRevoked fails early, with the reason, for a compromised key or a

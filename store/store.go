@@ -34,10 +34,11 @@ var (
 	bucketTokens      = []byte("tokens")
 	bucketDNS         = []byte("dns")
 	bucketEvents      = []byte("events")
+	bucketACME        = []byte("acme")
 
 	allBuckets = [][]byte{bucketAuthorities, bucketMeta, bucketKeys, bucketCSRs,
 		bucketCerts, bucketSerials, bucketByKey, bucketByName, bucketByExpiry,
-		bucketRevoked, bucketTokens, bucketDNS, bucketEvents}
+		bucketRevoked, bucketTokens, bucketDNS, bucketEvents, bucketACME}
 )
 
 // Options tune Open. The zero value is what the CLI uses.

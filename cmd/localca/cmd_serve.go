@@ -43,13 +43,13 @@ The CA keys are decrypted once at start. The store is opened only while a
 request runs, so other localca commands (revoke, issue, list) work while the
 server is up. The first line on stdout is "listening on URL". SIGINT or
 SIGTERM stops it gracefully.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8443", Usage: "listen address (port 0 picks a free one)"},
 			&cli.StringFlag{Name: "url", Usage: "the URL clients reach the server at (default https://ADDR)"},
 			&cli.DurationFlag{Name: "crl-next-update", Value: ca.DefaultCRLValidity, Usage: "time from thisUpdate to nextUpdate of served CRLs"},
 			passwordFileFlag(),
 			policyFlag(),
-		},
+		}, acmeServeFlags()...),
 		Action: e.serve,
 	}
 }
@@ -91,9 +91,19 @@ func (e *env) serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	acmeDir, background, err := e.startACME(c, srv, base, ln)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if background != nil {
+		go background(ctx)
+	}
 	fmt.Fprintf(e.stdout, "listening on %s\n", base)
+	if acmeDir != "" {
+		fmt.Fprintf(e.stdout, "acme directory %s\n", acmeDir)
+	}
 	e.note("serving %s (TLS certificate for %v, serial %x); stop with Ctrl-C", base, names, tlsCert.Leaf.SerialNumber.Bytes())
 	if err := srv.Serve(ctx, ln, tlsCert); err != nil {
 		return err

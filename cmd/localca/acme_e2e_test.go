@@ -1,0 +1,138 @@
+package main
+
+// Real ACME clients (lego, certbot) against `localca serve --acme` run as
+// its own process: each gets a certificate that openssl verifies against
+// the root, and revokes it so that openssl ocsp says revoked.
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// acmeClientTimeout bounds one run of an ACME client (it polls, and lego
+// waits between polls).
+const acmeClientTimeout = 90 * time.Second
+
+// freePort returns a loopback TCP port the system just handed out, for a
+// client's challenge listener (the CA must be told the port in advance).
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// acmeServer is a running `localca serve --acme` with its home.
+type acmeServer struct {
+	h                  *home
+	srv                *server
+	url, dir           string
+	httpPort, tlsPort  int
+	root, intermediate string
+}
+
+var acmeDirLine = regexp.MustCompile(`^acme directory (\S+)`)
+
+// startACMEServer inits a CA and serves it with ACME on, validation ports
+// chosen by the system.
+func startACMEServer(t *testing.T, extra ...string) *acmeServer {
+	t.Helper()
+	h := newHome(t)
+	h.initCA()
+	a := &acmeServer{h: h, httpPort: freePort(t), tlsPort: freePort(t),
+		root: h.path("root.pem"), intermediate: h.path("intermediate.pem")}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--acme",
+		"--acme-http-port", strconv.Itoa(a.httpPort), "--acme-tls-port", strconv.Itoa(a.tlsPort)}, extra...)
+	a.srv, a.url = h.serve(args...)
+	m, _ := a.srv.waitStdout(t, 0, acmeDirLine)
+	a.dir = m[1]
+	return a
+}
+
+// runClient runs an ACME client with env added, failing the test with its
+// output when it exits non-zero.
+func runClient(t *testing.T, env []string, name string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), acmeClientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, needTool(t, name), args...)
+	cmd.Env = append(e2eEnv(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.WaitDelay = time.Second
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %q: %v\n%s", name, args, err, out.String())
+	}
+	return out.String()
+}
+
+// verifyChain checks a leaf (and the intermediate in its chain file)
+// against the root with openssl verify.
+func (a *acmeServer) verifyChain(t *testing.T, chainFile string) {
+	t.Helper()
+	r := runTool(t, "", needTool(t, "openssl"), "verify", "-CAfile", a.root, "-untrusted", a.intermediate, chainFile)
+	if r.code != 0 || !strings.Contains(r.stdout, ": OK") {
+		t.Fatalf("openssl verify %s: %s", chainFile, r)
+	}
+}
+
+// ocspStatus asks the server's OCSP responder about a certificate with
+// openssl ocsp and returns its answer line.
+func (a *acmeServer) ocspStatus(t *testing.T, certFile string) string {
+	t.Helper()
+	r := runTool(t, "", needTool(t, "openssl"), "ocsp", "-issuer", a.intermediate, "-CAfile", a.root,
+		"-url", a.url+"/ocsp", "-cert", certFile)
+	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "Response verify OK") {
+		t.Fatalf("openssl ocsp: %s", r)
+	}
+	return r.stdout
+}
+
+// readFile reads a file a client wrote.
+func (h *home) readFile(path string) []byte {
+	h.t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b
+}
+
+// lego runs the lego CLI against the server, trusting its root.
+func (a *acmeServer) lego(t *testing.T, dir string, env []string, args ...string) string {
+	t.Helper()
+	base := []string{"--server", a.dir, "--email", "dev@localca.test", "--accept-tos", "--path", dir}
+	return runClient(t, append([]string{"LEGO_CA_CERTIFICATES=" + a.root}, env...), "lego", append(base, args...)...)
+}
+
+// TestACMELegoHTTP01 is lego's http-01 flow end to end: a certificate for
+// localhost that openssl verifies, then lego revoke, after which OCSP
+// answers revoked.
+func TestACMELegoHTTP01(t *testing.T) {
+	needTool(t, "lego")
+	a := startACMEServer(t)
+	dir := t.TempDir()
+	a.lego(t, dir, nil, "-d", "localhost", "--http", "--http.port", "127.0.0.1:"+strconv.Itoa(a.httpPort), "run")
+	crt := filepath.Join(dir, "certificates", "localhost.crt")
+	a.verifyChain(t, crt)
+	if out := a.ocspStatus(t, crt); !strings.Contains(out, ": good") {
+		t.Fatalf("OCSP before lego revoke: %s", out)
+	}
+	kept := a.h.write("kept.crt", a.h.readFile(crt)) // lego revoke moves it away
+	a.lego(t, dir, nil, "-d", "localhost", "revoke")
+	if out := a.ocspStatus(t, kept); !strings.Contains(out, ": revoked") {
+		t.Fatalf("OCSP after lego revoke: %s", out)
+	}
+}
