@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-		"log"
+	"log"
 	"net"
 	"time"
 
