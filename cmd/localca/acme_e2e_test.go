@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // acmeClientTimeout bounds one run of an ACME client (it polls, and lego
@@ -67,7 +69,7 @@ func runClient(t *testing.T, env []string, name string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), acmeClientTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, needTool(t, name), args...)
+	cmd := exec.CommandContext(ctx, testkit.NeedTool(t, name), args...)
 	cmd.Env = append(e2eEnv(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -82,7 +84,7 @@ func runClient(t *testing.T, env []string, name string, args ...string) string {
 // against the root with openssl verify.
 func (a *acmeServer) verifyChain(t *testing.T, chainFile string) {
 	t.Helper()
-	r := runTool(t, "", needTool(t, "openssl"), "verify", "-CAfile", a.root, "-untrusted", a.intermediate, chainFile)
+	r := runTool(t, "", testkit.NeedTool(t, "openssl"), "verify", "-CAfile", a.root, "-untrusted", a.intermediate, chainFile)
 	if r.code != 0 || !strings.Contains(r.stdout, ": OK") {
 		t.Fatalf("openssl verify %s: %s", chainFile, r)
 	}
@@ -92,7 +94,7 @@ func (a *acmeServer) verifyChain(t *testing.T, chainFile string) {
 // openssl ocsp and returns its answer line.
 func (a *acmeServer) ocspStatus(t *testing.T, certFile string) string {
 	t.Helper()
-	r := runTool(t, "", needTool(t, "openssl"), "ocsp", "-issuer", a.intermediate, "-CAfile", a.root,
+	r := runTool(t, "", testkit.NeedTool(t, "openssl"), "ocsp", "-issuer", a.intermediate, "-CAfile", a.root,
 		"-url", a.url+"/ocsp", "-cert", certFile)
 	if r.code != 0 || !strings.Contains(r.stderr+r.stdout, "Response verify OK") {
 		t.Fatalf("openssl ocsp: %s", r)
@@ -121,7 +123,7 @@ func (a *acmeServer) lego(t *testing.T, dir string, env []string, args ...string
 // localhost that openssl verifies, then lego revoke, after which OCSP
 // answers revoked.
 func TestACMELegoHTTP01(t *testing.T) {
-	needTool(t, "lego")
+	testkit.NeedTool(t, "lego")
 	a := startACMEServer(t)
 	dir := t.TempDir()
 	a.lego(t, dir, nil, "-d", "localhost", "--http", "--http.port", "127.0.0.1:"+strconv.Itoa(a.httpPort), "run")
