@@ -5,11 +5,11 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/localca/localca/internal/benchalt"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -21,31 +21,29 @@ import (
 
 // BenchmarkIssuance measures a CA's hot path — parse a CSR and check its
 // signature, apply the policy, sign, commit — for each CA key type, with one
-// caller and with 64 and 256 concurrent callers:
+// caller and with 64 and 256 concurrent callers, against its baseline:
 //
-//	nostore  the pipeline without the store (the baseline: what signing costs)
 //	store    CA.Sign, committing every certificate durably (fsync on)
+//	nostore  the pipeline without the store (what signing costs)
 //
-// The ratio store/nostore is what durability costs; group commit (store
-// package) is what keeps it small for many callers.
+// The two run alternately (internal/benchalt: 21 pairs of b.N
+// certificates each), so load on the machine falls on both; ns/op is the
+// store's median, base-ns/op the baseline's, and ratio (with ratio-min and
+// ratio-max) the median of the pairs' store/nostore time ratios. Its inverse
+// is durable throughput over the baseline's, what scripts/bench.sh prints:
+// what durability costs, and what group commit (store package) wins back.
 func BenchmarkIssuance(b *testing.B) {
 	for _, keyType := range []string{"ecdsa-p256", "ed25519", "rsa-2048"} {
 		b.Run(keyType, func(b *testing.B) {
 			c := benchCA(b, keyType, false)
 			csr := benchCSR(b, keyType)
-			for _, mode := range []struct {
-				name  string
-				issue func(*CA, []byte) error
-			}{
-				{"nostore", issueNoStore},
-				{"store", func(c *CA, csr []byte) error { _, err := c.Sign(csr, SignOptions{}); return err }},
-			} {
-				b.Run(mode.name, func(b *testing.B) {
-					for _, callers := range []int{1, 64, 256} {
-						b.Run(strconv.Itoa(callers), func(b *testing.B) {
-							runCallers(b, callers, func() error { return mode.issue(c, csr) })
-						})
-					}
+			durable := func(int) error { _, err := c.Sign(csr, SignOptions{}); return err }
+			bare := func(int) error { return issueNoStore(c, csr) }
+			for _, callers := range []int{1, 64, 256} {
+				b.Run(strconv.Itoa(callers), func(b *testing.B) {
+					benchalt.Bench(b, b.N,
+						func(n int) error { return benchalt.Parallel(callers, n, durable) },
+						func(n int) error { return benchalt.Parallel(callers, n, bare) })
 				})
 			}
 		})
@@ -85,29 +83,6 @@ func issueNoStore(c *CA, csrPEM []byte) error {
 		KeyFingerprint: rec.KeyFingerprint, CSRID: rec.ID, Profile: d.Profile,
 		Names: names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs), NotAfter: cert.NotAfter}
 	return nil
-}
-
-// runCallers runs fn b.N times from the given number of goroutines.
-func runCallers(b *testing.B, callers int, fn func() error) {
-	b.ReportAllocs()
-	if callers == 1 {
-		for b.Loop() {
-			if err := fn(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		return
-	}
-	procs := runtime.GOMAXPROCS(0)
-	b.SetParallelism((callers + procs - 1) / procs)
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			if err := fn(); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
 }
 
 // BenchmarkCRL100k makes the intermediate's CRL over a store holding 100,000

@@ -12,20 +12,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/internal/benchalt"
 	"github.com/miekg/dns"
 )
 
 // BenchmarkDnsperf measures SRV answers per second over UDP on loopback with
 // dnsperf (a client we did not write), against our server and against a bare
 // miekg/dns server answering the same record with its target's A record,
-// alternately in the same run so that both see the same machine. Each
-// iteration runs dnsperf for LOCALCA_BENCH_DNSPERF_SECONDS (default 3) on
-// each server. Reported: ours-qps, bare-qps and their ratio (ours/bare).
+// alternately in the same run so that both see the same machine: a warm-up
+// pair, then 21 pairs (internal/benchalt), each running dnsperf for
+// LOCALCA_BENCH_DNSPERF_SECONDS (default 1) on each server. Reported as
+// benchalt.Bench reports: ns/op and base-ns/op are the median time per
+// query (one second over the queries per second) of ours and of the bare
+// server, ratio (ratio-min, ratio-max) the median of the pairs' ours/bare
+// time ratios (below 1: ours answers more), plus ours-qps and bare-qps.
 // Unlike BenchmarkServeSRV, which calls the handlers directly, this counts
 // everything a client sees: the socket, miekg/dns's read loop, the handler
 // and the write.
 //
-//	go test -run '^$' -bench Dnsperf -benchtime 1x ./netdemo/dnssrv
+//	go test -run '^$' -bench Dnsperf -benchtime 1x ./netdemo/dnssrv   # about 45 s
 func BenchmarkDnsperf(b *testing.B) {
 	dnsperf, err := exec.LookPath("dnsperf")
 	if err != nil {
@@ -34,7 +39,7 @@ func BenchmarkDnsperf(b *testing.B) {
 		}
 		b.Skipf("dnsperf not installed: %v", err)
 	}
-	seconds := 3
+	seconds := 1
 	if v := os.Getenv("LOCALCA_BENCH_DNSPERF_SECONDS"); v != "" {
 		if seconds, err = strconv.Atoi(v); err != nil || seconds < 1 {
 			b.Fatalf("LOCALCA_BENCH_DNSPERF_SECONDS=%q: want a whole number of seconds", v)
@@ -71,14 +76,16 @@ func BenchmarkDnsperf(b *testing.B) {
 		v, _ := strconv.ParseFloat(string(qps[1]), 64)
 		return v
 	}
-	var oursQPS, bareQPS float64
-	for i := 0; i < b.N; i++ {
-		oursQPS += run(ours)
-		bareQPS += run(bare)
+	var res benchalt.Result
+	for i := -1; i < benchalt.DefaultPairs; i++ { // i == -1: the warm-up pair
+		o, bq := run(ours), run(bare)
+		if i >= 0 {
+			res.Pairs = append(res.Pairs, benchalt.Pair{A: time.Duration(float64(time.Second) / o), B: time.Duration(float64(time.Second) / bq)})
+		}
 	}
-	b.ReportMetric(oursQPS/float64(b.N), "ours-qps")
-	b.ReportMetric(bareQPS/float64(b.N), "bare-qps")
-	b.ReportMetric(oursQPS/bareQPS, "ratio")
+	benchalt.Report(b, res)
+	b.ReportMetric(float64(time.Second)/float64(res.MedianA()), "ours-qps")
+	b.ReportMetric(float64(time.Second)/float64(res.MedianB()), "bare-qps")
 }
 
 // startBare serves h over UDP on a loopback port the OS picks, with
