@@ -9,8 +9,9 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/store"
 )
 
 // Exit codes, as the design fixes them.

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/localca/localca/ca"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 func (e *env) caCommand() *cli.Command {

@@ -11,10 +11,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/localca/localca/netdemo"
-	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/netdemo"
+	"github.com/localca/localca/netdemo/dnssrv"
 )
 
 func (e *env) callCommand() *cli.Command {

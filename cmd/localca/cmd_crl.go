@@ -3,8 +3,9 @@ package main
 import (
 	"time"
 
-	"github.com/localca/localca/ca"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 func (e *env) crlCommand() *cli.Command {

@@ -4,8 +4,9 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 
-	"github.com/localca/localca/ca"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 func (e *env) csrCommand() *cli.Command {

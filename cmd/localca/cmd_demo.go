@@ -16,8 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/localca/localca/netdemo"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/netdemo"
 )
 
 func (e *env) demoCommand() *cli.Command {

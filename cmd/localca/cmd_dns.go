@@ -10,10 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/localca/localca/netdemo/dnssrv"
-	"github.com/localca/localca/store"
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/netdemo/dnssrv"
+	"github.com/localca/localca/store"
 )
 
 const tsigKeyName = "localca-update."

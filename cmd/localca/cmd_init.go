@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/truststore"
+	"github.com/localca/localca/store"
 )
 
 func (e *env) initCommand() *cli.Command {
@@ -62,7 +64,7 @@ the policy) and stores both, keys encrypted with PKCS#8 PBES2.
 				// now on: say where the old one was put, under which name.
 				e.note("localca: the replaced root (SHA-256 %s) stays trusted wherever `localca trust install` put it: "+
 					"in NSS and Java as %q (certutil -D -d sql:$HOME/.pki/nssdb -n %q), in the system store as %s",
-					rootID(old), nickname(old), nickname(old), newSystemStore().file(old))
+					truststore.Fingerprint(old), truststore.Nickname(old), truststore.Nickname(old), truststore.SystemFile(old))
 			}
 			return e.printCAInfo(c, authority, st.Path())
 		},

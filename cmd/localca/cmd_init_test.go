@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/truststore"
 )
 
 // TestInitKeyTypes runs init --no-password for each --key-type and reads
@@ -55,7 +56,7 @@ func TestInitTwice(t *testing.T) {
 	// trust uninstall cannot find the replaced root any more: init says
 	// under which name it may still be trusted.
 	old := certs(t, root)[0]
-	if !strings.Contains(r.stderr, rootID(old)) || !strings.Contains(r.stderr, nickname(old)) {
+	if !strings.Contains(r.stderr, truststore.Fingerprint(old)) || !strings.Contains(r.stderr, truststore.Nickname(old)) {
 		t.Errorf("init --force does not name the replaced root:\n%s", r.stderr)
 	}
 }

@@ -4,14 +4,16 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"github.com/localca/localca/internal/atomicfile"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/atomicfile"
+
 	"github.com/urfave/cli/v2"
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"github.com/localca/localca/ca"
 )
 
 // defaultP12Password is mkcert's, so tools and docs that expect it work; the

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) keyCommand() *cli.Command {

@@ -11,9 +11,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) listCommand() *cli.Command {

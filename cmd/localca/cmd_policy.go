@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) policyCommand() *cli.Command {

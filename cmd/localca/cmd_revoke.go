@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) revokeCommand() *cli.Command {

@@ -13,9 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
-	"github.com/urfave/cli/v2"
 )
 
 // serveStoreTimeout is how long a request of `localca serve` waits for

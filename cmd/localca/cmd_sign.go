@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/localca/localca/ca"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 func (e *env) signCommand() *cli.Command {

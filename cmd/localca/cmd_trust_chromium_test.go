@@ -80,7 +80,7 @@ func pageWhoami(dom string) (whoami, bool) {
 // is the /whoami JSON, after uninstall it refuses it again.
 func TestTrustChromium(t *testing.T) {
 	chromium := testkit.NeedTool(t, "chromium")
-	fakeNSSHome(t)
+	testkit.NSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	srv, addr := h.serve("demo", "http-server", "--tls", "--name", "localhost", "--addr", "127.0.0.1:0")

@@ -1,7 +1,8 @@
 package main
 
 // Tests that change this machine's own trust stores: the system bundle and
-// Java's cacerts. They run only where that is asked for, with
+// Java's cacerts (seen through the system store's hook; the Java store's own
+// machine test is in internal/truststore). They run only when asked for, with
 // LOCALCA_TEST_SYSTEM_TRUST=1 (.ci/run sets it on its throwaway machine),
 // and as root, never merely because CI=true and root happen to hold; they
 // uninstall in t.Cleanup, so a failure leaves nothing behind.
@@ -15,23 +16,8 @@ import (
 	"time"
 
 	"github.com/localca/localca/internal/testkit"
+	"github.com/localca/localca/internal/truststore"
 )
-
-// needMachineTrust skips a test that changes the machine's trust stores
-// unless it was asked for and may do it.
-func needMachineTrust(t *testing.T) {
-	t.Helper()
-	if !machineTrustAsked() {
-		t.Skip("changes this machine's trust stores: run as root with LOCALCA_TEST_SYSTEM_TRUST=1 to run it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("changes this machine's trust stores: needs root (sudo -E go test with LOCALCA_TEST_SYSTEM_TRUST=1)")
-	}
-}
-
-// machineTrustAsked reports whether the tests that change this machine's
-// trust stores were asked for.
-func machineTrustAsked() bool { return os.Getenv("LOCALCA_TEST_SYSTEM_TRUST") == "1" }
 
 // curlNoCA runs curl against url with no --cacert and without the
 // variables that would point it at a bundle: it trusts what the system
@@ -53,7 +39,7 @@ func curlNoCA(t *testing.T, port string) cliResult {
 // nothing (the file keeps its mtime); after uninstall curl refuses it
 // (exit 60, certificate problem).
 func TestTrustSystemWithCurl(t *testing.T) {
-	needMachineTrust(t)
+	testkit.NeedMachineTrust(t)
 	testkit.NeedTool(t, "update-ca-certificates")
 	h := newHome(t)
 	h.initCA()
@@ -66,7 +52,7 @@ func TestTrustSystemWithCurl(t *testing.T) {
 		t.Fatalf("before install: want curl exit 60, got %s", r)
 	}
 	out := h.ok("trust", "install", "--store", "system")
-	file := newSystemStore().file(root)
+	file := truststore.SystemFile(root)
 	if !strings.Contains(out, "system   installed: wrote "+file+", ran update-ca-certificates") {
 		t.Errorf("install output does not say what it changed:\n%s", out)
 	}
@@ -107,27 +93,12 @@ func TestTrustSystemWithCurl(t *testing.T) {
 		t.Errorf("uninstall left %s (%v)", link, err)
 	}
 	if _, err := exec.LookPath("keytool"); err == nil {
-		if n := javaCount(t, newJavaStore().keystore, root); n != 0 {
-			t.Errorf("after uninstall, Java's cacerts still holds the root %d times (update-ca-certificates' hook)", n)
-		}
+		// update-ca-certificates' hook must have removed its copy.
+		oneStep(t, h.trustJSON("status", "--store", "java"), "java", "not trusted")
 	}
 	if r := curlNoCA(t, port); r.code != 60 {
 		t.Errorf("after uninstall: want curl exit 60 (certificate problem), got %s", r)
 	}
 	oneStep(t, h.trustJSON("status", "--store", "system"), "system", "not trusted")
 	srv.stop(t)
-}
-
-// TestTrustJavaMachine: install, status and uninstall in the JDK's own
-// cacerts, checked with keytool -list by SHA-256 fingerprint.
-func TestTrustJavaMachine(t *testing.T) {
-	needMachineTrust(t)
-	testkit.NeedTool(t, "keytool")
-	h := newHome(t)
-	h.initCA()
-	root := certs(t, h.read("root.pem"))[0]
-	t.Cleanup(func() { h.run("trust", "uninstall", "--store", "java") })
-	checkJavaRoundTrip(t, newJavaStore().keystore, root, func(verb string) trustReport {
-		return h.trustJSON(verb, "--store", "java")
-	})
 }

@@ -2,37 +2,18 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/localca/localca/internal/testkit"
+	"github.com/localca/localca/internal/truststore"
 )
 
-// fakeNSSHome makes a throwaway HOME with an empty NSS database in
-// ~/.pki/nssdb, where Chromium on Linux looks, points HOME at it for the
-// rest of the test, and returns the database folder.
-func fakeNSSHome(t *testing.T) string {
-	t.Helper()
-	certutil := testkit.NeedTool(t, "certutil")
-	fakeHome := t.TempDir()
-	db := filepath.Join(fakeHome, ".pki", "nssdb")
-	if err := os.MkdirAll(db, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(certutil, "-N", "--empty-password", "-d", "sql:"+db).CombinedOutput(); err != nil {
-		t.Fatalf("certutil -N: %v\n%s", err, out)
-	}
-	t.Setenv("HOME", fakeHome)
-	return db
-}
-
 // trustJSON is `trust VERB --json ARGS`, parsed.
-func (h *home) trustJSON(verb string, args ...string) trustReport {
+func (h *home) trustJSON(verb string, args ...string) truststore.Report {
 	h.t.Helper()
-	var r trustReport
+	var r truststore.Report
 	out := h.ok(append([]string{"trust", verb, "--json"}, args...)...)
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		h.t.Fatalf("trust %s --json does not parse: %v\n%s", verb, err, out)
@@ -41,8 +22,8 @@ func (h *home) trustJSON(verb string, args ...string) trustReport {
 }
 
 // stepsOf returns the steps of one store.
-func stepsOf(r trustReport, store string) []trustStep {
-	var out []trustStep
+func stepsOf(r truststore.Report, store string) []truststore.Step {
+	var out []truststore.Step
 	for _, s := range r.Stores {
 		if s.Store == store {
 			out = append(out, s)
@@ -52,7 +33,7 @@ func stepsOf(r trustReport, store string) []trustStep {
 }
 
 // oneStep returns the only step of store, with the state wanted.
-func oneStep(t *testing.T, r trustReport, store, state string) trustStep {
+func oneStep(t *testing.T, r truststore.Report, store, state string) truststore.Step {
 	t.Helper()
 	steps := stepsOf(r, store)
 	if len(steps) != 1 || steps[0].State != state {
@@ -67,7 +48,7 @@ func oneStep(t *testing.T, r trustReport, store, state string) trustStep {
 // run. Installing again changes nothing; uninstalling makes NSS refuse the
 // leaf again.
 func TestTrustNSS(t *testing.T) {
-	db := fakeNSSHome(t)
+	db := testkit.NSSHome(t)
 	nss := func(args ...string) (string, error) {
 		out, err := exec.Command("certutil", append(args, "-d", "sql:"+db)...).CombinedOutput()
 		return string(out), err
@@ -75,7 +56,7 @@ func TestTrustNSS(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
 	root := certs(t, h.read("root.pem"))[0]
-	nick := nickname(root)
+	nick := truststore.Nickname(root)
 	h.ok("issue", "--out-dir", h.out, "web.test")
 	// NSS needs the intermediate to build the chain; a server would send it.
 	for nick, file := range map[string]string{"inter": h.path("intermediate.pem"), "leaf": h.path("web.test.pem")} {
@@ -97,22 +78,22 @@ func TestTrustNSS(t *testing.T) {
 		t.Fatalf("NSS accepted the leaf before the root was trusted: %s", out)
 	}
 	st := h.trustJSON("status", "--store", "nss")
-	if st.SHA256 != rootID(root) {
-		t.Errorf("status reports fingerprint %s, want %s", st.SHA256, rootID(root))
+	if st.SHA256 != truststore.Fingerprint(root) {
+		t.Errorf("status reports fingerprint %s, want %s", st.SHA256, truststore.Fingerprint(root))
 	}
 	if s := oneStep(t, st, "nss", "not trusted"); s.Where != db {
 		t.Errorf("status looked at %q, want %q", s.Where, db)
 	}
 
 	out := h.ok("trust", "install", "--store", "nss")
-	if !strings.Contains(out, "nss      installed in "+db) || !strings.Contains(out, rootID(root)) {
+	if !strings.Contains(out, "nss      installed in "+db) || !strings.Contains(out, truststore.Fingerprint(root)) {
 		t.Errorf("install output does not say what it changed:\n%s", out)
 	}
 	if out := verify(); !strings.Contains(out, "certificate is valid") {
 		t.Fatalf("NSS refuses the leaf after trust install: %s", out)
 	}
 	oneStep(t, h.trustJSON("status", "--store", "nss"), "nss", "trusted")
-	if out := h.ok("trust", "status", "--store", "nss"); !strings.Contains(out, "SHA-256 "+rootID(root)) {
+	if out := h.ok("trust", "status", "--store", "nss"); !strings.Contains(out, "SHA-256 "+truststore.Fingerprint(root)) {
 		t.Errorf("status does not print the fingerprint:\n%s", out)
 	}
 
@@ -146,11 +127,11 @@ func TestTrustNSS(t *testing.T) {
 // nickname: uninstall must leave it and say so, install must refuse to add
 // ours beside it, and status must not call it trusted.
 func TestTrustNSSCollidingNickname(t *testing.T) {
-	db := fakeNSSHome(t)
+	db := testkit.NSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	root := certs(t, h.read("root.pem"))[0]
-	testkit.MustRun(t, "certutil", "-A", "-d", "sql:"+db, "-n", nickname(root), "-t", "C,,", "-i", h.path("intermediate.pem"))
+	testkit.MustRun(t, "certutil", "-A", "-d", "sql:"+db, "-n", truststore.Nickname(root), "-t", "C,,", "-i", h.path("intermediate.pem"))
 
 	oneStep(t, h.trustJSON("status", "--store", "nss"), "nss", "not trusted")
 	h.fail(1, "holds another certificate", "trust", "install", "--store", "nss")
@@ -158,8 +139,8 @@ func TestTrustNSSCollidingNickname(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "left alone") {
 		t.Errorf("uninstall with a colliding nickname: want exit 0 and \"left alone\", got %s", r)
 	}
-	out := testkit.MustRun(t, "certutil", "-L", "-d", "sql:"+db, "-n", nickname(root), "-a")
-	if found, n := pemHolds([]byte(out), certs(t, h.read("intermediate.pem"))[0].Raw); !found || n != 1 {
+	out := testkit.MustRun(t, "certutil", "-L", "-d", "sql:"+db, "-n", truststore.Nickname(root), "-a")
+	if found, n := truststore.PEMHolds([]byte(out), certs(t, h.read("intermediate.pem"))[0].Raw); !found || n != 1 {
 		t.Errorf("the other certificate under our nickname was changed: found %v, %d certificates", found, n)
 	}
 }
@@ -168,7 +149,7 @@ func TestTrustNSSCollidingNickname(t *testing.T) {
 // explicitly that is absent here is a failure (exit 1), and the default
 // skips absent stores with a line saying why.
 func TestTrustStoreSelection(t *testing.T) {
-	fakeNSSHome(t)
+	testkit.NSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	h.fail(2, "--store", "trust", "install", "--store", "nosuch")

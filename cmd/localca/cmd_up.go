@@ -13,12 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/miekg/dns"
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo"
 	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/localca/localca/policies"
-	"github.com/miekg/dns"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) upCommand() *cli.Command {

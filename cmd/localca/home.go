@@ -10,11 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
-	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 // home is the folder of the store: --home, $LOCALCA_HOME, or

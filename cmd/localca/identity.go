@@ -8,9 +8,10 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo"
-	"github.com/urfave/cli/v2"
 )
 
 // identityFlags are how a demo gets its certificate: files, or --name to have

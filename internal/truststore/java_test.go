@@ -1,4 +1,4 @@
-package main
+package truststore
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // keytoolFingerprint is how keytool -list prints a SHA-256 fingerprint:
 // upper-case hex pairs joined by colons.
 func keytoolFingerprint(root *x509.Certificate) string {
-	id := strings.ToUpper(rootID(root))
+	id := strings.ToUpper(Fingerprint(root))
 	pairs := make([]string, 0, len(id)/2)
 	for i := 0; i < len(id); i += 2 {
 		pairs = append(pairs, id[i:i+2])
@@ -32,7 +32,7 @@ func javaCount(t *testing.T, keystore string, root *x509.Certificate) int {
 
 // checkJavaRoundTrip runs status, install (twice), status and uninstall
 // through do, and checks each against the keystore with keytool -list.
-func checkJavaRoundTrip(t *testing.T, keystore string, root *x509.Certificate, do func(verb string) trustReport) {
+func checkJavaRoundTrip(t *testing.T, keystore string, root *x509.Certificate, do func(verb string) Report) {
 	t.Helper()
 	if n := javaCount(t, keystore, root); n != 0 {
 		t.Fatalf("the keystore holds the root %d times before install", n)
@@ -62,16 +62,16 @@ func checkJavaRoundTrip(t *testing.T, keystore string, root *x509.Certificate, d
 // test's own, which already holds another certificate: the round trip
 // must leave that one alone.
 func TestTrustJavaKeystore(t *testing.T) {
-	h, root, ks, store := javaTestKeystore(t)
-	do := func(verb string) trustReport {
-		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
+	pki, root, ks, store := javaTestKeystore(t)
+	do := func(verb string) Report {
+		r, err := Run(context.Background(), verb, root, []Store{store}, true)
 		if err != nil {
 			t.Fatalf("trust %s: %v", verb, err)
 		}
 		return r
 	}
 	checkJavaRoundTrip(t, ks, root, do)
-	if n := javaCount(t, ks, certs(t, h.read("intermediate.pem"))[0]); n != 1 {
+	if n := javaCount(t, ks, pki.Inter); n != 1 {
 		t.Errorf("the other certificate is in the keystore %d times, want 1", n)
 	}
 }
@@ -81,10 +81,10 @@ func TestTrustJavaKeystore(t *testing.T) {
 // cacerts) trusts it, and status says so by fingerprint; install adds
 // nothing and uninstall leaves that entry alone, it not being ours.
 func TestTrustJavaOtherAlias(t *testing.T) {
-	h, root, ks, store := javaTestKeystore(t)
-	testkit.MustRun(t, store.keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", h.path("root.pem"))
-	do := func(verb string) trustStep {
-		r, err := runTrust(context.Background(), verb, root, []trustStore{store}, true)
+	pki, root, ks, store := javaTestKeystore(t)
+	testkit.MustRun(t, store.keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "debian:localca-copy.pem", "-file", filepath.Join(pki.Dir, "root.pem"))
+	do := func(verb string) Step {
+		r, err := Run(context.Background(), verb, root, []Store{store}, true)
 		if err != nil {
 			t.Fatalf("trust %s: %v", verb, err)
 		}
@@ -107,12 +107,31 @@ func TestTrustJavaOtherAlias(t *testing.T) {
 // javaTestKeystore is a CA and a keystore of the test's own that already
 // holds another certificate (the intermediate, under "other"), with the
 // Java store pointed at it.
-func javaTestKeystore(t *testing.T) (*home, *x509.Certificate, string, *javaStore) {
+func javaTestKeystore(t *testing.T) (*testkit.PKI, *x509.Certificate, string, *javaStore) {
 	t.Helper()
 	keytool := testkit.NeedTool(t, "keytool")
-	h := newHome(t)
-	h.initCA()
+	pki := testkit.NewPKI(t, "truststore test")
+	rootFile, interFile := filepath.Join(pki.Dir, "root.pem"), filepath.Join(pki.Dir, "intermediate.pem")
+	testkit.WritePEM(t, rootFile, "CERTIFICATE", pki.Root.Raw)
+	testkit.WritePEM(t, interFile, "CERTIFICATE", pki.Inter.Raw)
 	ks := filepath.Join(t.TempDir(), "cacerts")
-	testkit.MustRun(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", h.path("intermediate.pem"))
-	return h, certs(t, h.read("root.pem"))[0], ks, &javaStore{keytool: keytool, keystore: ks}
+	testkit.MustRun(t, keytool, "-importcert", "-noprompt", "-keystore", ks, "-storepass", javaStorePass, "-alias", "other", "-file", interFile)
+	return pki, pki.Root, ks, &javaStore{keytool: keytool, keystore: ks}
+}
+
+// TestTrustJavaMachine: install, status and uninstall in the JDK's own
+// cacerts, checked with keytool -list by SHA-256 fingerprint.
+func TestTrustJavaMachine(t *testing.T) {
+	testkit.NeedMachineTrust(t)
+	testkit.NeedTool(t, "keytool")
+	root := testRoot(t)
+	java := newJavaStore()
+	t.Cleanup(func() { Run(context.Background(), "uninstall", root, []Store{java}, true) })
+	checkJavaRoundTrip(t, java.keystore, root, func(verb string) Report {
+		r, err := Run(context.Background(), verb, root, []Store{java}, true)
+		if err != nil {
+			t.Fatalf("trust %s: %v", verb, err)
+		}
+		return r
+	})
 }

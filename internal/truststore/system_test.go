@@ -1,4 +1,4 @@
-package main
+package truststore
 
 import (
 	"context"
@@ -52,12 +52,10 @@ func (f fakeSystem) runs(t *testing.T) int {
 	return strings.Count(string(b), "ran")
 }
 
-// testRoot is a fresh CA's root.
+// testRoot is a fresh root certificate.
 func testRoot(t *testing.T) *x509.Certificate {
 	t.Helper()
-	h := newHome(t)
-	h.initCA()
-	return certs(t, h.read("root.pem"))[0]
+	return testkit.NewPKI(t, "truststore test").Root
 }
 
 // TestTrustSystemStoreSteps drives the system store's logic against a
@@ -69,10 +67,10 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	ctx := context.Background()
 	root := testRoot(t)
 	f := newFakeSystem(t, t.TempDir())
-	stores := []trustStore{f.store}
+	stores := []Store{f.store}
 	file := f.store.file(root)
 
-	r, err := runTrust(ctx, "install", root, stores, true)
+	r, err := Run(ctx, "install", root, stores, true)
 	if err != nil {
 		t.Fatalf("install: %v", err)
 	}
@@ -83,12 +81,12 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	if err != nil {
 		t.Fatalf("install wrote no file: %v", err)
 	}
-	r, err = runTrust(ctx, "status", root, stores, true)
+	r, err = Run(ctx, "status", root, stores, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if oneStep(t, r, "system", "trusted"); r.SHA256 != rootID(root) {
-		t.Errorf("status fingerprint %s, want %s", r.SHA256, rootID(root))
+	if oneStep(t, r, "system", "trusted"); r.SHA256 != Fingerprint(root) {
+		t.Errorf("status fingerprint %s, want %s", r.SHA256, Fingerprint(root))
 	}
 
 	// An hour back: a rewrite would set the mtime to now, whatever the
@@ -100,7 +98,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	if info, err = os.Stat(file); err != nil {
 		t.Fatal(err)
 	}
-	if r, err = runTrust(ctx, "install", root, stores, true); err != nil {
+	if r, err = Run(ctx, "install", root, stores, true); err != nil {
 		t.Fatalf("second install: %v", err)
 	}
 	if s := oneStep(t, r, "system", "already trusted"); s.Changed || !strings.Contains(s.Detail, "nothing changed") {
@@ -113,7 +111,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 		t.Errorf("update ran %d times after two installs, want 1", n)
 	}
 
-	if r, err = runTrust(ctx, "uninstall", root, stores, true); err != nil {
+	if r, err = Run(ctx, "uninstall", root, stores, true); err != nil {
 		t.Fatalf("uninstall: %v", err)
 	}
 	if s := oneStep(t, r, "system", "removed"); s.Detail != "removed "+file+", ran update" {
@@ -122,7 +120,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("uninstall left %s: %v", file, err)
 	}
-	r, _ = runTrust(ctx, "status", root, stores, true)
+	r, _ = Run(ctx, "status", root, stores, true)
 	oneStep(t, r, "system", "not trusted")
 
 	// Another certificate under our file name is not ours to remove.
@@ -131,7 +129,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 		t.Fatal(err)
 	}
 	runsBefore := f.runs(t)
-	if r, err = runTrust(ctx, "uninstall", root, stores, true); err != nil {
+	if r, err = Run(ctx, "uninstall", root, stores, true); err != nil {
 		t.Fatalf("uninstall beside another certificate: %v", err)
 	}
 	if s := oneStep(t, r, "system", "not installed"); !strings.Contains(s.Detail, "another certificate") {
@@ -140,7 +138,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 	if b, _ := os.ReadFile(file); string(b) != string(rootPEM(other)) || f.runs(t) != runsBefore {
 		t.Errorf("uninstall changed the other certificate's file or ran the update")
 	}
-	if _, err := runTrust(ctx, "install", root, stores, true); err == nil || !strings.Contains(err.Error(), "another certificate") {
+	if _, err := Run(ctx, "install", root, stores, true); err == nil || !strings.Contains(err.Error(), "another certificate") {
 		t.Errorf("install over another certificate: want a refusal, got %v", err)
 	}
 }
@@ -151,7 +149,7 @@ func TestTrustSystemStoreSteps(t *testing.T) {
 // writable, so the anchors folder is a path under a regular file, which no
 // one can create files in; as a user, a read-only folder is tried too.
 func TestTrustNeedsRights(t *testing.T) {
-	db := fakeNSSHome(t)
+	db := testkit.NSSHome(t)
 	root := testRoot(t)
 	notADir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
@@ -169,9 +167,9 @@ func TestTrustNeedsRights(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeSystem(t, dir)
 			nss := newNSSStore(os.Getenv("HOME"))
-			r, err := runTrust(context.Background(), "install", root, []trustStore{nss, f.store}, false)
-			if !errors.Is(err, errTrustRefused) {
-				t.Fatalf("install: want errTrustRefused, got %v", err)
+			r, err := Run(context.Background(), "install", root, []Store{nss, f.store}, false)
+			if !errors.Is(err, ErrRefused) {
+				t.Fatalf("install: want ErrRefused, got %v", err)
 			}
 			s := oneStep(t, r, "system", "not changed")
 			if !strings.Contains(s.Detail, "needs root: sudo localca trust install") {
@@ -185,7 +183,7 @@ func TestTrustNeedsRights(t *testing.T) {
 				t.Errorf("the update command ran %d times", n)
 			}
 			out := testkit.MustRun(t, "certutil", "-L", "-d", "sql:"+db)
-			if strings.Contains(out, nickname(root)) {
+			if strings.Contains(out, Nickname(root)) {
 				t.Errorf("NSS was changed although the system store refused:\n%s", out)
 			}
 		})

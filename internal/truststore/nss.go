@@ -1,4 +1,4 @@
-package main
+package truststore
 
 import (
 	"context"
@@ -20,8 +20,8 @@ const nssTrust = "C,,"
 // install and uninstall say which they looked at or changed.
 type nssStore struct {
 	home     string
-	certutil string   // "" when certutil is not installed
-	as       *invoker // under sudo, the user whose databases these are
+	certutil string // "" when certutil is not installed
+	as       *User  // under sudo, the user whose databases these are
 }
 
 func newNSSStore(home string) *nssStore {
@@ -66,8 +66,8 @@ type nssEntry struct {
 
 func (s *nssStore) entry(ctx context.Context, db string, root *x509.Certificate) (nssEntry, error) {
 	var e nssEntry
-	nick := nickname(root)
-	out, err := runTrustToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db, "-n", nick, "-a")
+	nick := Nickname(root)
+	out, err := runToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db, "-n", nick, "-a")
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		return e, nil // certutil: Could not find cert
@@ -75,9 +75,9 @@ func (s *nssStore) entry(ctx context.Context, db string, root *x509.Certificate)
 	if err != nil {
 		return e, err
 	}
-	found, n := pemHolds(out, root.Raw)
+	found, n := PEMHolds(out, root.Raw)
 	e.ours, e.other = found, n > 1 || (n == 1 && !found)
-	list, err := runTrustToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db)
+	list, err := runToolAs(ctx, s.as, s.certutil, "-L", "-d", "sql:"+db)
 	if err != nil {
 		return e, err
 	}
@@ -91,21 +91,21 @@ func (s *nssStore) entry(ctx context.Context, db string, root *x509.Certificate)
 	return e, nil
 }
 
-func (s *nssStore) status(ctx context.Context, root *x509.Certificate) ([]trustPlace, error) {
-	var places []trustPlace
+func (s *nssStore) status(ctx context.Context, root *x509.Certificate) ([]place, error) {
+	var places []place
 	for _, db := range s.databases() {
 		e, err := s.entry(ctx, db, root)
 		if err != nil {
 			return nil, err
 		}
-		p := trustPlace{where: db, present: e.ours, trusted: e.ours && strings.HasPrefix(e.trust, "C")}
+		p := place{where: db, present: e.ours, trusted: e.ours && strings.HasPrefix(e.trust, "C")}
 		switch {
 		case e.other:
-			p.note = fmt.Sprintf("%q holds another certificate", nickname(root))
+			p.note = fmt.Sprintf("%q holds another certificate", Nickname(root))
 		case p.trusted:
-			p.note = fmt.Sprintf("as %q, trust %s", nickname(root), e.trust)
+			p.note = fmt.Sprintf("as %q, trust %s", Nickname(root), e.trust)
 		case e.ours:
-			p.note = fmt.Sprintf("as %q, without server trust (%s)", nickname(root), e.trust)
+			p.note = fmt.Sprintf("as %q, without server trust (%s)", Nickname(root), e.trust)
 		}
 		places = append(places, p)
 	}
@@ -114,14 +114,14 @@ func (s *nssStore) status(ctx context.Context, root *x509.Certificate) ([]trustP
 
 // writable checks each database's folder, where NSS writes cert9.db and
 // its journal.
-func (s *nssStore) writable(places []trustPlace) error {
+func (s *nssStore) writable(places []place) error {
 	if s.as != nil {
 		// Under sudo certutil runs as the invoker: their rights count.
 		for _, p := range places {
-			if err := s.as.owns(p.where, true); err != nil {
+			if err := s.as.Owns(p.where, true); err != nil {
 				return err
 			}
-			if err := s.as.owns(filepath.Join(p.where, "cert9.db"), false); err != nil {
+			if err := s.as.Owns(filepath.Join(p.where, "cert9.db"), false); err != nil {
 				return err
 			}
 		}
@@ -138,9 +138,9 @@ func (s *nssStore) writable(places []trustPlace) error {
 	return nil
 }
 
-func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []trustPlace) ([]trustStep, error) {
-	var steps []trustStep
-	nick := nickname(root)
+func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []place) ([]Step, error) {
+	var steps []Step
+	nick := Nickname(root)
 	for _, p := range places {
 		e, err := s.entry(ctx, p.where, root)
 		if err != nil {
@@ -150,14 +150,14 @@ func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile 
 		case e.other:
 			return steps, fmt.Errorf("%s: %q holds another certificate: left alone", p.where, nick)
 		case e.ours: // there, but without server trust
-			_, err = runTrustToolAs(ctx, s.as, s.certutil, "-M", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust)
+			_, err = runToolAs(ctx, s.as, s.certutil, "-M", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust)
 		default:
-			_, err = runTrustToolAs(ctx, s.as, s.certutil, "-A", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust, "-i", pemFile)
+			_, err = runToolAs(ctx, s.as, s.certutil, "-A", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust, "-i", pemFile)
 		}
 		if err != nil {
 			return steps, err
 		}
-		steps = append(steps, trustStep{Where: p.where, State: "installed", Changed: true})
+		steps = append(steps, Step{Where: p.where, State: "installed", Changed: true})
 	}
 	return steps, nil
 }
@@ -165,22 +165,22 @@ func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile 
 // uninstall deletes our nickname only where every certificate under it is
 // our root: a different certificate under a colliding nickname is left
 // alone and reported.
-func (s *nssStore) uninstall(ctx context.Context, root *x509.Certificate, places []trustPlace) ([]trustStep, error) {
-	var steps []trustStep
-	nick := nickname(root)
+func (s *nssStore) uninstall(ctx context.Context, root *x509.Certificate, places []place) ([]Step, error) {
+	var steps []Step
+	nick := Nickname(root)
 	for _, p := range places {
 		e, err := s.entry(ctx, p.where, root)
 		if err != nil {
 			return steps, err
 		}
 		if e.other {
-			steps = append(steps, trustStep{Where: p.where, State: "not changed", Detail: fmt.Sprintf("%q holds another certificate: left alone", nick)})
+			steps = append(steps, Step{Where: p.where, State: "not changed", Detail: fmt.Sprintf("%q holds another certificate: left alone", nick)})
 			continue
 		}
-		if _, err := runTrustToolAs(ctx, s.as, s.certutil, "-D", "-d", "sql:"+p.where, "-n", nick); err != nil {
+		if _, err := runToolAs(ctx, s.as, s.certutil, "-D", "-d", "sql:"+p.where, "-n", nick); err != nil {
 			return steps, err
 		}
-		steps = append(steps, trustStep{Where: p.where, State: "removed", Changed: true})
+		steps = append(steps, Step{Where: p.where, State: "removed", Changed: true})
 	}
 	return steps, nil
 }

@@ -1,4 +1,4 @@
-package main
+package truststore
 
 import (
 	"bytes"
@@ -74,7 +74,7 @@ func quickJVM() []string {
 // entry reports whether our alias holds our root (ours) or another
 // certificate (other).
 func (s *javaStore) entry(ctx context.Context, root *x509.Certificate) (ours, other bool, err error) {
-	out, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-exportcert", "-rfc", "-alias", nickname(root))...)
+	out, err := runTool(ctx, s.keytool, s.keytoolArgs("-exportcert", "-rfc", "-alias", Nickname(root))...)
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
 		return false, false, nil // keytool: Alias <...> does not exist
@@ -82,21 +82,21 @@ func (s *javaStore) entry(ctx context.Context, root *x509.Certificate) (ours, ot
 	if err != nil {
 		return false, false, err
 	}
-	found, _ := pemHolds(out, root.Raw)
+	found, _ := PEMHolds(out, root.Raw)
 	return found, !found, nil
 }
 
-func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trustPlace, error) {
+func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]place, error) {
 	ours, other, err := s.entry(ctx, root)
 	if err != nil {
 		return nil, err
 	}
-	p := trustPlace{where: s.keystore, trusted: ours, present: ours, other: other}
+	p := place{where: s.keystore, trusted: ours, present: ours, other: other}
 	switch {
 	case ours:
-		p.note = fmt.Sprintf("as alias %q", nickname(root))
+		p.note = fmt.Sprintf("as alias %q", Nickname(root))
 	case other:
-		p.note = fmt.Sprintf("alias %q holds another certificate", nickname(root))
+		p.note = fmt.Sprintf("alias %q holds another certificate", Nickname(root))
 	}
 	if !ours {
 		// Trusted all the same when another alias holds it: Debian's
@@ -110,13 +110,13 @@ func (s *javaStore) status(ctx context.Context, root *x509.Certificate) ([]trust
 			p.note = strings.TrimPrefix(p.note+"; ", "; ") + fmt.Sprintf("trusted as alias %q (not ours to remove; the system store's uninstall removes Debian's copy)", alias)
 		}
 	}
-	return []trustPlace{p}, nil
+	return []place{p}, nil
 }
 
 // aliasOf is the alias under which the keystore holds root, found by its
 // DER among every entry, or "".
 func (s *javaStore) aliasOf(ctx context.Context, root *x509.Certificate) (string, error) {
-	out, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-list", "-rfc")...)
+	out, err := runTool(ctx, s.keytool, s.keytoolArgs("-list", "-rfc")...)
 	if err != nil {
 		return "", err
 	}
@@ -133,29 +133,29 @@ func (s *javaStore) aliasOf(ctx context.Context, root *x509.Certificate) (string
 		if j := bytes.Index(rest, []byte("Alias name: ")); j >= 0 {
 			entry = rest[:j]
 		}
-		if found, _ := pemHolds(entry, root.Raw); found {
+		if found, _ := PEMHolds(entry, root.Raw); found {
 			return alias, nil
 		}
 	}
 }
 
-func (s *javaStore) writable([]trustPlace) error { return writableFile(s.keystore) }
+func (s *javaStore) writable([]place) error { return writableFile(s.keystore) }
 
-func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []trustPlace) ([]trustStep, error) {
+func (s *javaStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []place) ([]Step, error) {
 	if places[0].other {
-		return nil, fmt.Errorf("%s: alias %q holds another certificate: left alone", s.keystore, nickname(root))
+		return nil, fmt.Errorf("%s: alias %q holds another certificate: left alone", s.keystore, Nickname(root))
 	}
-	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-importcert", "-noprompt", "-alias", nickname(root), "-file", pemFile)...); err != nil {
+	if _, err := runTool(ctx, s.keytool, s.keytoolArgs("-importcert", "-noprompt", "-alias", Nickname(root), "-file", pemFile)...); err != nil {
 		return nil, err
 	}
-	return []trustStep{{Where: s.keystore, State: "installed", Changed: true}}, nil
+	return []Step{{Where: s.keystore, State: "installed", Changed: true}}, nil
 }
 
 // uninstall deletes our alias; it is given only a keystore where status
 // found our root under it (a keystore alias holds one certificate).
-func (s *javaStore) uninstall(ctx context.Context, root *x509.Certificate, _ []trustPlace) ([]trustStep, error) {
-	if _, err := runTrustTool(ctx, s.keytool, s.keytoolArgs("-delete", "-alias", nickname(root))...); err != nil {
+func (s *javaStore) uninstall(ctx context.Context, root *x509.Certificate, _ []place) ([]Step, error) {
+	if _, err := runTool(ctx, s.keytool, s.keytoolArgs("-delete", "-alias", Nickname(root))...); err != nil {
 		return nil, err
 	}
-	return []trustStep{{Where: s.keystore, State: "removed", Changed: true}}, nil
+	return []Step{{Where: s.keystore, State: "removed", Changed: true}}, nil
 }

@@ -1,4 +1,4 @@
-package main
+package truststore
 
 import (
 	"context"
@@ -61,7 +61,7 @@ func (s *systemStore) missing() string {
 // file is where our root goes; the fingerprint in its name keeps two CAs'
 // roots apart.
 func (s *systemStore) file(root *x509.Certificate) string {
-	return filepath.Join(s.dir, "localca-"+rootID(root)[:16]+".crt")
+	return filepath.Join(s.dir, "localca-"+Fingerprint(root)[:16]+".crt")
 }
 
 // fileState says whether our file holds exactly our root (ours), holds
@@ -74,7 +74,7 @@ func (s *systemStore) fileState(root *x509.Certificate) (ours, other bool, err e
 	if err != nil {
 		return false, false, err
 	}
-	found, n := pemHolds(data, root.Raw)
+	found, n := PEMHolds(data, root.Raw)
 	if found && n == 1 {
 		return true, false, nil
 	}
@@ -90,11 +90,11 @@ func (s *systemStore) inBundle(root *x509.Certificate) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	found, _ := pemHolds(data, root.Raw)
+	found, _ := PEMHolds(data, root.Raw)
 	return found, nil
 }
 
-func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]trustPlace, error) {
+func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]place, error) {
 	ours, other, err := s.fileState(root)
 	if err != nil {
 		return nil, fmt.Errorf("system: %w", err)
@@ -103,7 +103,7 @@ func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]trust
 	if err != nil {
 		return nil, fmt.Errorf("system: %w", err)
 	}
-	p := trustPlace{where: s.file(root), trusted: ours && bundled, present: ours || bundled}
+	p := place{where: s.file(root), trusted: ours && bundled, present: ours || bundled}
 	switch {
 	case p.trusted:
 		p.note = "in " + s.bundle
@@ -114,10 +114,10 @@ func (s *systemStore) status(_ context.Context, root *x509.Certificate) ([]trust
 	case bundled:
 		p.note = "in " + s.bundle + " through another file"
 	}
-	return []trustPlace{p}, nil
+	return []place{p}, nil
 }
 
-func (s *systemStore) writable([]trustPlace) error {
+func (s *systemStore) writable([]place) error {
 	if s.links != "" {
 		if err := writableDir(s.links); err != nil {
 			return err
@@ -132,11 +132,11 @@ func command(c []string) string {
 }
 
 func (s *systemStore) run(ctx context.Context, c []string) error {
-	_, err := runTrustTool(ctx, c[0], c[1:]...)
+	_, err := runTool(ctx, c[0], c[1:]...)
 	return err
 }
 
-func (s *systemStore) install(ctx context.Context, root *x509.Certificate, _ string, _ []trustPlace) ([]trustStep, error) {
+func (s *systemStore) install(ctx context.Context, root *x509.Certificate, _ string, _ []place) ([]Step, error) {
 	file := s.file(root)
 	ours, other, err := s.fileState(root)
 	if err != nil {
@@ -153,19 +153,19 @@ func (s *systemStore) install(ctx context.Context, root *x509.Certificate, _ str
 		did = append(did, "wrote "+file)
 	}
 	if err := s.run(ctx, s.update); err != nil {
-		return []trustStep{{State: "failed", Changed: len(did) > 0, Detail: strings.Join(did, ", ")}}, err
+		return []Step{{State: "failed", Changed: len(did) > 0, Detail: strings.Join(did, ", ")}}, err
 	}
 	did = append(did, "ran "+command(s.update))
 	if ok, err := s.inBundle(root); err != nil || !ok {
-		return []trustStep{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}},
+		return []Step{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}},
 			fmt.Errorf("%s ran, but %s does not hold the root (%v)", command(s.update), s.bundle, err)
 	}
-	return []trustStep{{State: "installed", Changed: true, Detail: strings.Join(did, ", ")}}, nil
+	return []Step{{State: "installed", Changed: true, Detail: strings.Join(did, ", ")}}, nil
 }
 
 // uninstall removes our file only when it holds exactly our root, and runs
 // the update command so the bundle follows.
-func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ []trustPlace) ([]trustStep, error) {
+func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ []place) ([]Step, error) {
 	file := s.file(root)
 	ours, other, err := s.fileState(root)
 	if err != nil {
@@ -183,19 +183,19 @@ func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ [
 	}
 	link, err := s.unlink(root)
 	if err != nil {
-		return []trustStep{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
+		return []Step{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
 	}
 	if link != "" {
 		did = append(did, "removed the links to "+link)
 	}
 	if err := s.run(ctx, s.update); err != nil {
-		return []trustStep{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
+		return []Step{{State: "failed", Changed: ours, Detail: strings.Join(did, ", ")}}, err
 	}
 	did = append(did, "ran "+command(s.update))
 	if link != "" {
 		hooks, err := s.tellHooks(ctx, link)
 		if err != nil {
-			return []trustStep{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}}, err
+			return []Step{{State: "failed", Changed: true, Detail: strings.Join(did, ", ")}}, err
 		}
 		if len(hooks) > 0 {
 			did = append(did, "told "+strings.Join(hooks, ", ")+" of the removal")
@@ -204,7 +204,7 @@ func (s *systemStore) uninstall(ctx context.Context, root *x509.Certificate, _ [
 	if ok, _ := s.inBundle(root); ok {
 		notes = append(notes, "still in "+s.bundle+" through another file: left alone")
 	}
-	return []trustStep{{State: "removed", Changed: true, Detail: strings.Join(append(did, notes...), ", ")}}, nil
+	return []Step{{State: "removed", Changed: true, Detail: strings.Join(append(did, notes...), ", ")}}, nil
 }
 
 // unlink removes update-ca-certificates' link to our file (LINKS/localca-
@@ -253,7 +253,7 @@ func (s *systemStore) tellHooks(ctx context.Context, link string) ([]string, err
 			continue
 		}
 		hook := filepath.Join(s.hooks, e.Name())
-		ctx, cancel := context.WithTimeout(ctx, trustToolTimeout)
+		ctx, cancel := context.WithTimeout(ctx, toolTimeout)
 		cmd := exec.CommandContext(ctx, hook)
 		cmd.Stdin = strings.NewReader("-" + link + "\n")
 		out, err := cmd.CombinedOutput()

@@ -1,0 +1,12 @@
+package truststore
+
+import "errors"
+
+// needsRootError says a store cannot be changed by this user.
+type needsRootError struct{ why string }
+
+func (e *needsRootError) Error() string { return e.why }
+
+// ErrRefused marks a trust command that changed nothing because some
+// store could not be changed.
+var ErrRefused = errors.New("trust: nothing was changed")
