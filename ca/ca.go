@@ -38,7 +38,9 @@ type Options struct {
 // CA is an initialised authority backed by a store. It is safe for
 // concurrent use.
 type CA struct {
-	st   *store.Store
+	st *store.Store
+	// open, for a CA from Connect (st nil), opens the store for a commit.
+	open Opener
 	opts Options
 
 	root, inter         *store.Authority

@@ -21,6 +21,9 @@ var (
 	ErrWrongPassword    = errors.New("ca: wrong password or damaged key")
 	ErrKeyMismatch      = errors.New("ca: the key does not match the CSR's public key")
 	ErrBadName          = errors.New("ca: bad name")
+	// ErrNoStore means a CA made without a store (WithStore(nil)) was
+	// asked to record something.
+	ErrNoStore = errors.New("ca: no store to record into")
 	// ErrNotStored means a certificate was signed but the store's commit
 	// failed (a full disk, an I/O error), so it was not issued: it was
 	// returned to nobody and written nowhere, and no record of it, its key

@@ -51,13 +51,22 @@ func (c *CA) RevokeIntermediate(serial []byte, reason int) (*store.Authority, *x
 // anew each time, so what Load read will do (fresh false); the server, which
 // keeps one CA for its whole life, asks the store on each request.
 func (c *CA) usable(fresh bool) error {
-	a := c.inter
 	if fresh {
-		var err error
-		if a, err = c.st.Authority(c.inter.ID); err != nil {
-			return err
-		}
+		return c.usableIn(c.st)
 	}
+	return revokedErr(c.inter)
+}
+
+// usableIn is usable with the intermediate read anew from st.
+func (c *CA) usableIn(st *store.Store) error {
+	a, err := st.Authority(c.inter.ID)
+	if err != nil {
+		return err
+	}
+	return revokedErr(a)
+}
+
+func revokedErr(a *store.Authority) error {
 	if !a.RevokedAt.IsZero() {
 		return fmt.Errorf("%w (revoked %s)", ErrIntermediateRevoked, a.RevokedAt.Format(time.RFC3339))
 	}

@@ -1,9 +1,12 @@
 package ca
 
 import (
+	"errors"
 	"fmt"
 	"sync"
+	"time"
 
+	"github.com/localca/localca/internal/lockholder"
 	"github.com/localca/localca/store"
 )
 
@@ -23,7 +26,7 @@ func (c *CA) WithStore(st *store.Store) *CA {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return &CA{
-		st: st, opts: c.opts,
+		st: st, open: c.open, opts: c.opts,
 		root: c.root, inter: c.inter, rootCert: c.rootCert, interCert: c.interCert,
 		rootSigner: c.rootSigner, interSigner: c.interSigner,
 	}
@@ -64,4 +67,121 @@ func (l *storeLease) release() {
 		l.st.Close()
 		l.st = nil
 	}
+}
+
+// DefaultLockWait is how long OpenStore waits for another localca process
+// to release the store. Commands hold the store only to read and to commit
+// (milliseconds each), so a long wait costs nothing when all is well, and
+// lets a script's 64 parallel `localca issue` runs queue instead of fail.
+const DefaultLockWait = 2 * time.Minute
+
+// lockNotice is how long OpenStore waits before it says that it waits.
+const lockNotice = time.Second
+
+// OpenOptions say how OpenStore opens the store.
+type OpenOptions struct {
+	// ReadOnly takes a shared lock, for work that only reads.
+	ReadOnly bool
+	// Wait bounds the wait for another process's lock; 0 means
+	// DefaultLockWait.
+	Wait time.Duration
+	// OnWait, when set, is told once, after a second of waiting, that the
+	// store is in use and by whom ("pid 4242 \"localca list --json\"").
+	OnWait func(path, holder string)
+	// BeforeCommit is store.Options.BeforeCommit: the seam through which
+	// tests make a commit fail. localca itself leaves it nil.
+	BeforeCommit func() error
+}
+
+// OpenStore opens the store at path, waiting up to o.Wait for another
+// process that holds its lock, and telling o.OnWait after a second for whom
+// it waits. It gives up with store.ErrInUse.
+func OpenStore(path string, o OpenOptions) (*store.Store, error) {
+	wait := o.Wait
+	if wait <= 0 {
+		wait = DefaultLockWait
+	}
+	so := store.Options{ReadOnly: o.ReadOnly, BeforeCommit: o.BeforeCommit, Timeout: min(lockNotice, wait)}
+	st, err := store.Open(path, &so)
+	if err == nil || !errors.Is(err, store.ErrInUse) || wait <= lockNotice {
+		return st, err
+	}
+	if o.OnWait != nil {
+		o.OnWait(path, lockholder.Describe(path))
+	}
+	so.Timeout = wait - lockNotice
+	st, err = store.Open(path, &so)
+	if errors.Is(err, store.ErrInUse) {
+		return nil, fmt.Errorf("%w (held by %s)", err, lockholder.Describe(path))
+	}
+	return st, err
+}
+
+// Connect reads the CA through open in one short session and returns a CA
+// that holds no store. Issue, Sign and Renew open the store again only to
+// commit, and hold it neither while a password is asked, nor while a key
+// is decrypted or a certificate signed: parallel commands then wait a few
+// milliseconds for each other instead of failing. What may have changed
+// between the two sessions (the intermediate revoked, the key compromised,
+// the CSR rejected, the serial taken) is checked in the commit's session.
+// Methods that need a store throughout (revocation, CRLs, tokens) want one
+// given with WithStore.
+func Connect(open Opener, opts Options) (*CA, error) {
+	st, err := open()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	c, err := Load(st, opts)
+	if err != nil {
+		return nil, err
+	}
+	c.st, c.open = nil, open
+	return c, nil
+}
+
+// ConnectOrInit is Connect that makes a CA, unencrypted, when the store
+// holds none yet (mkcert's first use), and reports whether it did. Of
+// several processes that start on an empty store at once, one makes the CA
+// and the others load it: the check and the making are one session.
+func ConnectOrInit(open Opener, opts Options) (_ *CA, created bool, _ error) {
+	st, err := open()
+	if err != nil {
+		return nil, false, err
+	}
+	defer st.Close()
+	c, err := Load(st, opts)
+	if errors.Is(err, store.ErrNoCA) {
+		c, err = Init(st, InitOptions{}, opts)
+		created = err == nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	c.st, c.open = nil, open
+	return c, created, nil
+}
+
+// commit stores rec: in c's store when it has one, else in a session of its
+// own, opened for this commit alone. That session first re-reads the
+// intermediate, which another process may have revoked since Connect read
+// it; the store checks the rest (key, CSR, serial) in the commit's
+// transaction. bbolt's exclusive lock holds from the re-read to the commit,
+// so no other process can revoke in between.
+func (c *CA) commit(rec store.Record) error {
+	if c.st != nil {
+		return c.st.Commit(rec)
+	}
+	if c.open == nil {
+		return ErrNoStore
+	}
+	st, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := c.usableIn(st); err != nil {
+		return err
+	}
+	return st.Commit(rec)
 }

@@ -86,9 +86,12 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 		if err != nil {
 			return nil, err
 		}
-		err = c.st.Commit(full)
+		err = c.commit(full)
 		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {
 			continue // 80 random bits: this does not happen, but if it does, draw again
+		}
+		if errors.Is(err, ErrIntermediateRevoked) {
+			return nil, err
 		}
 		if err != nil {
 			return nil, notStored(fmt.Sprintf("certificate for CSR for %q", firstName(csr)), err)
