@@ -24,6 +24,16 @@ var (
 	// ErrNoStore means a CA made without a store (WithStore(nil)) was
 	// asked to record something.
 	ErrNoStore = errors.New("ca: no store to record into")
+	// ErrCannotWrite means the files of a certificate could not be written
+	// where asked (Files.Check): nothing was issued.
+	ErrCannotWrite = errors.New("ca: cannot write the files")
+	// ErrNoStoredKey means the store holds no private key for a
+	// certificate: it was signed from a CSR, whose key stays with its owner.
+	ErrNoStoredKey = errors.New("ca: the store holds no private key for this certificate")
+	// ErrRenewSelfSigned refuses to renew a self-signed certificate: the
+	// CA does not hold its signing key (sign it again with sign
+	// --self-signed).
+	ErrRenewSelfSigned = errors.New("ca: a self-signed certificate is renewed by signing it again (localca sign --self-signed)")
 	// ErrNotStored means a certificate was signed but the store's commit
 	// failed (a full disk, an I/O error), so it was not issued: it was
 	// returned to nobody and written nowhere, and no record of it, its key

@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"crypto"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
@@ -16,6 +17,9 @@ type IssueRequest struct {
 	Profile  string   // server (default), client or peer
 	KeyType  string   // one of KeyTypes; "" means ecdsa-p256
 	Validity time.Duration
+	// Key, when set, is certified instead of a new key (KeyType is then
+	// ignored): Renew's --reuse-key.
+	Key crypto.Signer
 }
 
 // Issue makes a key, a CSR for the names and a certificate for it, and
@@ -26,13 +30,15 @@ func (c *CA) Issue(req IssueRequest) (*Issued, error) {
 	if len(req.Names) == 0 {
 		return nil, fmt.Errorf("%w: give at least one name", ErrBadName)
 	}
-	spec, err := ParseKeyType(req.KeyType)
-	if err != nil {
-		return nil, err
-	}
-	key, err := spec.Generate()
-	if err != nil {
-		return nil, err
+	key := req.Key
+	if key == nil {
+		spec, err := ParseKeyType(req.KeyType)
+		if err != nil {
+			return nil, err
+		}
+		if key, err = spec.Generate(); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.opts.Policy.CheckKey(key.Public()); err != nil {
 		return nil, fmt.Errorf("ca: issuing for %q: %w", req.Names[0], err)

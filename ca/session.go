@@ -172,16 +172,10 @@ func (c *CA) commit(rec store.Record) error {
 	if c.st != nil {
 		return c.st.Commit(rec)
 	}
-	if c.open == nil {
-		return ErrNoStore
-	}
-	st, err := c.open()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := c.usableIn(st); err != nil {
-		return err
-	}
-	return st.Commit(rec)
+	return c.session(func(st *store.Store) error {
+		if err := c.usableIn(st); err != nil {
+			return err
+		}
+		return st.Commit(rec)
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"unicode/utf8"
 )
 
 // File is one file for WriteFiles.
@@ -46,7 +47,7 @@ func WriteFiles(files ...File) error {
 
 func write(file File) error {
 	dir := filepath.Dir(file.Path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(file.Path)+".tmp*")
+	f, err := os.CreateTemp(dir, tempPattern(filepath.Base(file.Path)))
 	if err != nil {
 		return fmt.Errorf("atomicfile: %w", err)
 	}
@@ -75,4 +76,22 @@ func write(file File) error {
 	}
 	ok = true
 	return nil
+}
+
+// maxTempBase bounds the part of a temporary file's name taken from the
+// file's own: the dot, ".tmp" and CreateTemp's random digits (up to 10)
+// must fit in the 255 bytes of a file name as well, so a file whose name
+// is near the limit can still be written.
+const maxTempBase = 200
+
+// tempPattern is the name pattern of base's temporary file: hidden, next to
+// it, recognisably its own.
+func tempPattern(base string) string {
+	if len(base) > maxTempBase {
+		base = base[:maxTempBase]
+		for !utf8.ValidString(base) {
+			base = base[:len(base)-1]
+		}
+	}
+	return "." + base + ".tmp*"
 }

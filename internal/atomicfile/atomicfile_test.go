@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -140,5 +141,18 @@ func TestReadersNeverSeeTornFile(t *testing.T) {
 			t.Fatalf("read %d saw a torn file of %d bytes", reads, len(got))
 		}
 		reads++
+	}
+}
+
+// TestWriteFileLongName: a file whose name is near the system's limit (255
+// bytes) is written; its temporary file's name must fit too.
+func TestWriteFileLongName(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, strings.Repeat("a", 240)+"-key.pem")
+	if err := WriteFile(p, []byte("k"), 0o600); err != nil {
+		t.Fatalf("writing a %d-byte file name: %v", len(filepath.Base(p)), err)
+	}
+	if got, err := os.ReadFile(p); err != nil || string(got) != "k" {
+		t.Fatalf("read back %q, %v", got, err)
 	}
 }

@@ -1,0 +1,89 @@
+package ca
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+
+	"github.com/localca/localca/store"
+)
+
+// Stored reads back from st the certificate with the given serial as an
+// Issued: its certificate, its issuer and record, and its private key when
+// the store holds one (Issue keeps the keys it makes; a certificate signed
+// from a CSR has none, and KeyPEM is then nil). With it the files of any
+// certificate that Issue made can be written again (Files.Write).
+func Stored(st *store.Store, serial []byte) (*Issued, error) {
+	rec, err := st.Cert(serial)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(rec.DER)
+	if err != nil {
+		return nil, fmt.Errorf("%w: certificate %s in the store: %v", ErrBadCertificate, FormatSerial(serial), err)
+	}
+	iss := &Issued{Cert: cert, Record: rec}
+	if rec.IssuerID != "" {
+		a, err := st.Authority(rec.IssuerID)
+		if err != nil {
+			return nil, fmt.Errorf("ca: the issuer of %s: %w", FormatSerial(serial), err)
+		}
+		if iss.Issuer, err = x509.ParseCertificate(a.CertDER); err != nil {
+			return nil, fmt.Errorf("%w: the issuer of %s in the store: %v", ErrBadCertificate, FormatSerial(serial), err)
+		}
+	}
+	if len(rec.KeyFingerprint) > 0 {
+		k, err := st.Key(rec.KeyFingerprint)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if err == nil && len(k.PEM) > 0 {
+			if iss.Key, err = ParseKey(k.PEM, nil); err != nil {
+				return nil, fmt.Errorf("ca: the stored key of %s: %w", FormatSerial(serial), err)
+			}
+			iss.KeyPEM = k.PEM
+		}
+	}
+	return iss, nil
+}
+
+// StoredKeyPEM is the private key of the certificate with the given serial,
+// as Issue stored it (unencrypted PKCS#8 PEM); ErrNoStoredKey when the store
+// holds none.
+func StoredKeyPEM(st *store.Store, serial []byte) ([]byte, error) {
+	iss, err := Stored(st, serial)
+	if err != nil {
+		return nil, err
+	}
+	if len(iss.KeyPEM) == 0 {
+		return nil, fmt.Errorf("%w: %s was signed from a CSR, whose key never reached the CA", ErrNoStoredKey, FormatSerial(serial))
+	}
+	return iss.KeyPEM, nil
+}
+
+// Stored is the package's Stored in one of c's sessions.
+func (c *CA) Stored(serial []byte) (*Issued, error) {
+	var iss *Issued
+	err := c.session(func(st *store.Store) (err error) {
+		iss, err = Stored(st, serial)
+		return err
+	})
+	return iss, err
+}
+
+// session runs fn with c's store, or, for a CA from Connect, with the store
+// opened for fn alone.
+func (c *CA) session(fn func(st *store.Store) error) error {
+	if c.st != nil {
+		return fn(c.st)
+	}
+	if c.open == nil {
+		return ErrNoStore
+	}
+	st, err := c.open()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
+}
