@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -53,7 +54,11 @@ func SplitSANs(sans []string) (dns []string, ips []net.IP, emails []string, uris
 }
 
 // ParseSubject reads the openssl -subj form "/CN=a.test/O=Acme/OU=Dev/C=DE".
-// A slash inside a value is written "\/".
+// A slash inside a value is written "\/". The attributes keep the order
+// they are given in, as `openssl req -subj` keeps it: the Name's ExtraNames
+// hold them in that order, which is what x509 encodes, and its fields
+// (CommonName, Organization, ...) hold the same values for reading. Change
+// the common name with SetCommonName, which keeps the two in step.
 func ParseSubject(s string) (pkix.Name, error) {
 	var n pkix.Name
 	s = strings.TrimSpace(s)
@@ -83,26 +88,49 @@ func ParseSubject(s string) (pkix.Name, error) {
 		if !ok || v == "" {
 			return n, fmt.Errorf("%w: subject part %q is not KEY=value", ErrBadName, p)
 		}
-		switch strings.ToUpper(strings.TrimSpace(k)) {
-		case "CN":
-			n.CommonName = v
-		case "O":
-			n.Organization = append(n.Organization, v)
-		case "OU":
-			n.OrganizationalUnit = append(n.OrganizationalUnit, v)
-		case "C":
-			n.Country = append(n.Country, v)
-		case "ST":
-			n.Province = append(n.Province, v)
-		case "L":
-			n.Locality = append(n.Locality, v)
-		case "SERIALNUMBER":
-			n.SerialNumber = v
-		default:
+		attr, ok := subjectAttributes[strings.ToUpper(strings.TrimSpace(k))]
+		if !ok {
 			return n, fmt.Errorf("%w: unknown subject attribute %q (want CN, O, OU, C, ST, L or serialNumber)", ErrBadName, k)
 		}
+		attr.set(&n, v)
+		n.ExtraNames = append(n.ExtraNames, pkix.AttributeTypeAndValue{Type: attr.oid, Value: v})
 	}
 	return n, nil
+}
+
+// subjectAttribute is one attribute -subj accepts: its OID and the field of
+// pkix.Name that holds it.
+type subjectAttribute struct {
+	oid asn1.ObjectIdentifier
+	set func(n *pkix.Name, v string)
+}
+
+var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
+
+var subjectAttributes = map[string]subjectAttribute{
+	"CN":           {oidCommonName, func(n *pkix.Name, v string) { n.CommonName = v }},
+	"SERIALNUMBER": {asn1.ObjectIdentifier{2, 5, 4, 5}, func(n *pkix.Name, v string) { n.SerialNumber = v }},
+	"C":            {asn1.ObjectIdentifier{2, 5, 4, 6}, func(n *pkix.Name, v string) { n.Country = append(n.Country, v) }},
+	"L":            {asn1.ObjectIdentifier{2, 5, 4, 7}, func(n *pkix.Name, v string) { n.Locality = append(n.Locality, v) }},
+	"ST":           {asn1.ObjectIdentifier{2, 5, 4, 8}, func(n *pkix.Name, v string) { n.Province = append(n.Province, v) }},
+	"O":            {asn1.ObjectIdentifier{2, 5, 4, 10}, func(n *pkix.Name, v string) { n.Organization = append(n.Organization, v) }},
+	"OU":           {asn1.ObjectIdentifier{2, 5, 4, 11}, func(n *pkix.Name, v string) { n.OrganizationalUnit = append(n.OrganizationalUnit, v) }},
+}
+
+// SetCommonName sets n's common name where ParseSubject put it (first of
+// the attributes when it had none), so that the encoded subject carries it.
+func SetCommonName(n *pkix.Name, cn string) {
+	n.CommonName = cn
+	if len(n.ExtraNames) == 0 {
+		return // x509 encodes the fields
+	}
+	for i, a := range n.ExtraNames {
+		if a.Type.Equal(oidCommonName) {
+			n.ExtraNames[i].Value = cn
+			return
+		}
+	}
+	n.ExtraNames = append([]pkix.AttributeTypeAndValue{{Type: oidCommonName, Value: cn}}, n.ExtraNames...)
 }
 
 // CreateCSR makes a PKCS#10 request signed by key. It does not record it;

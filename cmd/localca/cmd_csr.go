@@ -33,7 +33,7 @@ func (e *env) csrCommand() *cli.Command {
 					return usageError{err}
 				}
 				if c.String("cn") != "" {
-					subject.CommonName = c.String("cn")
+					ca.SetCommonName(&subject, c.String("cn"))
 				}
 				sans := c.StringSlice("san")
 				if subject.CommonName == "" && len(sans) == 0 {
