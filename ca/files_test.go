@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestFilesCheck: what keeps the files from being written is found before
@@ -82,7 +83,7 @@ func TestFilesWriteAgain(t *testing.T) {
 	if fi, err := os.Stat(files.Key); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v, %v", fi, err)
 	}
-	runTool(t, "openssl", "pkcs12", "-in", files.P12, "-passin", "pass:"+ca.DefaultP12Password, "-noout")
+	testkit.MustRun(t, "openssl", "pkcs12", "-in", files.P12, "-passin", "pass:"+ca.DefaultP12Password, "-noout")
 
 	signed, err := c.Sign(csrPEM(t, newKey(t, "ecdsa-p256"), &x509.CertificateRequest{DNSNames: []string{"csr.test"}}), ca.SignOptions{})
 	if err != nil {

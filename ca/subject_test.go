@@ -2,11 +2,13 @@ package ca_test
 
 import (
 	"encoding/pem"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestSubjectOrderAsOpenSSL: `csr create --subject S` and `openssl req
@@ -14,11 +16,15 @@ import (
 // (Go's pkix.Name encodes its fields in a fixed order, C first and CN
 // last, which reversed "/CN=a.test/O=Acme").
 func TestSubjectOrderAsOpenSSL(t *testing.T) {
-	needTool(t, "openssl")
+	testkit.NeedTool(t, "openssl")
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key.pem")
-	runTool(t, "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyFile)
-	key, err := ca.ParseKey(runTool(t, "cat", keyFile), nil)
+	testkit.MustRun(t, "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", keyFile)
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ca.ParseKey(keyPEM, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +54,10 @@ func TestSubjectOrderAsOpenSSL(t *testing.T) {
 			}
 			ours := writeFile(t, dir, "ours.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}))
 			theirs := filepath.Join(dir, "theirs.pem")
-			runTool(t, "openssl", "req", "-new", "-key", keyFile, "-subj", subj, "-out", theirs)
+			testkit.MustRun(t, "openssl", "req", "-new", "-key", keyFile, "-subj", subj, "-out", theirs)
 			for _, nameopt := range []string{"RFC2253", "oneline"} {
-				got := string(runTool(t, "openssl", "req", "-in", ours, "-noout", "-subject", "-nameopt", nameopt))
-				want := string(runTool(t, "openssl", "req", "-in", theirs, "-noout", "-subject", "-nameopt", nameopt))
+				got := string(testkit.MustRun(t, "openssl", "req", "-in", ours, "-noout", "-subject", "-nameopt", nameopt))
+				want := string(testkit.MustRun(t, "openssl", "req", "-in", theirs, "-noout", "-subject", "-nameopt", nameopt))
 				if got != want {
 					t.Errorf("-nameopt %s: ours %q, openssl's %q", nameopt, strings.TrimSpace(got), strings.TrimSpace(want))
 				}
