@@ -137,27 +137,49 @@ func (c *UDPClient) Exchange(ctx context.Context, addr string, payload []byte) (
 
 // Run sends each line of in as one datagram (without its newline) and prints
 // the reply, or the error for that line, to out. It keeps going after a lost
-// reply and returns the first error at the end.
+// reply. When a line failed it returns a *UDPRunError that counts the
+// failures and wraps the first (errors.Is finds it); its message does not
+// repeat what out already says, so a command that prints both prints each
+// error once.
 func (c *UDPClient) Run(ctx context.Context, addr string, in io.Reader, out io.Writer) error {
-	var first error
+	var res UDPRunError
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxUDPPayload+1)
 	for sc.Scan() {
+		res.Sent++
 		reply, err := c.Exchange(ctx, addr, sc.Bytes())
 		if err != nil {
 			fmt.Fprintf(out, "error: %v\n", err)
-			if first == nil {
-				first = err
+			res.Failed++
+			if res.First == nil {
+				res.First = err
 			}
 			if ctx.Err() != nil {
-				return first
+				return &res
 			}
 			continue
 		}
 		fmt.Fprintf(out, "reply: %s\n", reply)
 	}
-	if err := sc.Err(); err != nil && first == nil {
-		first = fmt.Errorf("netdemo: udp: reading input: %w", err)
+	if err := sc.Err(); err != nil {
+		// Not printed to out: this one is said only by the error.
+		return fmt.Errorf("netdemo: udp: reading input: %w", err)
 	}
-	return first
+	if res.Failed > 0 {
+		return &res
+	}
+	return nil
 }
+
+// UDPRunError is Run's outcome when some lines failed; each was printed as
+// it happened.
+type UDPRunError struct {
+	Sent, Failed int
+	First        error // the first line's error
+}
+
+func (e *UDPRunError) Error() string {
+	return fmt.Sprintf("netdemo: udp: %d of %d datagrams failed (see the error lines above)", e.Failed, e.Sent)
+}
+
+func (e *UDPRunError) Unwrap() error { return e.First }

@@ -129,8 +129,12 @@ func TestUDPClientRun(t *testing.T) {
 	c := &UDPClient{}
 	in := strings.NewReader("one\n" + strings.Repeat("z", DefaultUDPPayload+1) + "\ntwo\n")
 	err := c.Run(testCtx(t, 10*time.Second), addr, in, &out)
-	if !errors.Is(err, ErrPayloadTooLarge) {
-		t.Fatalf("Run = %v, want the oversized line's error", err)
+	var runErr *UDPRunError
+	if !errors.Is(err, ErrPayloadTooLarge) || !errors.As(err, &runErr) || runErr.Failed != 1 || runErr.Sent != 3 {
+		t.Fatalf("Run = %v, want the oversized line's error, 1 of 3 failed", err)
+	}
+	if strings.Contains(err.Error(), "exceeds") {
+		t.Errorf("Run's error %q repeats the line's error, which out already holds", err)
 	}
 	got := out.String()
 	for _, want := range []string{"reply: one\n", "error: netdemo: payload of 1473 bytes exceeds the limit of 1472 bytes", "reply: two\n"} {
