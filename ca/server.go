@@ -47,6 +47,9 @@ type ServerConfig struct {
 	// Log receives one line per refused request and per change made; nil
 	// discards them.
 	Log *log.Logger
+	// Pages serves the paths no endpoint answers (the web page of ca/web);
+	// nil answers them 404.
+	Pages http.Handler
 }
 
 // Server is the CA online: its certificates, CRLs, an OCSP responder and

@@ -69,6 +69,10 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		"/revoke":            {http.MethodPost, s.revoke},
 	}
 	rt, ok := routes[path]
+	if !ok && s.cfg.Pages != nil {
+		s.cfg.Pages.ServeHTTP(w, r)
+		return
+	}
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no endpoint %s", path))
 		return
@@ -108,6 +112,18 @@ func (s *Server) certPEM(root bool) http.HandlerFunc {
 func (s *Server) intermediateDER(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/pkix-cert")
 	w.Write(s.cfg.CA.interCert.Raw)
+}
+
+// Read runs fn with a CA bound to the store, opened for fn's run as for a
+// request (the web page reads through it). A store another process holds
+// for too long is store.ErrInUse.
+func (s *Server) Read(fn func(*CA) error) error {
+	st, err := s.lease.acquire()
+	if err != nil {
+		return err
+	}
+	defer s.lease.release()
+	return fn(s.cfg.CA.WithStore(st))
 }
 
 // withCA runs fn with a CA bound to the store, opened for this request.

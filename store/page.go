@@ -219,7 +219,7 @@ func (src pageSource) walk(c *bolt.Cursor, cursor []byte, reverse bool, fn func(
 			k, _ = c.Prev()
 		}
 	}
-	for ; k != nil; k = step(c, reverse) {
+	for ; k != nil; k, _ = step(c, reverse) {
 		if src.lo != nil && bytes.Compare(k, src.lo) < 0 || src.hi != nil && bytes.Compare(k, src.hi) >= 0 {
 			if reverse && src.hi != nil && bytes.Compare(k, src.hi) >= 0 {
 				continue // above the range: keep going down
@@ -232,16 +232,6 @@ func (src pageSource) walk(c *bolt.Cursor, cursor []byte, reverse bool, fn func(
 		}
 	}
 	return nil
-}
-
-func step(c *bolt.Cursor, reverse bool) []byte {
-	var k []byte
-	if reverse {
-		k, _ = c.Prev()
-	} else {
-		k, _ = c.Next()
-	}
-	return k
 }
 
 // prefixEnd is the least key above every key that starts with p (nil: none).

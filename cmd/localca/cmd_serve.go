@@ -34,7 +34,9 @@ func (e *env) serveCommand() *cli.Command {
 intermediate's CRL, DER), /crl/root (the root's), /ocsp (RFC 6960, GET and
 POST), /sign (POST a CSR with "Authorization: Bearer TOKEN", from
 ` + "`localca token create`" + `; ?profile=server|client|peer; returns the PEM chain),
-/revoke (POST {"serial": "...", "reason": "..."} with a token), /healthz.
+/revoke (POST {"serial": "...", "reason": "..."} with a token), /healthz, and
+for people a web page at / (the CA, how to trust its root, the certificates
+it issued: open on loopback, behind a read token elsewhere).
 
 The server's TLS certificate is issued by the CA itself at start for the
 host of --url. Certificates issued through /sign carry the CRL distribution
@@ -82,12 +84,19 @@ func (e *env) serve(c *cli.Context) error {
 		return err
 	}
 	path := filepath.Join(home, "localca.db")
-	srv, err := ca.NewServer(ca.ServerConfig{
+	logger := log.New(e.stderr, "localca serve: ", log.LstdFlags)
+	var srv *ca.Server
+	page, err := servePage(authority, func(fn func(*ca.CA) error) error { return srv.Read(fn) }, ln, base, logger)
+	if err != nil {
+		return err
+	}
+	srv, err = ca.NewServer(ca.ServerConfig{
 		CA:      authority,
 		Open:    func() (*store.Store, error) { return store.Open(path, &store.Options{Timeout: serveStoreTimeout}) },
 		BaseURL: base,
 		CRL:     ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
-		Log:     log.New(e.stderr, "localca serve: ", log.LstdFlags),
+		Log:     logger,
+		Pages:   page.Handler(),
 	})
 	if err != nil {
 		return err
