@@ -24,13 +24,13 @@ const (
 // inventoryView is the filter form, one page of certificates and the links
 // to the pages around it.
 type inventoryView struct {
-	Name     string
-	Status   string
-	Statuses []option
-	Rows     []certRow
-	Order    string // in which order the rows are, in words
-	Empty    string // said when there are no rows
-	Partial  bool   // the page stopped at the scan limit
+	Name                    string
+	Status                  string
+	Statuses                []option
+	Rows                    []certRow
+	Order                   string // in which order the rows are, in words
+	Empty                   string // said when there are no rows
+	Partial                 bool   // the page stopped at the scan limit
 	First, Prev, Next, Last string
 }
 

@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/ca/web"
+	"github.com/localca/localca/internal/testkit"
 	"github.com/localca/localca/store"
 )
 
@@ -265,8 +265,8 @@ func TestDownloads(t *testing.T) {
 		return file
 	}
 	crt := fetch("/ca/root.crt", "application/x-x509-ca-cert")
-	out := run(t, needTool(t, "openssl"), "x509", "-inform", "DER", "-in", crt, "-noout", "-subject", "-fingerprint", "-sha256")
-	if !strings.Contains(string(out), "Web Test Root") {
+	out := testkit.MustRun(t, "openssl", "x509", "-inform", "DER", "-in", crt, "-noout", "-subject", "-fingerprint", "-sha256")
+	if !strings.Contains(out, "Web Test Root") {
 		t.Errorf("openssl x509 -inform DER: %s", out)
 	}
 	pemFile := fetch("/ca/root.pem", "application/x-pem-file")
@@ -276,9 +276,9 @@ func TestDownloads(t *testing.T) {
 	}
 	profile := fetch("/ca/localca.mobileconfig", "application/x-apple-aspen-config")
 	bin := filepath.Join(dir, "profile.bin")
-	run(t, needTool(t, "plistutil"), "-i", profile, "-o", bin, "-f", "bin")
+	testkit.MustRun(t, "plistutil", "-i", profile, "-o", bin, "-f", "bin")
 	xmlOut := filepath.Join(dir, "profile.xml")
-	run(t, "plistutil", "-i", bin, "-o", xmlOut, "-f", "xml")
+	testkit.MustRun(t, "plistutil", "-i", bin, "-o", xmlOut, "-f", "xml")
 	back, _ := os.ReadFile(xmlOut)
 	for _, want := range []string{"com.apple.security.root", "Configuration", "PayloadUUID"} {
 		if !bytes.Contains(back, []byte(want)) {
@@ -289,27 +289,6 @@ func TestDownloads(t *testing.T) {
 	if !strings.Contains(strings.Join(strings.Fields(string(back)), ""), b64(f.ca.Root().Raw)) {
 		t.Errorf("the profile does not hold the root's DER")
 	}
-}
-
-func run(t *testing.T, name string, args ...string) []byte {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
-	}
-	return out
-}
-
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (CI=true needs it): %v", name, err)
-		}
-		t.Skipf("%s is not installed: %v", name, err)
-	}
-	return p
 }
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // TestWebPageChromium is the web page of `serve` in a real browser: headless
@@ -21,13 +22,13 @@ import (
 // root (which openssl then reads as DER). A CSR subject and a token label
 // holding markup arrive as text: no element of theirs is in the DOM.
 func TestWebPageChromium(t *testing.T) {
-	chromium := needTool(t, "chromium")
-	certutil := needTool(t, "certutil")
-	openssl := needTool(t, "openssl")
+	chromium := testkit.NeedTool(t, "chromium")
+	certutil := testkit.NeedTool(t, "certutil")
+	openssl := testkit.NeedTool(t, "openssl")
 	db := fakeNSSHome(t)
 	h := newHome(t)
 	h.initCA()
-	runCmd(t, certutil, "-d", "sql:"+db, "-A", "-t", "C,,", "-n", "localca-web-test", "-i", h.path("root.pem"))
+	testkit.MustRun(t, certutil, "-d", "sql:"+db, "-A", "-t", "C,,", "-n", "localca-web-test", "-i", h.path("root.pem"))
 	srv, addr := h.serve("serve", "--addr", "127.0.0.1:0")
 	base := "https://localhost:" + portOf(t, addr)
 
@@ -91,11 +92,8 @@ func TestWebPageChromium(t *testing.T) {
 	}
 
 	file := chromiumDownload(t, chromium, base+"/ca/root.crt", "localca-root.crt")
-	out, err := exec.Command(openssl, "x509", "-inform", "DER", "-in", file, "-noout", "-fingerprint", "-sha256").CombinedOutput()
-	if err != nil {
-		t.Fatalf("openssl x509 -inform DER on the downloaded root: %v\n%s", err, out)
-	}
-	if got := strings.ToLower(strings.ReplaceAll(string(bytes.TrimSpace(out)), ":", "")); !strings.HasSuffix(got, info.Root.SHA256) {
+	out := testkit.MustRun(t, openssl, "x509", "-inform", "DER", "-in", file, "-noout", "-fingerprint", "-sha256")
+	if got := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(out), ":", "")); !strings.HasSuffix(got, info.Root.SHA256) {
 		t.Errorf("downloaded root: %s, want SHA-256 %s", out, info.Root.SHA256)
 	}
 	srv.stop(t)
