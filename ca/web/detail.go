@@ -29,8 +29,8 @@ type field struct{ Label, Value string }
 // detail is GET /certs/SERIAL.
 func (p *Page) detail(w http.ResponseWriter, r *http.Request) {
 	if ok, _ := p.allowed(r); !ok {
-		t := p.trust
-		p.render(w, r, http.StatusUnauthorized, &pageView{Title: "A read token is needed", NeedToken: true, Trust: nil, Links: p.links(), CA: nil, Error: "Certificate details need a read token on this server. The trust page (" + t.TrustURL + ") stays open."})
+		p.render(w, r, http.StatusUnauthorized, &pageView{Title: "A read token is needed", NeedToken: true, Links: p.links(),
+			Error: "Certificate details need a read token on this server. The trust page (" + p.trust.TrustURL + ") stays open."})
 		return
 	}
 	raw := strings.TrimPrefix(r.URL.Path, pathCerts)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -91,6 +92,15 @@ func TestWebPageChromium(t *testing.T) {
 		t.Errorf("detail: the page shows a private key")
 	}
 
+	// The QR code, as a camera sees it: a screenshot of the trust page,
+	// read by zbarimg, says the trust page's address.
+	dom = load("/trust")
+	trustURL := regexp.MustCompile(`Scan with a phone on the same network: <a href="([^"]+)"`).FindStringSubmatch(dom)
+	shot := chromiumScreenshot(t, chromium, base+"/trust", "800,1400")
+	if got := strings.TrimSpace(testkit.Run(t, nil, "", "zbarimg", "--raw", "-q", shot).Stdout); trustURL == nil || got != trustURL[1] || !strings.HasSuffix(got, "/trust") {
+		t.Errorf("the QR code says %q; the page links %v", got, trustURL)
+	}
+
 	file := chromiumDownload(t, chromium, base+"/ca/root.crt", "localca-root.crt")
 	out := testkit.MustRun(t, openssl, "x509", "-inform", "DER", "-in", file, "-noout", "-fingerprint", "-sha256")
 	if got := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(out), ":", "")); !strings.HasSuffix(got, info.Root.SHA256) {
@@ -128,7 +138,32 @@ func chromiumDownload(t *testing.T, chromium, url, name string) string {
 		select {
 		case <-tick.C:
 		case <-deadline:
-			t.Fatalf("chromium did not save %s from %s within %s", name, url, chromiumTimeout)
+			saved, _ := filepath.Glob(filepath.Join(filepath.Dir(file), "*"))
+			t.Fatalf("chromium did not save %s from %s within %s (the folder holds %q)", name, url, chromiumTimeout, saved)
 		}
 	}
+}
+
+// chromiumScreenshot saves a PNG of url as headless Chromium draws it in a
+// window of size ("W,H") and returns its path.
+func chromiumScreenshot(t *testing.T, chromium, url, size string) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "page.png")
+	args := []string{"--user-data-dir=" + t.TempDir(), "--window-size=" + size, "--hide-scrollbars", "--screenshot=" + file}
+	for _, f := range chromiumFlags {
+		if f != "--dump-dom" {
+			args = append(args, f)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), chromiumTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, append(args, url)...)
+	cmd.Env = append(os.Environ(), "LANG=C")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	out, err := cmd.CombinedOutput()
+	if fi, serr := os.Stat(file); serr != nil || fi.Size() == 0 {
+		t.Fatalf("chromium --screenshot %s: %v\n%s", url, err, out)
+	}
+	return file
 }
