@@ -26,7 +26,7 @@ func TestWebPageChromium(t *testing.T) {
 	chromium := testkit.NeedTool(t, "chromium")
 	certutil := testkit.NeedTool(t, "certutil")
 	openssl := testkit.NeedTool(t, "openssl")
-	db := fakeNSSHome(t)
+	db := testkit.NSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	testkit.MustRun(t, certutil, "-d", "sql:"+db, "-A", "-t", "C,,", "-n", "localca-web-test", "-i", h.path("root.pem"))
