@@ -47,7 +47,6 @@ func algNames(algs []jose.SignatureAlgorithm) []string {
 // an algorithm go-jose refuses. All cryptography is go-jose's.
 type flattened struct {
 	Protected  string          `json:"protected"`
-	Payload    *string         `json:"payload"`
 	Signature  string          `json:"signature"`
 	Header     json.RawMessage `json:"header"`
 	Signatures json.RawMessage `json:"signatures"`
@@ -71,16 +70,16 @@ func parseJWS(body []byte, algs []jose.SignatureAlgorithm) (*parsedJWS, error) {
 	if len(f.Header) > 0 {
 		return nil, problem(ProbMalformed, "a JWS with an unprotected header: ACME takes only the protected one")
 	}
-	if f.Payload == nil || f.Protected == "" || f.Signature == "" {
-		return nil, problem(ProbMalformed, "a JWS needs protected, payload and signature")
+	if alg := headerAlg(f.Protected); alg != "" && !slices.Contains(algNames(algs), alg) {
+		p := problem(ProbBadSignatureAlgorithm, "JWS algorithm %q is not accepted; use one of %s", alg, strings.Join(algNames(algs), ", "))
+		p.Algorithms = algNames(algs)
+		return nil, p
+	}
+	if f.Protected == "" || f.Signature == "" {
+		return nil, problem(ProbMalformed, "a JWS needs a protected header and a signature")
 	}
 	jws, err := jose.ParseSignedJSON(string(body), algs)
 	if err != nil {
-		if alg := headerAlg(f.Protected); alg != "" && !slices.Contains(algNames(algs), alg) {
-			p := problem(ProbBadSignatureAlgorithm, "JWS algorithm %q is not accepted; use one of %s", alg, strings.Join(algNames(algs), ", "))
-			p.Algorithms = algNames(algs)
-			return nil, p
-		}
 		return nil, problem(ProbMalformed, "parsing the JWS: %v", err)
 	}
 	if len(jws.Signatures) != 1 {

@@ -138,3 +138,61 @@ func TestACMELegoHTTP01(t *testing.T) {
 		t.Fatalf("OCSP after lego revoke: %s", out)
 	}
 }
+
+// TestACMELegoTLSALPN01 is lego's tls-alpn-01 flow (RFC 8737).
+func TestACMELegoTLSALPN01(t *testing.T) {
+	testkit.NeedTool(t, "lego")
+	a := startACMEServer(t)
+	dir := t.TempDir()
+	a.lego(t, dir, nil, "-d", "alpn.localhost", "--tls", "--tls.port", "127.0.0.1:"+strconv.Itoa(a.tlsPort), "run")
+	a.verifyChain(t, filepath.Join(dir, "certificates", "alpn.localhost.crt"))
+}
+
+// TestACMELegoDNS01Wildcard is the only way to a wildcard: lego's rfc2136
+// provider publishes the TXT record into `localca dns serve` (TSIG), and
+// the CA validates it against its own zone.
+func TestACMELegoDNS01Wildcard(t *testing.T) {
+	testkit.NeedTool(t, "lego")
+	a := startACMEServer(t)
+	_, dnsAddr := a.h.serve("dns", "serve", "--addr", "127.0.0.1:0", "--sync", "200ms")
+	// The zone's own update key: issue 14's key limited to
+	// _acme-challenge TXT records (dns key create --allow) is not on main
+	// yet.
+	key := strings.TrimSpace(a.h.ok("dns", "key")) // hmac-sha256:NAME:SECRET
+	parts := strings.SplitN(key, ":", 3)
+	if len(parts) != 3 {
+		t.Fatalf("dns key printed %q", key)
+	}
+	env := []string{"RFC2136_NAMESERVER=" + dnsAddr, "RFC2136_TSIG_ALGORITHM=hmac-sha256.", "RFC2136_TSIG_KEY=" + parts[1],
+		"RFC2136_TSIG_SECRET=" + parts[2], "RFC2136_SEQUENCE_INTERVAL=1", "RFC2136_POLLING_INTERVAL=1", "RFC2136_PROPAGATION_TIMEOUT=30"}
+	dir := t.TempDir()
+	a.lego(t, dir, env, "-d", "*.wild.localca.test", "--dns", "rfc2136", "--dns.disable-cp", "--dns.resolvers", dnsAddr, "run")
+	crt := filepath.Join(dir, "certificates", "_.wild.localca.test.crt")
+	a.verifyChain(t, crt)
+	r := runTool(t, "", testkit.NeedTool(t, "openssl"), "x509", "-in", crt, "-noout", "-ext", "subjectAltName")
+	if !strings.Contains(r.stdout, "DNS:*.wild.localca.test") {
+		t.Fatalf("the certificate is not for the wildcard: %s", r)
+	}
+}
+
+// TestACMECertbot is certbot's standalone http-01 flow with its own
+// folders, trusting the root through REQUESTS_CA_BUNDLE, then certbot
+// revoke, after which OCSP answers revoked.
+func TestACMECertbot(t *testing.T) {
+	testkit.NeedTool(t, "certbot")
+	a := startACMEServer(t)
+	d := t.TempDir()
+	env := []string{"REQUESTS_CA_BUNDLE=" + a.root}
+	dirs := []string{"--config-dir", filepath.Join(d, "etc"), "--work-dir", filepath.Join(d, "work"), "--logs-dir", filepath.Join(d, "logs"),
+		"--server", a.dir, "--non-interactive"}
+	runClient(t, env, "certbot", append([]string{"certonly", "--standalone", "--preferred-challenges", "http",
+		"--http-01-address", "127.0.0.1", "--http-01-port", strconv.Itoa(a.httpPort),
+		"--agree-tos", "-m", "dev@localca.test", "-d", "certbot.localhost"}, dirs...)...)
+	live := filepath.Join(d, "etc", "live", "certbot.localhost")
+	a.verifyChain(t, filepath.Join(live, "cert.pem"))
+	kept := a.h.write("certbot.crt", a.h.readFile(filepath.Join(live, "cert.pem")))
+	runClient(t, env, "certbot", append([]string{"revoke", "--cert-path", filepath.Join(live, "cert.pem"), "--no-delete-after-revoke"}, dirs...)...)
+	if out := a.ocspStatus(t, kept); !strings.Contains(out, ": revoked") {
+		t.Fatalf("OCSP after certbot revoke: %s", out)
+	}
+}

@@ -150,6 +150,7 @@ func (e *env) commands() []*cli.Command {
 		e.crlCommand(),
 		e.tokenCommand(),
 		e.serveCommand(),
+		e.acmeCommand(),
 	}
 }
 

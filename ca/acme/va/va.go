@@ -1,8 +1,8 @@
 // Package va validates ACME challenges (RFC 8555 8.3 http-01, 8.4 dns-01,
 // RFC 8737 tls-alpn-01, RFC 8738 for IP addresses) for localca's ACME
 // server. Names resolve through localca's own DNS zone first (the records
-// `localca dns` serves), then the system resolver, then loopback for
-// localhost; dns-01 is checked against the own zone alone, where clients
+// `localca dns` serves), then loopback for localhost names, then the
+// system resolver; dns-01 is checked against the own zone alone, where clients
 // publish their TXT records by RFC 2136.
 package va
 
@@ -100,8 +100,8 @@ func (v *Validator) zone() ([]dns.RR, error) {
 }
 
 // addresses resolves an identifier to the addresses to try, IPv4 first:
-// the own zone's A/AAAA records, else the system resolver's, else
-// loopback for localhost names.
+// the own zone's A/AAAA records, else loopback for localhost names
+// (RFC 6761), else the system resolver's.
 func (v *Validator) addresses(ctx context.Context, identType, name string) ([]net.IP, error) {
 	if identType == "ip" {
 		ip := net.ParseIP(name)
@@ -130,6 +130,11 @@ func (v *Validator) addresses(ctx context.Context, identType, name string) ([]ne
 	if len(own) > 0 {
 		return v4First(own), nil
 	}
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		// RFC 6761 6.3: localhost names are loopback; asking the network
+		// would only wait for a resolver that must not answer.
+		return []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, nil
+	}
 	res := v.Resolver
 	if res == nil {
 		res = net.DefaultResolver
@@ -141,9 +146,6 @@ func (v *Validator) addresses(ctx context.Context, identType, name string) ([]ne
 	}
 	if len(ips) > 0 {
 		return v4First(ips), nil
-	}
-	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
-		return []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, nil
 	}
 	return nil, fmt.Errorf("%w: no address for %q in localca's zone or the system resolver (%v)", ErrDNS, name, rerr)
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/localca/localca/ca/acme"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) acmeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "acme",
+		Usage: "the ACME server's accounts, orders and external account binding keys",
+		Description: `   localca acme eab create --name ci --allow '*.ci.test' --allow ci.test
+   localca serve --acme --acme-require-eab
+   localca acme accounts --json
+   localca acme orders`,
+		Subcommands: []*cli.Command{
+			{
+				Name: "eab", Usage: "external account binding keys",
+				Subcommands: []*cli.Command{{
+					Name: "create", Usage: "make a key id and HMAC key; its account may order only names matching --allow",
+					UsageText: "localca acme eab create --name N --allow PATTERN [--allow PATTERN]... [--json]",
+					Flags: []cli.Flag{
+						&cli.StringFlag{Name: "name", Required: true, Usage: "who the key is for"},
+						&cli.StringSliceFlag{Name: "allow", Required: true, Usage: "a name pattern as in the policy file (host.test, *.dev.test, .test, 10.0.0.0/8)"},
+						jsonFlag(),
+					},
+					Action: e.acmeEABCreate,
+				}},
+			},
+			{Name: "accounts", Usage: "list ACME accounts", UsageText: "localca acme accounts [--json]", Flags: []cli.Flag{jsonFlag()}, Action: e.acmeAccounts},
+			{Name: "orders", Usage: "list ACME orders", UsageText: "localca acme orders [--json]", Flags: []cli.Flag{jsonFlag()}, Action: e.acmeOrders},
+		},
+	}
+}
+
+func (e *env) acmeEABCreate(c *cli.Context) error {
+	st, err := e.openStore(c, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	k, err := acme.CreateEAB(acme.OpenStorage(st), c.String("name"), c.StringSlice("allow"), time.Now())
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return e.printJSON(map[string]any{"kid": k.KeyID, "hmac": k.HMACBase64(), "name": k.Name, "allow": k.Allow})
+	}
+	fmt.Fprintf(e.stdout, "kid  %s\nhmac %s\n", k.KeyID, k.HMACBase64())
+	e.note("EAB key %q may order %q; give the client both values (lego --eab --kid KID --hmac HMAC)", k.Name, k.Allow)
+	return nil
+}
+
+func (e *env) acmeAccounts(c *cli.Context) error {
+	st, err := e.openStore(c, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	accts, err := acme.Accounts(acme.OpenStorage(st))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if accts == nil {
+			accts = []acme.Account{}
+		}
+		return e.printJSON(accts)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tFROM\tEAB")
+	for _, a := range accts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\n", a.ID, a.Status, a.Created.Format(time.RFC3339), a.Addr, a.EABKeyID)
+	}
+	return tw.Flush()
+}
+
+func (e *env) acmeOrders(c *cli.Context) error {
+	st, err := e.openStore(c, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	orders, err := acme.Orders(acme.OpenStorage(st), time.Now())
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		if orders == nil {
+			orders = []acme.Order{}
+		}
+		return e.printJSON(orders)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tNAMES\tSERIAL\tACCOUNT")
+	for _, o := range orders {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\t%s\n", o.ID, o.Status, o.Profile, acme.IdentValues(o.Identifiers), o.Serial, o.AccountID)
+	}
+	return tw.Flush()
+}
