@@ -84,7 +84,7 @@ func newTestServer(t *testing.T, kind storageKind, edit ...func(*acme.Config)) *
 		ts.storage = acme.ServerStorage(ts.caSrv)
 	}
 	cfg := acme.Config{CA: ts.ca, Storage: ts.storage, BaseURL: ts.base,
-		Validator: &va.Validator{HTTPPort: ts.httpPort, Records: acme.ServerRecords(ts.caSrv), DialTimeout: 2 * time.Second},
+		Validator:         &va.Validator{HTTPPort: ts.httpPort, Records: acme.ServerRecords(ts.caSrv), DialTimeout: 2 * time.Second},
 		ValidationTimeout: 5 * time.Second}
 	for _, e := range edit {
 		e(&cfg)
