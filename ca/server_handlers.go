@@ -114,18 +114,6 @@ func (s *Server) intermediateDER(w http.ResponseWriter, _ *http.Request) {
 	w.Write(s.cfg.CA.interCert.Raw)
 }
 
-// Read runs fn with a CA bound to the store, opened for fn's run as for a
-// request (the web page reads through it). A store another process holds
-// for too long is store.ErrInUse.
-func (s *Server) Read(fn func(*CA) error) error {
-	st, err := s.lease.acquire()
-	if err != nil {
-		return err
-	}
-	defer s.lease.release()
-	return fn(s.cfg.CA.WithStore(st))
-}
-
 // withCA runs fn with a CA bound to the store, opened for this request.
 // A store another process holds for too long is 503, to be retried.
 func (s *Server) withCA(w http.ResponseWriter, r *http.Request, fn func(*CA)) {

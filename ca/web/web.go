@@ -25,8 +25,8 @@ type Config struct {
 	// (see Read).
 	CA *ca.CA
 	// Read runs fn with the CA bound to an open store, as the server does
-	// for a request (ca.Server.Read): the store is held only while a page is
-	// built. fn only reads.
+	// for a request (ca.Server.UseStore): the store is held only while a page is
+	// built. fn only reads. ca.Server.UseStore is one.
 	Read func(fn func(*ca.CA) error) error
 	// BaseURL is the https:// address of `localca serve`, for the links to
 	// its endpoints; "" links by path alone.

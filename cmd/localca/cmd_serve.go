@@ -86,7 +86,7 @@ func (e *env) serve(c *cli.Context) error {
 	path := filepath.Join(home, "localca.db")
 	logger := log.New(e.stderr, "localca serve: ", log.LstdFlags)
 	var srv *ca.Server
-	page, err := servePage(authority, func(fn func(*ca.CA) error) error { return srv.Read(fn) }, ln, base, logger)
+	page, err := servePage(authority, func(fn func(*ca.CA) error) error { return srv.UseStore(fn) }, ln, base, logger)
 	if err != nil {
 		return err
 	}
