@@ -26,7 +26,7 @@ type Config struct {
 	CA *ca.CA
 	// Read runs fn with the CA bound to an open store, as the server does
 	// for a request (ca.Server.UseStore): the store is held only while a page is
-	// built. fn only reads. ca.Server.UseStore is one.
+	// built. fn only reads.
 	Read func(fn func(*ca.CA) error) error
 	// BaseURL is the https:// address of `localca serve`, for the links to
 	// its endpoints; "" links by path alone.
