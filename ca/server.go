@@ -47,9 +47,6 @@ type ServerConfig struct {
 	// Log receives one line per refused request and per change made; nil
 	// discards them.
 	Log *log.Logger
-	// Pages serves the paths no endpoint answers (the web page of ca/web);
-	// nil answers them 404.
-	Pages http.Handler
 }
 
 // Server is the CA online: its certificates, CRLs, an OCSP responder and
@@ -70,7 +67,9 @@ type Server struct {
 
 // Mount serves h for every path under prefix ("/acme/"). Call it before
 // Serve. The handler gets the request as it came: its own body limit and
-// error format apply, and the server's deadline.
+// error format apply, and the server's deadline. The prefix "/" is the
+// fallback: it gets only the paths no endpoint or other mount serves (the
+// web page of ca/web).
 func (s *Server) Mount(prefix string, h http.Handler) {
 	if s.mounts == nil {
 		s.mounts = map[string]http.Handler{}

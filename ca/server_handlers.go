@@ -38,7 +38,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	for prefix, h := range s.mounts {
-		if strings.HasPrefix(path, prefix) {
+		if prefix != "/" && strings.HasPrefix(path, prefix) {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -69,8 +69,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		"/revoke":            {http.MethodPost, s.revoke},
 	}
 	rt, ok := routes[path]
-	if !ok && s.cfg.Pages != nil {
-		s.cfg.Pages.ServeHTTP(w, r)
+	if fallback := s.mounts["/"]; !ok && fallback != nil {
+		fallback.ServeHTTP(w, r)
 		return
 	}
 	if !ok {

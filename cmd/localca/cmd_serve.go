@@ -85,24 +85,21 @@ func (e *env) serve(c *cli.Context) error {
 	}
 	path := filepath.Join(home, "localca.db")
 	logger := log.New(e.stderr, "localca serve: ", log.LstdFlags)
-	var srv *ca.Server
-	page, err := servePage(authority, func(fn func(*ca.CA) error) error { return srv.UseStore(fn) }, ln, base, logger)
-	if err != nil {
-		return err
-	}
-	srv, err = ca.NewServer(ca.ServerConfig{
+	srv, err := ca.NewServer(ca.ServerConfig{
 		CA:      authority,
 		Open:    func() (*store.Store, error) { return store.Open(path, &store.Options{Timeout: serveStoreTimeout}) },
 		BaseURL: base,
 		CRL:     ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
 		Log:     logger,
-		Pages:   page.Handler(),
 	})
 	if err != nil {
 		return err
 	}
 	acmeDir, background, err := e.startACME(c, srv, base, ln)
 	if err != nil {
+		return err
+	}
+	if err := mountPage(srv, ln, base, acmeDir, logger); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)

@@ -9,18 +9,22 @@ import (
 	"github.com/localca/localca/ca/web"
 )
 
-// servePage builds the web page of `serve` (ca/web). read is the server's
-// Server.Read, given late because the server itself is built with the
-// page. Reading is open when the listener is on loopback only; elsewhere
-// the inventory needs a read token.
-func servePage(authority *ca.CA, read func(func(*ca.CA) error) error, ln net.Listener, base string, logger *log.Logger) (*web.Page, error) {
-	cfg := web.Config{CA: authority, Read: read, BaseURL: base, Log: logger}
+// mountPage serves the web page of ca/web at / on srv, for what no
+// endpoint of the CA answers. Reading is open when the listener is on
+// loopback only; elsewhere the inventory needs a read token.
+func mountPage(srv *ca.Server, ln net.Listener, base, acmeDir string, logger *log.Logger) error {
+	cfg := web.Config{CA: srv.CA(), Read: srv.UseStore, BaseURL: base, ACMEDirectory: acmeDir, Log: logger}
 	if !onLoopback(ln) {
 		cfg.Authorize = func(string) error {
 			return errors.New("read tokens are not in this build yet: the inventory stays closed off loopback")
 		}
 	}
-	return web.New(cfg)
+	page, err := web.New(cfg)
+	if err != nil {
+		return err
+	}
+	srv.Mount("/", page.Handler())
+	return nil
 }
 
 // onLoopback reports whether ln accepts only loopback connections.
