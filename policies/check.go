@@ -130,6 +130,9 @@ func (p *Policy) Check(req Request) (*Decision, error) {
 			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 		case ProfilePeer:
 			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+		case ProfileFixtures:
+			// The good fixture's usages; the broken cases change them.
+			d.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 		}
 	}
 	if len(vs) > 0 {
@@ -185,6 +188,9 @@ func (c *compiled) names(req Request, d *Decision, vs []Violation) []Violation {
 			slices.ContainsFunc(c.dnsAllow, func(p dnsPattern) bool { return p.match(n) }), ruleDNSAllow, r.DNS.Allow,
 			firstMatch(c.dnsDeny, func(p dnsPattern) bool { return p.overlaps(n) }), ruleDNSDeny, vs)
 		ok = ok && listed
+		var fine bool
+		vs, fine = c.fixtureViolation(n, vs)
+		ok = ok && fine
 		if ok && !slices.Contains(d.DNSNames, n) {
 			d.DNSNames = append(d.DNSNames, n)
 		}
@@ -242,7 +248,9 @@ func (c *compiled) email(e string, d *Decision, vs []Violation) []Violation {
 	match := func(p emailPattern) bool { return p.match(n) }
 	vs, ok := c.screen(e, slices.ContainsFunc(c.mailAllow, match), ruleEmailAllow, c.rules.Email.Allow,
 		firstMatch(c.mailDeny, match), ruleEmailDeny, vs)
-	if ok && !slices.Contains(d.EmailAddresses, n) {
+	var fine bool
+	vs, fine = c.fixtureViolation(n[strings.LastIndexByte(n, '@')+1:], vs)
+	if ok && fine && !slices.Contains(d.EmailAddresses, n) {
 		d.EmailAddresses = append(d.EmailAddresses, n)
 	}
 	return vs
@@ -257,7 +265,9 @@ func (c *compiled) uri(u *url.URL, d *Decision, vs []Violation) []Violation {
 	match := func(p uriPattern) bool { return p.match(n) }
 	vs, ok := c.screen(shown, slices.ContainsFunc(c.uriAllow, match), ruleURIAllow, c.rules.URI.Allow,
 		firstMatch(c.uriDeny, match), ruleURIDeny, vs)
-	if ok && !slices.ContainsFunc(d.URIs, func(x *url.URL) bool { return x.String() == n.String() }) {
+	var fine bool
+	vs, fine = c.fixtureViolation(n.Hostname(), vs)
+	if ok && fine && !slices.ContainsFunc(d.URIs, func(x *url.URL) bool { return x.String() == n.String() }) {
 		d.URIs = append(d.URIs, n)
 	}
 	return vs

@@ -64,6 +64,8 @@ func (v Violation) what() string {
 		return fmt.Sprintf("name %q is denied", v.Value)
 	case ruleDNSSyntax:
 		return fmt.Sprintf("name %q is not a valid DNS name", v.Value)
+	case ruleFixtures:
+		return fmt.Sprintf("name %q is a broken-on-purpose fixture's", v.Value)
 	case ruleWildcards:
 		return fmt.Sprintf("wildcard name %q is not allowed", v.Value)
 	case ruleIPAllow:

@@ -164,8 +164,10 @@ func (p *Policy) Profile(name string) (*ProfileRules, error) {
 		r = p.Profiles.Peer
 	case ProfileIntermediate:
 		r = p.Profiles.Intermediate
+	case ProfileFixtures:
+		return fixtureRules(), nil
 	default:
-		return nil, fmt.Errorf("%w %q (profiles: server, client, peer, intermediate)", ErrUnknownProfile, name)
+		return nil, fmt.Errorf("%w %q (profiles: server, client, peer, intermediate, fixtures)", ErrUnknownProfile, name)
 	}
 	if r == nil {
 		return nil, fmt.Errorf("%w %q: the policy does not define it", ErrUnknownProfile, name)
