@@ -52,3 +52,10 @@ func notStored(what string, err error) error {
 	}
 	return fmt.Errorf("%w (%s): %w", ErrNotStored, what, err)
 }
+
+// ErrUnknownFixture is a broken-on-purpose case that does not exist.
+var ErrUnknownFixture = errors.New("ca: unknown fixture case")
+
+// ErrFixtureUnavailable is a case this CA cannot make (SHA-1 with an
+// Ed25519 CA key).
+var ErrFixtureUnavailable = errors.New("ca: fixture case unavailable")

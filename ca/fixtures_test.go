@@ -1,0 +1,110 @@
+package ca_test
+
+import (
+	"cmp"
+	"crypto/x509"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/localca/localca/policies"
+	"github.com/localca/localca/store"
+	zx509 "github.com/zmap/zcrypto/x509"
+	"github.com/zmap/zlint/v3"
+	"github.com/zmap/zlint/v3/lint"
+)
+
+// zlintFindings is the sorted list of lints that report a warning or worse.
+func zlintFindings(t *testing.T, c *x509.Certificate) []string {
+	t.Helper()
+	reg, err := privateCARegistry()
+	if err != nil {
+		t.Fatalf("zlint registry: %v", err)
+	}
+	zc, err := zx509.ParseCertificate(c.Raw)
+	if err != nil {
+		t.Fatalf("zcrypto cannot parse it: %v", err)
+	}
+	var out []string
+	for name, r := range zlint.LintCertificateEx(zc, reg).Results {
+		if r.Status >= lint.Warn {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestFixtures makes every case and checks that it is wrong in its one way:
+// Go's verifier gives the case's error (or accepts it where Go does not
+// check that defect), zlint reports the case's defect and nothing else
+// where it has a lint for it, and the store records it as a fixture.
+func TestFixtures(t *testing.T) {
+	c := newCA(t, "ecdsa-p256")
+	roots := x509.NewCertPool()
+	roots.AddCert(c.Root())
+	tests := []struct {
+		name   string
+		goErr  string   // "" means Go accepts it
+		lints  []string // what zlint must report, exactly
+		status string
+	}{
+		{name: "good"},
+		{name: "expired", goErr: "x509: certificate has expired or is not yet valid"},
+		{name: "not-yet-valid", goErr: "x509: certificate has expired or is not yet valid"},
+		// A self-signed leaf without keyCertSign is no CA: zlint has no lint
+		// that calls a self-signed leaf wrong.
+		{name: "self-signed", goErr: "x509: certificate signed by unknown authority"},
+		{name: "untrusted-root", goErr: "x509: certificate signed by unknown authority"},
+		{name: "revoked", status: store.CertRevoked}, // Go's verifier does not check revocation
+		{name: "wrong-eku", goErr: "x509: certificate specifies an incompatible key usage"},
+		{name: "name-constraints", goErr: "x509: a root or intermediate certificate is not authorized to sign for this name"},
+		{name: "rsa-1024", lints: []string{"e_rsa_mod_less_than_2048_bits"}}, // Go accepts 1024-bit RSA
+		{name: "no-san", goErr: "x509: certificate relies on legacy Common Name field", lints: []string{"e_ext_san_missing", "e_subject_common_name_not_exactly_from_san"}},
+		{name: "sha1", goErr: "x509: certificate signed by unknown authority", lints: []string{"e_sub_cert_or_sub_ca_using_sha1", "w_sub_cert_sha1_expiration_too_long"}},
+		{name: "incomplete-chain"}, // the server makes the defect
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := c.Fixture(tt.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := tt.name + ".bad.localca.test"; f.Name != want {
+				t.Errorf("Name = %q, want %q", f.Name, want)
+			}
+			inters := x509.NewCertPool()
+			for _, ch := range f.Chain {
+				inters.AddCert(ch)
+			}
+			_, err = f.Cert.Verify(x509.VerifyOptions{DNSName: f.Name, Roots: roots, Intermediates: inters})
+			switch {
+			case tt.goErr == "" && err != nil:
+				t.Errorf("Go refuses it: %v", err)
+			case tt.goErr != "" && err == nil:
+				t.Errorf("Go accepts it, want %q", tt.goErr)
+			case tt.goErr != "" && !strings.Contains(err.Error(), tt.goErr):
+				t.Errorf("Go says %q, want %q", err, tt.goErr)
+			}
+			if got := zlintFindings(t, f.Cert); !slices.Equal(got, tt.lints) {
+				t.Errorf("zlint finds %q, want %q", got, tt.lints)
+			}
+			rec, err := c.Store().Cert(f.Cert.SerialNumber.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Profile != policies.ProfileFixtures {
+				t.Errorf("stored profile %q", rec.Profile)
+			}
+			if want := cmp.Or(tt.status, store.CertValid); rec.StatusAt(time.Now()) != want && tt.name != "expired" {
+				t.Errorf("stored status %q, want %q", rec.StatusAt(time.Now()), want)
+			}
+			if len(f.Cert.IPAddresses) > 0 || len(f.Cert.IssuingCertificateURL) > 0 {
+				t.Errorf("fixture carries IPs %v or caIssuers %v", f.Cert.IPAddresses, f.Cert.IssuingCertificateURL)
+			}
+		})
+	}
+}
+
