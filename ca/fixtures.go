@@ -60,7 +60,7 @@ func FixtureCases() []FixtureCase {
 		{Name: CaseSHA1, Defect: "signed with SHA-1"},
 		{Name: CaseWrongHost, Defect: "the server sends a valid certificate for good." + policies.FixtureDomain, Server: true},
 		{Name: CaseIncompleteChain, Defect: "the server sends the leaf without its intermediate (and the leaf has no caIssuers URL)", Server: true},
-		{Name: CaseClientCertRequired, Defect: "the server requires a client certificate", Server: true},
+		{Name: CaseClientCertRequired, Defect: "the server requires a client certificate (in TLS 1.2, so that it refuses within the handshake)", Server: true},
 		{Name: CaseTLS10, Defect: "the server speaks TLS 1.0 only", Server: true},
 		{Name: CaseTLS11, Defect: "the server speaks TLS 1.1 only", Server: true},
 	}

@@ -221,9 +221,12 @@ func (c *CA) storeFixture(cert *x509.Certificate, key crypto.Signer, issuerID st
 }
 
 // fixtureOCSP asks the CA's own OCSP responder about cert, as a server
-// that staples would, and returns its answer.
+// that staples would, and returns its answer. The request names the
+// certificate by SHA-1 hashes, as RFC 6960 servers and OpenSSL do (curl
+// --cert-status looks the answer up by that CertID and finds no SHA-256 one);
+// the answer itself is signed with SHA-256.
 func (c *CA) fixtureOCSP(cert *x509.Certificate) ([]byte, error) {
-	req, err := ocsp.CreateRequest(cert, c.interCert, &ocsp.RequestOptions{Hash: crypto.SHA256})
+	req, err := ocsp.CreateRequest(cert, c.interCert, &ocsp.RequestOptions{Hash: crypto.SHA1})
 	if err != nil {
 		return nil, fmt.Errorf("OCSP request: %w", err)
 	}

@@ -4,8 +4,8 @@ import "strings"
 
 // ProfileFixtures is the built-in profile of the broken-on-purpose test
 // certificates (`localca demo bad-server`, `localca issue --broken`). It is
-// not read from the policy file: it allows exactly one name of the form
-// CASE.bad.localca.test per certificate and nothing else (no IP address, so
+// not read from the policy file: it allows names of the form
+// CASE.bad.localca.test and nothing else (no IP address, so
 // never a loopback one; no email, no URI, no wildcard). Every other profile
 // refuses every name under FixtureDomain, whatever the policy file says, so
 // no other path can issue a certificate that would make a fixture name
@@ -29,13 +29,14 @@ func IsFixtureName(name string) bool {
 	return n == FixtureDomain || strings.HasSuffix(n, "."+FixtureDomain)
 }
 
-// fixtureRules are the fixtures profile's rules: one label under
-// FixtureDomain (checked in names), validity up to a year (the expired and
-// not-yet-valid fixtures set their dates themselves, outside Check).
+// fixtureRules are the fixtures profile's rules: names under FixtureDomain
+// (a case may have a dot, as tls1.0 does), validity up to 398 days (the
+// expired and not-yet-valid fixtures set their dates themselves, outside
+// Check).
 func fixtureRules() *ProfileRules {
 	return &ProfileRules{
 		Validity: ValidityRules{Default: Duration(90 * Day), Max: Duration(398 * Day)},
-		DNS:      NameRules{Allow: []string{"*." + FixtureDomain}},
+		DNS:      NameRules{Allow: []string{"." + FixtureDomain}},
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 )
 
 // TestFixtureNames checks the hard rule: names under bad.localca.test go to
-// the fixtures profile only, and the fixtures profile takes one label under
+// the fixtures profile only, and the fixtures profile takes names under
 // it and nothing else.
 func TestFixtureNames(t *testing.T) {
 	tests := []struct {
@@ -26,7 +26,8 @@ func TestFixtureNames(t *testing.T) {
 		{"peer refuses a fixture common name", policies.Request{Profile: "peer", CommonName: "good.bad.localca.test"}, true},
 		{"server still issues beside it", policies.Request{Profile: "server", DNSNames: []string{"notbad.localca.test", "bad.localca.test.example.test"}}, false},
 		{"fixtures takes one case name", policies.Request{Profile: "fixtures", DNSNames: []string{"expired.bad.localca.test"}}, false},
-		{"fixtures refuses two labels", policies.Request{Profile: "fixtures", DNSNames: []string{"a.expired.bad.localca.test"}}, true},
+		{"fixtures takes a case with a dot", policies.Request{Profile: "fixtures", DNSNames: []string{"tls1.0.bad.localca.test"}}, false},
+		{"fixtures refuses the domain itself", policies.Request{Profile: "fixtures", DNSNames: []string{"bad.localca.test"}}, true},
 		{"fixtures refuses a real name", policies.Request{Profile: "fixtures", DNSNames: []string{"api.test"}}, true},
 		{"fixtures refuses loopback", policies.Request{Profile: "fixtures", DNSNames: []string{"good.bad.localca.test"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}, true},
 		{"fixtures refuses a wildcard", policies.Request{Profile: "fixtures", DNSNames: []string{"*.bad.localca.test"}}, true},

@@ -37,6 +37,7 @@ func (e *env) demoCommand() *cli.Command {
 			e.demoClient("http-client", "127.0.0.1:8444", "GET /whoami and print the answer"),
 			e.udpServerCommand(),
 			e.udpClientCommand(),
+			e.badServerCommand(),
 		},
 	}
 }
