@@ -107,4 +107,3 @@ func TestFixtures(t *testing.T) {
 		})
 	}
 }
-

@@ -335,4 +335,3 @@ func compareREADME(t *testing.T, table string) {
 	}
 	t.Errorf("README.md's bad-server table is not testdata/bad-server-clients.md (run with -update)")
 }
-
