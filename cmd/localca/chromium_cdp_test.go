@@ -8,10 +8,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // chromiumVisit loads each URL in turn in ONE headless Chromium (a fresh
@@ -44,7 +45,7 @@ func chromiumVisit(t *testing.T, chromium string, urls []string, extra ...string
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
-	logw := &limitedBuffer{max: 64 << 10}
+	logw := testkit.NewBuffer()
 	cmd.Stderr = logw
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting chromium: %v", err)
@@ -123,26 +124,4 @@ func (c *cdpConn) call(session, method string, params, result any) error {
 		}
 		return json.Unmarshal(resp.Result, result)
 	}
-}
-
-// limitedBuffer keeps the first max bytes written to it.
-type limitedBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
-}
-
-func (l *limitedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if room := l.max - len(l.b); room > 0 {
-		l.b = append(l.b, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-func (l *limitedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return string(l.b)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/testkit"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite testdata/bad-server-clients.md and README.md's table from what the clients say now")
@@ -59,7 +60,7 @@ var notChecked = map[string]map[string]string{
 func TestBadServerClients(t *testing.T) {
 	tools := map[string]string{}
 	for _, name := range []string{"curl", "openssl", "python3", "chromium", "certutil"} {
-		tools[name] = needTool(t, name)
+		tools[name] = testkit.NeedTool(t, name)
 	}
 	fakeNSSHome(t)
 	h := newHome(t)

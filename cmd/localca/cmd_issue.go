@@ -43,8 +43,12 @@ the store before the files are written.`,
 			policyFlag(),
 			urlFlag(),
 			jsonFlag(),
+			brokenFlag(),
 		},
 		Action: func(c *cli.Context) error {
+			if c.IsSet("broken") {
+				return e.issueBroken(c)
+			}
 			if c.Args().Len() == 0 {
 				return usagef("issue needs at least one name, like: localca issue localhost 127.0.0.1")
 			}

@@ -29,6 +29,7 @@ func (e *env) listCommand() *cli.Command {
 			&cli.StringFlag{Name: "name", Usage: "only certificates carrying this exact name"},
 			&cli.DurationFlag{Name: "expiring", Usage: "only valid certificates that expire within this duration (e.g. 720h)"},
 			&cli.IntFlag{Name: "limit", Usage: "at most this many"},
+			fixturesFlag(),
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -47,6 +48,9 @@ func (e *env) listCommand() *cli.Command {
 			if c.Bool("json") {
 				var out []certInfo
 				err := st.ForEachCert(f, func(rec *store.Cert) error {
+					if skipFixture(c, rec.Profile) {
+						return nil
+					}
 					cert, err := x509.ParseCertificate(rec.DER)
 					if err != nil {
 						return err
@@ -66,6 +70,9 @@ func (e *env) listCommand() *cli.Command {
 			fmt.Fprintln(tw, "SERIAL\tSTATUS\tPROFILE\tNOT AFTER\tNAMES")
 			n := 0
 			err = st.ForEachCert(f, func(rec *store.Cert) error {
+				if skipFixture(c, rec.Profile) {
+					return nil
+				}
 				n++
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rec.SerialHex(), rec.StatusAt(now), rec.Profile, rec.NotAfter.UTC().Format("2006-01-02 15:04"), strings.Join(rec.Names, ","))
 				return nil

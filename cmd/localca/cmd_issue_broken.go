@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/atomicfile"
+	"github.com/localca/localca/policies"
+	"github.com/urfave/cli/v2"
+)
+
+// brokenFlag is issue's --broken CASE.
+func brokenFlag() cli.Flag {
+	return &cli.StringFlag{Name: "broken", Usage: "write a broken-on-purpose fixture instead (expired, self-signed, ...; see `localca demo bad-server`)"}
+}
+
+// issueBroken is `localca issue --broken CASE`: the certificate (then the
+// certificates a correct server sends after it) and key of a certificate
+// case, written as CASE.bad.localca.test.pem and -key.pem, for unit tests.
+// A server case has no broken certificate and is refused.
+func (e *env) issueBroken(c *cli.Context) error {
+	fc, err := ca.LookupFixtureCase(c.String("broken"))
+	if err != nil {
+		return usageError{err}
+	}
+	if fc.Server {
+		return usagef("--broken %s: %s; that is the server's doing, not a certificate's (run `localca demo bad-server`)", fc.Name, fc.Defect)
+	}
+	name := ca.FixtureName(fc.Name)
+	if c.NArg() > 1 || (c.NArg() == 1 && c.Args().First() != name) {
+		return usagef("--broken %s names its certificate %s; give no other name", fc.Name, name)
+	}
+	authority, st, err := e.loadOrInitCA(c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	f, err := authority.Fixture(fc.Name)
+	if err != nil {
+		return err
+	}
+	base := filepath.Join(c.String("out-dir"), name)
+	certFile, keyFile := base+".pem", base+"-key.pem"
+	if err := atomicfile.WriteFiles(
+		atomicfile.File{Path: keyFile, Data: f.KeyPEM, Perm: 0o600},
+		atomicfile.File{Path: certFile, Data: f.ChainPEM(), Perm: 0o644},
+	); err != nil {
+		return fmt.Errorf("fixture %s (serial %s, stored): %w", name, f.Record.SerialHex(), err)
+	}
+	if c.Bool("json") {
+		return json.NewEncoder(e.stdout).Encode(map[string]any{"case": fc.Name, "defect": fc.Defect,
+			"serial": f.Record.SerialHex(), "profile": f.Record.Profile, "files": map[string]string{"cert": certFile, "key": keyFile}})
+	}
+	fmt.Fprintf(e.stdout, "Issued fixture %s (%s; serial %s)\n  certificate: %s\n  key:         %s\n",
+		name, fc.Defect, f.Record.SerialHex(), certFile, keyFile)
+	return nil
+}
+
+func fixturesFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "fixtures", Usage: "list the broken-on-purpose fixtures (profile fixtures) only; without it they are left out"}
+}
+
+// skipFixture says whether list leaves a certificate of this profile out:
+// with --fixtures everything but fixtures, without it the fixtures (a
+// bad-server start makes a set, which would crowd out what a user issued).
+func skipFixture(c *cli.Context, profile string) bool {
+	return (profile == policies.ProfileFixtures) != c.Bool("fixtures")
+}
