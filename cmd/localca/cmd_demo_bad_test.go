@@ -62,7 +62,7 @@ func TestBadServerClients(t *testing.T) {
 	for _, name := range []string{"curl", "openssl", "python3", "chromium", "certutil"} {
 		tools[name] = testkit.NeedTool(t, name)
 	}
-	fakeNSSHome(t)
+	nssdb := fakeNSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	srv, addr := h.serve("demo", "bad-server", "--addr", "127.0.0.1:0")
@@ -70,6 +70,11 @@ func TestBadServerClients(t *testing.T) {
 	port := portOf(t, addr)
 	root := h.path("root.pem")
 	h.ok("trust", "install", "--store", "nss")
+	// trust install puts the CA's root there and nothing else: none of the
+	// fixtures' throwaway authorities.
+	if l := runTool(t, "", tools["certutil"], "-L", "-d", "sql:"+nssdb); len(nssNicknames.FindAllString(l.stdout, -1)) != 1 {
+		t.Fatalf("the NSS database should hold one certificate (the root):\n%s", l.stdout)
+	}
 
 	cases := ca.FixtureCases()
 	answers := map[string]map[string]string{} // client -> case -> answer
@@ -109,7 +114,9 @@ var (
 	portNumbers = regexp.MustCompile(`(127\.0\.0\.1|\.test):\d+`)
 	goTimes     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 	sslLine     = regexp.MustCompile(` \(_ssl\.c:\d+\)`)
-	osslPrefix  = regexp.MustCompile(`^[0-9A-F]+:error:([0-9A-F]+):([^:]*):[^:]*:([^:]*):.*$`)
+	// nssNicknames matches a certificate's line of certutil -L: trust flags last.
+	nssNicknames = regexp.MustCompile(`(?m)\s[cCpPTu]*,[cCpPTu]*,[cCpPTu]*\s*$`)
+	osslPrefix   = regexp.MustCompile(`^[0-9A-F]+:error:([0-9A-F]+):([^:]*):[^:]*:([^:]*):.*$`)
 )
 
 func normalize(s string) string {
@@ -335,4 +342,32 @@ func compareREADME(t *testing.T, table string) {
 		return
 	}
 	t.Errorf("README.md's bad-server table is not testdata/bad-server-clients.md (run with -update)")
+}
+
+// TestBadServerDNS: while bad-server runs, `dns serve` answers the case
+// names with its address (dig asks); when it stops, they are gone.
+func TestBadServerDNS(t *testing.T) {
+	dig := testkit.NeedTool(t, "dig")
+	h := newHome(t)
+	h.initCA()
+	dnsSrv, dnsAddr := h.serve("dns", "serve", "--addr", "127.0.0.1:0", "--sync", "100ms")
+	defer dnsSrv.stop(t)
+	ask := func() string {
+		r := runTool(t, "", dig, "@127.0.0.1", "-p", portOf(t, dnsAddr), "+short", "+tries=1", "+time=2", "tls1.0.bad.localca.test", "A")
+		return strings.TrimSpace(r.stdout)
+	}
+	waitFor := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for got := ask(); got != want; got = ask() {
+			if time.Now().After(deadline) {
+				t.Fatalf("dig says %q, want %q", got, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	bad, _ := h.serve("demo", "bad-server", "--addr", "127.0.0.1:0")
+	waitFor("127.0.0.1")
+	bad.stop(t)
+	waitFor("")
 }

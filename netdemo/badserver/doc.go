@@ -8,8 +8,8 @@
 // cases are defects of their certificate; the server adds the defects that
 // are its own, chosen by the case's name: incomplete-chain sends the leaf
 // alone, client-cert-required asks for a client certificate, tls1.0 and
-// tls1.1 speak only that protocol version. A name it does not serve gets an
-// unrecognized_name alert.
+// tls1.1 speak only that protocol version. A name it does not serve (or no name)
+// ends the handshake (crypto/tls sends an internal_error alert).
 //
 // Each site answers HTTP/1.1 with a short page saying what is wrong with it;
 // the index site (good) lists them all.
