@@ -9,11 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 	zx509 "github.com/zmap/zcrypto/x509"
 	"github.com/zmap/zlint/v3"
 	"github.com/zmap/zlint/v3/lint"
+	"golang.org/x/crypto/ocsp"
 )
 
 // zlintFindings is the sorted list of lints that report a warning or worse.
@@ -105,5 +107,66 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("fixture carries IPs %v or caIssuers %v", f.Cert.IPAddresses, f.Cert.IssuingCertificateURL)
 			}
 		})
+	}
+}
+
+// TestFixtureRevoked: the revoked fixture is on the intermediate's CRL from
+// birth, and its stapled answer, signed by the CA's responder, says revoked.
+func TestFixtureRevoked(t *testing.T) {
+	c := newCA(t, "ecdsa-p256")
+	f, err := c.Fixture("revoked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crl, err := c.CRL(ca.CRLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := x509.ParseRevocationList(crl.DER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(list.RevokedCertificateEntries, func(e x509.RevocationListEntry) bool {
+		return e.SerialNumber.Cmp(f.Cert.SerialNumber) == 0
+	}) {
+		t.Errorf("the CRL does not list the revoked fixture")
+	}
+	resp, err := ocsp.ParseResponseForCert(f.OCSP, f.Cert, c.Intermediate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != ocsp.Revoked || resp.RevocationReason != ocsp.KeyCompromise {
+		t.Errorf("stapled answer: status %d reason %d, want revoked, keyCompromise", resp.Status, resp.RevocationReason)
+	}
+}
+
+// TestFixtureThrowawayAuthorities: the untrusted root is not this CA's, and
+// the name-constrained intermediate is under this root, permits only
+// .ok.bad.localca.test, may sign no further CA, and is recorded as a
+// fixture.
+func TestFixtureThrowawayAuthorities(t *testing.T) {
+	c := newCA(t, "ecdsa-p256")
+	u, err := c.Fixture("untrusted-root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := u.Chain[0]; !r.IsCA || r.CheckSignatureFrom(r) != nil || r.Equal(c.Root()) {
+		t.Errorf("untrusted-root's issuer is not a self-signed throwaway root")
+	}
+	n, err := c.Fixture("name-constraints")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter := n.Chain[0]
+	if inter.CheckSignatureFrom(c.Root()) != nil || !slices.Equal(inter.PermittedDNSDomains, []string{".ok.bad.localca.test"}) ||
+		!inter.PermittedDNSDomainsCritical || inter.MaxPathLen != 0 || !inter.MaxPathLenZero {
+		t.Errorf("name-constraints intermediate: constraints %v (critical %v), path length %d", inter.PermittedDNSDomains, inter.PermittedDNSDomainsCritical, inter.MaxPathLen)
+	}
+	rec, err := c.Store().Cert(inter.SerialNumber.Bytes())
+	if err != nil || rec.Profile != policies.ProfileFixtures || rec.IssuerID != c.RootID() {
+		t.Errorf("the intermediate's record: %+v, %v", rec, err)
+	}
+	if got := zlintFindings(t, inter); len(got) != 0 {
+		t.Errorf("zlint on the name-constrained intermediate: %q", got)
 	}
 }
