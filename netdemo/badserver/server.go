@@ -74,12 +74,15 @@ func (s *Server) configs() (map[string]*tls.Config, error) {
 		}
 		switch site.Case {
 		case CaseClientCertRequired:
-			// TLS 1.2 at most: a TLS 1.3 server refuses a missing client
-			// certificate after the client's handshake has finished, so
-			// what a client reports (the alert, or a closed socket)
-			// depends on timing. In TLS 1.2 the refusal ends the handshake.
+			// TLS 1.2 at most, and no ALPN: a TLS 1.3 server refuses a
+			// missing client certificate after the client's handshake has
+			// finished, and a TLS 1.2 client that false-starts (Chromium
+			// does when ALPN is agreed) has sent its request by then, so
+			// what a client reports (the alert, or a closed socket) would
+			// depend on timing. Without both, the refusal ends the handshake.
 			cfg.ClientAuth = tls.RequireAnyClientCert
 			cfg.MaxVersion = tls.VersionTLS12
+			cfg.NextProtos = nil
 		case CaseTLS10:
 			// Go's server still speaks TLS 1.0 and 1.1 when the config asks
 			// for them explicitly (its default minimum is TLS 1.2).
