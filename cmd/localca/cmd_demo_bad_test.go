@@ -62,7 +62,7 @@ func TestBadServerClients(t *testing.T) {
 	for _, name := range []string{"curl", "openssl", "python3", "chromium", "certutil"} {
 		tools[name] = testkit.NeedTool(t, name)
 	}
-	nssdb := fakeNSSHome(t)
+	nssdb := testkit.NSSHome(t)
 	h := newHome(t)
 	h.initCA()
 	srv, addr := h.serve("demo", "bad-server", "--addr", "127.0.0.1:0")
