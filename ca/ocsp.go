@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/localca/localca/internal/serialhex"
 	"github.com/localca/localca/store"
 	"golang.org/x/crypto/ocsp"
 )
@@ -113,7 +114,7 @@ func (r *Responder) Respond(st *store.Store, raw []byte) ([]byte, error) {
 			ans.Status = ocsp.Good
 		}
 	default:
-		return ocsp.UnauthorizedErrorResponse, fmt.Errorf("ca: OCSP request for serial %x of an issuer this CA is not", req.SerialNumber)
+		return ocsp.UnauthorizedErrorResponse, fmt.Errorf("ca: OCSP request for serial %s of an issuer this CA is not", serialhex.FormatInt(req.SerialNumber))
 	}
 	der, err := ans.marshal()
 	if err != nil {

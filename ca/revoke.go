@@ -97,7 +97,7 @@ func (c *CA) RevokeCert(serial []byte, reason int) (*store.Cert, error) {
 	}
 	rec, err := c.st.RevokeCert(serial, c.opts.Now(), reason)
 	if err != nil {
-		return rec, fmt.Errorf("ca: revoking %x: %w", serial, err)
+		return rec, fmt.Errorf("ca: revoking %X: %w", serial, err)
 	}
 	return rec, nil
 }

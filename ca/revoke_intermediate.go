@@ -36,15 +36,15 @@ func (c *CA) RevokeIntermediate(serial []byte, reason int) (*store.Authority, *x
 			continue
 		}
 		if a.ParentID == "" {
-			return nil, nil, fmt.Errorf("ca: revoking %x: %w", serial, store.ErrRootNotRevocable)
+			return nil, nil, fmt.Errorf("ca: revoking %X: %w", serial, store.ErrRootNotRevocable)
 		}
 		revoked, err := c.st.RevokeAuthority(a.ID, c.opts.Now(), reason)
 		if err != nil {
-			return nil, nil, fmt.Errorf("ca: revoking the intermediate %x: %w", serial, err)
+			return nil, nil, fmt.Errorf("ca: revoking the intermediate %X: %w", serial, err)
 		}
 		return revoked, cert, nil
 	}
-	return nil, nil, fmt.Errorf("ca: revoking %x: %w: no certificate or intermediate with that serial", serial, store.ErrNotFound)
+	return nil, nil, fmt.Errorf("ca: revoking %X: %w: no certificate or intermediate with that serial", serial, store.ErrNotFound)
 }
 
 // usable refuses to sign with a revoked intermediate. Commands load the CA

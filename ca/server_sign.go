@@ -2,7 +2,6 @@ package ca
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,10 +98,10 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	s.withCA(w, r, func(c *CA) {
 		cur, err := c.st.Cert(serial)
 		if err == nil && cur.Status == store.CertRevoked {
-			err = fmt.Errorf("%w: certificate %x (at %s)", store.ErrAlreadyRevoked, serial, cur.RevokedAt.Format("2006-01-02T15:04:05Z07:00"))
+			err = fmt.Errorf("%w: certificate %X (at %s)", store.ErrAlreadyRevoked, serial, cur.RevokedAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
 		if err != nil {
-			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %x: %w", serial, err))
+			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %X: %w", serial, err))
 			return
 		}
 		t, err := c.SpendToken(tok)
@@ -116,6 +115,6 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.cfg.Log.Printf("revoked %s (reason %q, token %q)", rec.SerialHex(), ReasonName(rec.Reason), t.Name)
-		writeJSON(w, http.StatusOK, RevokeResponse{Serial: hex.EncodeToString(rec.Serial), RevokedAt: rec.RevokedAt, Reason: ReasonName(rec.Reason)})
+		writeJSON(w, http.StatusOK, RevokeResponse{Serial: FormatSerial(rec.Serial), RevokedAt: rec.RevokedAt, Reason: ReasonName(rec.Reason)})
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/localca/localca/internal/serialhex"
 )
 
 // AllowKind says which part of a certificate an AllowRule looks at.
@@ -200,7 +202,7 @@ func (rs AllowRules) Allow(c *x509.Certificate) error {
 
 // describeCert names a certificate in error messages: subject, serial, SANs.
 func describeCert(c *x509.Certificate) string {
-	s := fmt.Sprintf("certificate %q (serial %s", c.Subject.String(), c.SerialNumber.Text(16))
+	s := fmt.Sprintf("certificate %q (serial %s", c.Subject.String(), serialhex.FormatInt(c.SerialNumber))
 	var sans []string
 	sans = append(sans, c.DNSNames...)
 	for _, u := range c.URIs {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/localca/localca/internal/serialhex"
 )
 
 func (e *demoEnv) startHTTP(t *testing.T, cfg *tls.Config, lim Limits) string {
@@ -37,7 +39,7 @@ func TestHTTPWhoami(t *testing.T) {
 			if p == nil {
 				t.Fatal("no peer in the answer")
 			}
-			wantSerial := strings.ToUpper(alice.Leaf.SerialNumber.Text(16))
+			wantSerial := serialhex.FormatInt(alice.Leaf.SerialNumber)
 			if p.Subject != "CN=alice" || p.SPIFFEID != "spiffe://localca.test/alice" || p.Serial != wantSerial ||
 				p.Issuer != e.pki.Inter.Subject.String() || p.ValidityLeftSeconds < int64((left-time.Minute)/time.Second) || time.Duration(p.ValidityLeftSeconds)*time.Second > left {
 				t.Fatalf("peer %+v (want serial %s, at most %s left)", p, wantSerial, left)

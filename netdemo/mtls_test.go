@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/internal/serialhex"
 	"github.com/localca/localca/internal/testkit"
 )
 
@@ -51,7 +52,7 @@ func TestMTLSRejects(t *testing.T) {
 				t.Fatalf("client error = %v, want the %q alert", err, tt.clientSees)
 			}
 			if tt.leaf != nil {
-				e.log.WaitFor(t, "serial "+tt.leaf.Leaf.SerialNumber.Text(16), 5*time.Second)
+				e.log.WaitFor(t, "serial "+serialhex.FormatInt(tt.leaf.Leaf.SerialNumber), 5*time.Second)
 			}
 			e.log.WaitFor(t, tt.serverLogs, 5*time.Second)
 			t.Logf("client: %v", err)

@@ -3,8 +3,9 @@ package netdemo
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"strings"
 	"time"
+
+	"github.com/localca/localca/internal/serialhex"
 )
 
 // CertInfo describes a peer certificate for humans and scripts (the
@@ -45,7 +46,7 @@ func DescribeCertificate(c *x509.Certificate, now time.Time) CertInfo {
 		Subject:        c.Subject.String(),
 		DNSNames:       c.DNSNames,
 		EmailAddresses: c.EmailAddresses,
-		Serial:         strings.ToUpper(c.SerialNumber.Text(16)),
+		Serial:         serialhex.FormatInt(c.SerialNumber),
 		Issuer:         c.Issuer.String(),
 		NotBefore:      c.NotBefore.UTC(),
 		NotAfter:       c.NotAfter.UTC(),

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/internal/serialhex"
 	"github.com/localca/localca/internal/testkit"
 )
 
@@ -173,7 +174,7 @@ func TestTCPHotReload(t *testing.T) {
 	cfg := e.clientConfig(t, e.pki.Client(t, "alice"), nil)
 	in, out, _ := runClient(t, addr, cfg)
 	out.WaitFor(t, "hello ", 5*time.Second)
-	oldSerial := strings.ToUpper(e.server.Leaf.SerialNumber.Text(16))
+	oldSerial := serialhex.FormatInt(e.server.Leaf.SerialNumber)
 	if !strings.Contains(out.String(), oldSerial) {
 		t.Fatalf("first client did not see serial %s:\n%s", oldSerial, out)
 	}

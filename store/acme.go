@@ -148,7 +148,7 @@ func (t *ACMETx) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, err
 		return nil, err
 	}
 	if c.Status == CertRevoked {
-		return c, fmt.Errorf("%w: certificate %x (at %s)", ErrAlreadyRevoked, serial, c.RevokedAt.Format(time.RFC3339))
+		return c, fmt.Errorf("%w: certificate %X (at %s)", ErrAlreadyRevoked, serial, c.RevokedAt.Format(time.RFC3339))
 	}
 	return c, t.s.revoke(t.tx, c, at, reason)
 }

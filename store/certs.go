@@ -24,7 +24,7 @@ func (s *Store) Cert(serial []byte) (*Cert, error) {
 func certBySerial(tx *bolt.Tx, serial []byte) (*Cert, error) {
 	k := tx.Bucket(bucketSerials).Get(serial)
 	if k == nil {
-		return nil, fmt.Errorf("%w: certificate with serial %x", ErrNotFound, serial)
+		return nil, fmt.Errorf("%w: certificate with serial %X", ErrNotFound, serial)
 	}
 	return certBySeq(tx, k)
 }
@@ -174,7 +174,7 @@ func (s *Store) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, erro
 			return err
 		}
 		if c.Status == CertRevoked {
-			return fmt.Errorf("%w: certificate %x (at %s)", ErrAlreadyRevoked, serial, c.RevokedAt.Format(time.RFC3339))
+			return fmt.Errorf("%w: certificate %X (at %s)", ErrAlreadyRevoked, serial, c.RevokedAt.Format(time.RFC3339))
 		}
 		return s.revoke(tx, c, at, reason)
 	})

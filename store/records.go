@@ -1,8 +1,9 @@
 package store
 
 import (
-	"encoding/hex"
 	"time"
+
+	"github.com/localca/localca/internal/serialhex"
 )
 
 // Authority is a CA certificate the store can sign with: a root or an
@@ -93,8 +94,9 @@ type Cert struct {
 	seq uint64
 }
 
-// SerialHex is the serial as lower-case hex, the form the CLI shows.
-func (c *Cert) SerialHex() string { return hex.EncodeToString(c.Serial) }
+// SerialHex is the serial as localca prints serials everywhere: as `openssl
+// x509 -serial` does, upper-case hex, two digits an octet.
+func (c *Cert) SerialHex() string { return serialhex.Format(c.Serial) }
 
 // StatusAt is the certificate's status at time t: revoked wins over expired.
 func (c *Cert) StatusAt(t time.Time) string {

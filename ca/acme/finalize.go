@@ -59,7 +59,9 @@ func (s *Server) finalize(w http.ResponseWriter, r *http.Request, q *request) er
 	if err != nil {
 		return signProblem(err)
 	}
-	serial := iss.Record.SerialHex()
+	// The ACME records key certificates by lower-case hex (certRef, the
+	// /cert/ URL): keys, not what a user reads.
+	serial := hex.EncodeToString(iss.Record.Serial)
 	err = s.cfg.Storage.Update(func(tx Tx) error {
 		var cur Order
 		if err := getJSON(tx, keyOrder(o.ID), &cur); err != nil {
