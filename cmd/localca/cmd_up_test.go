@@ -218,3 +218,31 @@ func TestUpReplacesRecordsOfAKilledRun(t *testing.T) {
 		t.Errorf("after SIGTERM: %q, want no records", recs)
 	}
 }
+
+// TestUpCallHTTPService: a call to an http service that allows its caller
+// gets the echo, whichever protocol ALPN agrees on (issue 14, item 6: the
+// handshake agreed on h2 and the client then spoke HTTP/1.1, which was
+// reported as a refusal); a caller it does not allow is still refused.
+func TestUpCallHTTPService(t *testing.T) {
+	t.Parallel()
+	h := newHome(t)
+	file := h.write("services.toml", []byte(`[[service]]
+name     = "api"
+protocol = "http"
+allow    = ["cli"]
+
+[[service]]
+name     = "cli"
+protocol = "tcp"
+allow    = []
+`))
+	u := startUp(h, 2, file)
+	if got := u.callOK(h, "api", "cli", "hello over http"); got != u.serial["api"] {
+		t.Errorf("call saw server serial %s, up announced %s", got, u.serial["api"])
+	}
+	r := u.call(h, "api", "api")
+	if r.code != 1 || !strings.Contains(r.stderr, "refused by the service") {
+		t.Errorf("call api --as api (not allowed): want exit 1, refused by the service: %s", r)
+	}
+	u.srv.stop(t)
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	mrand "math/rand/v2"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -71,10 +70,11 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		d.issuer = []*x509.Certificate{inter, root}
 		d.crl = func(context.Context) ([]byte, error) { return e.localCRL(c) }
 		d.renew = func(ctx context.Context) error {
-			return renewLoop(ctx, d.id, func() (*tls.Certificate, error) {
+			d.id.KeepRenewed(ctx, func() (*tls.Certificate, error) {
 				cert, _, _, err := iss()
 				return cert, err
 			}, e.note)
+			return nil
 		}
 	case c.String("cert") != "" || c.String("key") != "":
 		if c.String("cert") == "" || c.String("key") == "" {
@@ -145,37 +145,6 @@ func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, 
 	}
 	e.note("issued %s certificate for %s, serial %s, until %s", profile, name, iss.Record.SerialHex(), iss.Cert.NotAfter.UTC().Format(time.RFC3339))
 	return &cert, authority.Root(), authority.Intermediate(), nil
-}
-
-// renewLoop replaces id's certificate at two thirds of its life, with up to
-// 10% jitter so that many services started together do not renew together.
-// A failed renewal is retried a minute later while the old certificate lasts.
-func renewLoop(ctx context.Context, id *netdemo.Identity, issue func() (*tls.Certificate, error), logf func(string, ...any)) error {
-	for {
-		leaf := id.Certificate().Leaf
-		life := leaf.NotAfter.Sub(leaf.NotBefore)
-		at := leaf.NotBefore.Add(life * 2 / 3).Add(-time.Duration(mrand.Int64N(int64(life/10) + 1)))
-		wait := time.Until(at)
-		if wait < 0 {
-			wait = 0
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(wait):
-		}
-		cert, err := issue()
-		if err != nil {
-			logf("renewal failed, retrying in a minute: %v", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(time.Minute):
-			}
-			continue
-		}
-		id.Set(cert)
-	}
 }
 
 // revocation builds the CRL checker the flags ask for, started, and the

@@ -1,15 +1,15 @@
-package main
+package mesh
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
-
-	"github.com/localca/localca/policies"
 )
 
-// servicesFile is what `localca up FILE` reads:
+// File is a services file, what `localca up FILE` reads:
 //
 //	zone     = "localca.test."    # the DNS zone the services live in
 //	dns      = "127.0.0.1:8053"   # where up serves that zone
@@ -20,24 +20,26 @@ import (
 //	protocol = "http"             # tcp (line echo) or http (/whoami, /echo)
 //	port     = 0                  # 0: any free port; SRV records say which
 //	allow    = ["web"]            # services that may call this one
-type servicesFile struct {
-	Zone     string            `toml:"zone"`
-	DNS      string            `toml:"dns"`
-	Validity policies.Duration `toml:"validity"`
-	Services []service         `toml:"service"`
+type File struct {
+	Zone     string    `toml:"zone"`
+	DNS      string    `toml:"dns"`
+	Validity Duration  `toml:"validity"`
+	Services []Service `toml:"service"`
 }
 
-type service struct {
+// Service is one [[service]] of a File. Allow names the services of the
+// same file that may call it; an empty list admits no caller.
+type Service struct {
 	Name     string   `toml:"name"`
 	Protocol string   `toml:"protocol"`
 	Port     int      `toml:"port"`
 	Allow    []string `toml:"allow"`
 }
 
-// sampleServices is what `localca up` runs with no file: two services, each
+// Sample is what `localca up` runs with no file: two services, each
 // allowed to call only the other in one direction, so one command shows
 // discovery, mTLS, authorisation and a refusal.
-const sampleServices = `# the sample set of localca up
+const Sample = `# the sample set of localca up
 zone = "localca.test."
 dns  = "127.0.0.1:8053"
 
@@ -52,8 +54,12 @@ protocol = "http"
 allow    = []           # nobody may call web
 `
 
-func parseServices(data []byte, name string) (*servicesFile, error) {
-	var f servicesFile
+// Parse reads a services file; name (its path) prefixes every error. It
+// fills in the defaults (zone localca.test., DNS on 127.0.0.1:8053) and
+// refuses unknown keys, names that are not DNS labels, unknown protocols
+// and allow lists naming strangers.
+func Parse(data []byte, name string) (*File, error) {
+	var f File
 	md, err := toml.Decode(string(data), &f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
@@ -86,7 +92,7 @@ func parseServices(data []byte, name string) (*servicesFile, error) {
 		case !isDNSLabel(s.Name):
 			return nil, fmt.Errorf("%s: service %d: name %q must be one DNS label: 1 to 63 lower-case letters, digits or hyphens", name, i+1, s.Name)
 		case len(s.Name)+len(f.Zone) > 253:
-			return nil, fmt.Errorf("%s: service %q: host name %s is over 253 characters", name, s.Name, f.host(s.Name))
+			return nil, fmt.Errorf("%s: service %q: host name %s is over 253 characters", name, s.Name, f.Host(s.Name))
 		case seen[s.Name]:
 			return nil, fmt.Errorf("%s: service %q listed twice", name, s.Name)
 		case s.Protocol != "tcp" && s.Protocol != "http":
@@ -120,22 +126,34 @@ func isDNSLabel(l string) bool {
 	return true
 }
 
-func loadServices(path string) (*servicesFile, error) {
-	if path == "" {
-		return parseServices([]byte(sampleServices), "sample")
-	}
-	data, err := readInput(path, maxInputFile)
-	if err != nil {
-		return nil, err
-	}
-	return parseServices(data, path)
+// Host is a service's DNS name without the final dot: what its certificate
+// and the SRV target carry.
+func (f *File) Host(name string) string { return name + "." + strings.TrimSuffix(f.Zone, ".") }
+
+// SpiffeID is the service's one URI SAN, per the SPIFFE X509-SVID rules.
+func (f *File) SpiffeID(name string) string {
+	return "spiffe://" + strings.TrimSuffix(f.Zone, ".") + "/" + name
 }
 
-// host is a service's DNS name without the final dot: what its certificate
-// and the SRV target carry.
-func (f *servicesFile) host(name string) string { return name + "." + strings.TrimSuffix(f.Zone, ".") }
+// Duration is a certificate lifetime in the file: whole days ("7d") or a
+// Go duration ("2h", "90m").
+type Duration time.Duration
 
-// spiffeID is the service's one URI SAN, per the SPIFFE X509-SVID rules.
-func (f *servicesFile) spiffeID(name string) string {
-	return "spiffe://" + strings.TrimSuffix(f.Zone, ".") + "/" + name
+// MarshalText writes Go's form ("2h0m0s").
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText reads "7d" or a Go duration; a unit is required.
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	days, isDays := strings.CutSuffix(s, "d")
+	n, err := strconv.ParseUint(days, 10, 16)
+	v := time.Duration(n) * 24 * time.Hour
+	if !isDays {
+		v, err = time.ParseDuration(s)
+	}
+	if err != nil || v < 0 {
+		return fmt.Errorf("duration %q: want days like \"90d\" or hours like \"24h\"", s)
+	}
+	*d = Duration(v)
+	return nil
 }

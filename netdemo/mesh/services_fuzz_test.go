@@ -1,4 +1,4 @@
-package main
+package mesh
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // SPIFFE ID is spiffe://ZONE/NAME, every allowed caller is a service, and
 // the file written back out parses to the same thing.
 func FuzzParseServices(f *testing.F) {
-	f.Add(sampleServices)
+	f.Add(Sample)
 	f.Add("zone = \"dev.test\"\ndns = \"127.0.0.1:0\"\nvalidity = \"2h\"\n[[service]]\nname = \"api\"\nprotocol = \"http\"\nport = 8443\nallow = [\"api\"]\n")
 	f.Add("[[service]]\nname = \"a\"\nprotocol = \"tcp\"\ncolour = \"red\"\n")
 	f.Add("[[service]]\nname = \"a\"\nprotocol = \"tcp\"\n[[service]]\nname = \"a\"\nprotocol = \"http\"\n")
@@ -29,7 +29,7 @@ func FuzzParseServices(f *testing.F) {
 	f.Add("[[service]]\nname = 3\n")
 	f.Fuzz(func(t *testing.T, file string) {
 		const name = "fuzz.toml"
-		sf, err := parseServices([]byte(file), name)
+		sf, err := Parse([]byte(file), name)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), name+": ") {
 				t.Fatalf("the error does not name the file: %v", err)
@@ -41,7 +41,7 @@ func FuzzParseServices(f *testing.F) {
 		if err := toml.NewEncoder(&buf).Encode(sf); err != nil {
 			t.Fatalf("encoding an accepted file: %v", err)
 		}
-		again, err := parseServices(buf.Bytes(), name)
+		again, err := Parse(buf.Bytes(), name)
 		if err != nil {
 			t.Fatalf("the accepted file, written out, is refused: %v\n%s", err, buf.Bytes())
 		}
@@ -52,7 +52,7 @@ func FuzzParseServices(f *testing.F) {
 }
 
 // checkServices checks what up will build from an accepted services file.
-func checkServices(t *testing.T, f *servicesFile) {
+func checkServices(t *testing.T, f *File) {
 	t.Helper()
 	if !dns.IsFqdn(f.Zone) || f.Zone == "." {
 		t.Fatalf("accepted zone %q", f.Zone)
@@ -70,11 +70,11 @@ func checkServices(t *testing.T, f *servicesFile) {
 		if !isLabel(s.Name) {
 			t.Fatalf("accepted service name %q, which is not one lower-case DNS label", s.Name)
 		}
-		host := f.host(s.Name)
+		host := f.Host(s.Name)
 		if _, ok := dns.IsDomainName(host); !ok || len(host) > 253 {
 			t.Fatalf("service %q has host name %q", s.Name, host)
 		}
-		rrs, err := serviceRecords(f, s, s.Port)
+		rrs, err := f.Records(s, s.Port)
 		if err != nil {
 			t.Fatalf("service %q: its records: %v", s.Name, err)
 		}
@@ -91,9 +91,9 @@ func checkServices(t *testing.T, f *servicesFile) {
 		if txt, ok := rrs[2].(*dns.TXT); !ok || len(txt.Txt) != 1 || txt.Txt[0] != "proto="+s.Protocol {
 			t.Fatalf("service %q: TXT record %v", s.Name, rrs[2])
 		}
-		u, err := url.Parse(f.spiffeID(s.Name))
+		u, err := url.Parse(f.SpiffeID(s.Name))
 		if err != nil || u.Scheme != "spiffe" || u.Host+"." != f.Zone || u.Path != "/"+s.Name || u.RawQuery != "" || u.Fragment != "" {
-			t.Fatalf("service %q: SPIFFE ID %q (%v)", s.Name, f.spiffeID(s.Name), err)
+			t.Fatalf("service %q: SPIFFE ID %q (%v)", s.Name, f.SpiffeID(s.Name), err)
 		}
 		for _, a := range s.Allow {
 			if !names[a] {
@@ -138,7 +138,7 @@ func TestParseServicesNames(t *testing.T) {
 		{"a fine one", svc("dev.test", "a-1"), ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseServices([]byte(tt.file), "s.toml")
+			_, err := Parse([]byte(tt.file), "s.toml")
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
