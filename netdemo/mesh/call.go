@@ -62,20 +62,26 @@ func (c Caller) Call(ctx context.Context, service, msg string) error {
 	} else {
 		err = c.callTCP(conn, msg)
 	}
-	return callError(target, err)
-}
-
-// callError tells a refusal (an alert from the service's TLS stack) from a
-// failure of the transport.
-func callError(target string, err error) error {
-	var op *net.OpError
 	switch {
 	case err == nil || errors.Is(err, ErrNoEcho):
 		return err
-	case errors.As(err, &op) && op.Op == "remote error":
+	case isAlert(err):
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
+	// The HTTP/2 transport can report a connection it could not set up
+	// without the alert that ended it; crypto/tls keeps that alert as the
+	// connection's read error, so one more read finds it.
+	conn.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, rerr := conn.Read(make([]byte, 1)); isAlert(rerr) {
+		return fmt.Errorf("%w: %w", ErrRefused, rerr)
+	}
 	return fmt.Errorf("talking to %s: %w", target, err)
+}
+
+// isAlert reports whether err is an alert the peer's TLS stack sent.
+func isAlert(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error"
 }
 
 // protocol reads the proto= TXT record that Up registers; tcp when absent.
