@@ -3,6 +3,7 @@ package ca_test
 import (
 	"cmp"
 	"crypto/x509"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
@@ -168,5 +169,35 @@ func TestFixtureThrowawayAuthorities(t *testing.T) {
 	}
 	if got := zlintFindings(t, inter); len(got) != 0 {
 		t.Errorf("zlint on the name-constrained intermediate: %q", got)
+	}
+}
+
+// TestFixtureSHA1ByKeyType: SHA-1 goes with the intermediate's key type;
+// an Ed25519 CA has no SHA-1 form and says so.
+func TestFixtureSHA1ByKeyType(t *testing.T) {
+	tests := []struct {
+		keyType string
+		want    x509.SignatureAlgorithm
+	}{
+		{"ecdsa-p256", x509.ECDSAWithSHA1},
+		{"rsa-2048", x509.SHA1WithRSA},
+		{"ed25519", x509.UnknownSignatureAlgorithm},
+	}
+	for _, tt := range tests {
+		t.Run(tt.keyType, func(t *testing.T) {
+			f, err := newCA(t, tt.keyType).Fixture("sha1")
+			if tt.want == x509.UnknownSignatureAlgorithm {
+				if !errors.Is(err, ca.ErrFixtureUnavailable) {
+					t.Fatalf("err = %v, want ErrFixtureUnavailable", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Cert.SignatureAlgorithm != tt.want {
+				t.Errorf("signed with %v, want %v", f.Cert.SignatureAlgorithm, tt.want)
+			}
+		})
 	}
 }
