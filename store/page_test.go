@@ -9,7 +9,7 @@ import (
 
 // pagedStore holds 40 certificates: names "a-N.test" and "b-N.test", a third
 // of them expired, every fifth revoked, some ending within 30 days.
-func pagedStore(t *testing.T) (*Store, []*Cert) {
+func pagedStore(t testing.TB) (*Store, []*Cert) {
 	t.Helper()
 	s := openTest(t, nil)
 	ca := newTestCA(t, "Root")
@@ -161,4 +161,24 @@ func TestPageCertsRefuses(t *testing.T) {
 			t.Errorf("PageCerts(%+v): no error", q)
 		}
 	}
+}
+
+// FuzzPageCerts: whatever a URL brings as cursor, name and status, a page
+// is an error or at most Limit rows, and never a panic.
+func FuzzPageCerts(f *testing.F) {
+	s, _ := pagedStore(f)
+	first, err := s.PageCerts(PageQuery{Limit: 3})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(first.Next, "", "", "", false)
+	f.Add("", first.Next, "a-", CertValid, false)
+	f.Add("AAAAAAAAAAAAAAAAAAAAAA", "", "b", CertExpired, true)
+	f.Add("", "", "\x00\xff", CertRevoked, false)
+	f.Fuzz(func(t *testing.T, after, before, name, status string, last bool) {
+		p, err := s.PageCerts(PageQuery{After: after, Before: before, Name: name, Status: status, Last: last, Limit: 3, MaxScan: 20})
+		if err == nil && len(p.Certs) > 3 {
+			t.Errorf("%d rows for a limit of 3", len(p.Certs))
+		}
+	})
 }
