@@ -93,12 +93,15 @@ func (e *env) writeIssued(c *cli.Context, iss *ca.Issued, first string) error {
 	dir := c.String("out-dir")
 	base := filepath.Join(dir, fileBase(first))
 	certFile, keyFile := base+".pem", base+"-key.pem"
-	// The key first: a certificate file never stands without its key.
-	if err := atomicfile.WriteFiles(
+	// The key first: a certificate file never stands without its key. The
+	// files are renamed into place but not fsynced: the store has both
+	// already (committed, fsynced), and export writes them again.
+	if err := atomicfile.Replace(
 		atomicfile.File{Path: keyFile, Data: iss.KeyPEM, Perm: 0o600},
 		atomicfile.File{Path: certFile, Data: iss.ChainPEM(), Perm: 0o644},
 	); err != nil {
-		return err
+		s := iss.Record.SerialHex()
+		return fmt.Errorf("certificate %s is stored, but its files were not written (write them with `localca export %s --chain --out FILE` and `localca export %s --key --out FILE`): %w", s, s, s, err)
 	}
 	files := map[string]string{"cert": certFile, "key": keyFile}
 	if c.Bool("p12") {

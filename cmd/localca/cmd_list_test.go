@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/internal/testkit"
 	"github.com/localca/localca/store"
 )
 
@@ -229,4 +230,44 @@ func TestStoreInUse(t *testing.T) {
 	if n := len(h.listJSON("--name", "busy.test")); n != 0 {
 		t.Errorf("a refused issue stored %d certificates", n)
 	}
+}
+
+// TestExportKey writes the files of an issued certificate again from the
+// store alone: export --key gives the key issue wrote (0600), and openssl
+// finds that it is the private half of the exported certificate. A
+// certificate signed from openssl's CSR has no stored key, and --key takes
+// neither --der nor --chain.
+func TestExportKey(t *testing.T) {
+	h := newHome(t)
+	h.initCA()
+	h.ok("issue", "--out-dir", h.out, "k.test")
+	serial := h.listJSON("--name", "k.test")[0].Serial
+	h.ok("export", serial, "--key", "--out", h.path("again-key.pem"))
+	h.ok("export", serial, "--out", h.path("again.pem"))
+	if !bytes.Equal(h.read("again-key.pem"), h.read("k.test-key.pem")) {
+		t.Error("export --key differs from the key issue wrote")
+	}
+	if st, err := os.Stat(h.path("again-key.pem")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("export --key file: %v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+	keyPub := testkit.MustRun(t, "openssl", "pkey", "-in", h.path("again-key.pem"), "-pubout")
+	certPub := testkit.MustRun(t, "openssl", "x509", "-in", h.path("again.pem"), "-noout", "-pubkey")
+	if keyPub != certPub || !strings.Contains(keyPub, "PUBLIC KEY") {
+		t.Errorf("openssl: the exported key's public half\n%s\nis not the certificate's\n%s", keyPub, certPub)
+	}
+	// The files cannot be written (no such folder) after the commit: the
+	// error names the serial and the commands that write them again.
+	res := h.fail(1, "is stored, but its files were not written", "issue", "--out-dir", h.path("missing"), "w.test")
+	stored := h.listJSON("--name", "w.test")
+	if len(stored) != 1 || !strings.Contains(res.stderr, stored[0].Serial) || !strings.Contains(res.stderr, "export "+stored[0].Serial+" --key") {
+		t.Errorf("issue into a missing folder: stored %+v, stderr %q; want the serial and the export command", stored, res.stderr)
+	}
+	h.ok("export", stored[0].Serial, "--key", "--out", h.path("w.test-key.pem"))
+	h.fail(2, "--key", "export", serial, "--key", "--der")
+	h.fail(2, "--key", "export", serial, "--key", "--chain")
+
+	testkit.MustRun(t, "openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+		"-keyout", h.path("csr-key.pem"), "-subj", "/CN=csr.test", "-addext", "subjectAltName=DNS:csr.test", "-out", h.path("csr.pem"))
+	h.ok("sign", "--csr", h.path("csr.pem"), "--out", h.path("csr-cert.pem"))
+	h.fail(1, "no private key", "export", h.listJSON("--name", "csr.test")[0].Serial, "--key")
 }

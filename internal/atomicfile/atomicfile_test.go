@@ -33,17 +33,34 @@ func TestWriteFile(t *testing.T) {
 	}
 }
 
+// TestWriteFiles writes a key and a certificate side by side, with and
+// without the fsyncs: the same files, modes and no temporary file left.
 func TestWriteFiles(t *testing.T) {
-	dir := t.TempDir()
-	key, cert := filepath.Join(dir, "a-key.pem"), filepath.Join(dir, "a.pem")
-	if err := WriteFiles(File{Path: key, Data: []byte("k"), Perm: 0o600}, File{Path: cert, Data: []byte("c"), Perm: 0o644}); err != nil {
-		t.Fatal(err)
-	}
-	for p, want := range map[string]os.FileMode{key: 0o600, cert: 0o644} {
-		st, err := os.Stat(p)
-		if err != nil || st.Mode().Perm() != want {
-			t.Fatalf("%s: %v, mode %v; want %v", p, err, st.Mode().Perm(), want)
-		}
+	for name, write := range map[string]func(...File) error{"WriteFiles": WriteFiles, "Replace": Replace} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			key, cert := filepath.Join(dir, "a-key.pem"), filepath.Join(dir, "a.pem")
+			for i, content := range []string{"first", "second, longer"} {
+				if err := write(File{Path: key, Data: []byte("k " + content), Perm: 0o600}, File{Path: cert, Data: []byte("c " + content), Perm: 0o644}); err != nil {
+					t.Fatalf("write %d: %v", i, err)
+				}
+				for p, want := range map[string]os.FileMode{key: 0o600, cert: 0o644} {
+					st, err := os.Stat(p)
+					if err != nil || st.Mode().Perm() != want {
+						t.Fatalf("%s: %v, mode %v; want %v", p, err, st.Mode().Perm(), want)
+					}
+					if got, _ := os.ReadFile(p); !strings.HasSuffix(string(got), content) {
+						t.Fatalf("%s: read %q after write %d", p, got, i)
+					}
+				}
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+				t.Fatalf("temporary files left behind: %v", entries)
+			}
+			if err := write(File{Path: filepath.Join(dir, "missing", "x"), Data: []byte("x"), Perm: 0o600}); err == nil {
+				t.Fatal("writing into a missing folder succeeded")
+			}
+		})
 	}
 }
 
