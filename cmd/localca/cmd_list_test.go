@@ -259,7 +259,7 @@ func TestExportKey(t *testing.T) {
 	// error names the serial and the commands that write them again.
 	res := h.fail(1, "is stored, but its files were not written", "issue", "--out-dir", h.path("missing"), "w.test")
 	stored := h.listJSON("--name", "w.test")
-	if len(stored) != 1 || !strings.Contains(res.stderr, stored[0].Serial) || !strings.Contains(res.stderr, "export "+stored[0].Serial+" --key") {
+	if msg := strings.ToLower(res.stderr); len(stored) != 1 || !strings.Contains(msg, "export "+strings.ToLower(stored[0].Serial)+" --key") {
 		t.Errorf("issue into a missing folder: stored %+v, stderr %q; want the serial and the export command", stored, res.stderr)
 	}
 	h.ok("export", stored[0].Serial, "--key", "--out", h.path("w.test-key.pem"))
