@@ -102,24 +102,14 @@ func (e *env) registerBadSites(c *cli.Context, sites []badserver.Site, addr *net
 		}
 		records = append(records, rr.String()) // the form `dns add` stores
 	}
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	if _, err := st.ApplyDNS(records, nil); err != nil {
+	if _, err := e.dnsZone(c).Apply(records, nil); err != nil {
 		return nil, fmt.Errorf("registering the case names for dns serve: %w", err)
 	}
 	return records, nil
 }
 
 func (e *env) deregister(c *cli.Context, records []string) {
-	st, err := e.openStore(c, false)
-	if err == nil {
-		_, err = st.ApplyDNS(nil, records)
-		st.Close()
-	}
-	if err != nil {
+	if _, err := e.dnsZone(c).Apply(nil, records); err != nil {
 		e.note("bad-server: removing the case names from the store: %v", err)
 	}
 }

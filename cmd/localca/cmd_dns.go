@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/localca/localca/store"
 )
@@ -59,12 +57,7 @@ func (e *env) dnsCommand() *cli.Command {
 				Name: "list", Usage: "list the stored records", UsageText: "localca dns list [--json]",
 				Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					st, err := e.openStore(c, true)
-					if err != nil {
-						return err
-					}
-					defer st.Close()
-					recs, err := st.DNSRecords()
+					recs, err := e.dnsZone(c).Records()
 					if err != nil {
 						return err
 					}
@@ -105,14 +98,17 @@ func (e *env) dnsCommand() *cli.Command {
 	}
 }
 
+// dnsZone is the zone's records and settings in this home's store.
+func (e *env) dnsZone(c *cli.Context) ca.DNSZone {
+	return ca.DNSZone{
+		Read:  func() (*store.Store, error) { return e.openStore(c, true) },
+		Write: func() (*store.Store, error) { return e.openStore(c, false) },
+	}
+}
+
 // tsigKey is the zone's update key, made on first use and kept in the store.
 func (e *env) tsigKey(c *cli.Context) (dnssrv.TSIGKey, error) {
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return dnssrv.TSIGKey{}, err
-	}
-	defer st.Close()
-	secret, err := st.SettingOrInit("dns.tsig."+tsigKeyName, func() (string, error) {
+	secret, err := e.dnsZone(c).Setting("tsig."+tsigKeyName, func() (string, error) {
 		k, err := dnssrv.NewTSIGKey(tsigKeyName)
 		return k.Secret, err
 	})
@@ -127,17 +123,12 @@ func (e *env) dnsChange(c *cli.Context, add bool) error {
 	if err != nil {
 		return err
 	}
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	text := rr.String()
 	var changed bool
 	if add {
-		changed, err = st.ApplyDNS([]string{text}, nil)
+		changed, err = e.dnsZone(c).Apply([]string{text}, nil)
 	} else {
-		changed, err = st.ApplyDNS(nil, []string{text})
+		changed, err = e.dnsZone(c).Apply(nil, []string{text})
 	}
 	if err != nil {
 		return err
@@ -155,157 +146,6 @@ func (e *env) dnsChange(c *cli.Context, add bool) error {
 	return nil
 }
 
-// loadZoneRecords reads the stored records that belong to the zone.
-func loadZoneRecords(st *store.Store, origin string) ([]dns.RR, error) {
-	texts, err := st.DNSRecords()
-	if err != nil {
-		return nil, err
-	}
-	var out []dns.RR
-	for _, t := range texts {
-		rr, err := dnssrv.ParseRR(t, origin)
-		if errors.Is(err, dnssrv.ErrOutOfZone) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("stored record %q: %w", t, err)
-		}
-		out = append(out, rr)
-	}
-	return out, nil
-}
-
-func rrTexts(rrs []dns.RR) []string {
-	out := make([]string, len(rrs))
-	for i, r := range rrs {
-		out[i] = r.String()
-	}
-	return out
-}
-
-// dnsZone builds a zone from the store whose changes (DNS UPDATEs) are
-// written back to the store before they are acknowledged, and which follows
-// changes other localca processes make to the store.
-type dnsZone struct {
-	zone *dnssrv.Zone
-
-	mu sync.Mutex
-	// pending is the change sync is making now (changeKey form), which
-	// Persist must not write back: it came from the store. It names the
-	// change, not just "a sync is running", so that a DNS UPDATE applied
-	// while a sync runs is still written to the store before it is
-	// acknowledged.
-	pending string
-}
-
-// changeKey names a change by its records.
-func changeKey(added, removed []dns.RR) string {
-	a, r := rrTexts(added), rrTexts(removed)
-	sort.Strings(a)
-	sort.Strings(r)
-	return "+" + strings.Join(a, "\n+") + "\n-" + strings.Join(r, "\n-")
-}
-
-func (e *env) newDNSZone(c *cli.Context, origin string) (*dnsZone, error) {
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return nil, err
-	}
-	recs, err := loadZoneRecords(st, origin)
-	st.Close()
-	if err != nil {
-		return nil, err
-	}
-	dz := &dnsZone{}
-	dz.zone, err = dnssrv.NewZone(dnssrv.ZoneConfig{
-		Origin:  origin,
-		Records: recs,
-		Persist: func(added, removed []dns.RR) error {
-			if dz.fromStore(added, removed) {
-				return nil
-			}
-			st, err := e.openStore(c, false)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			_, err = st.ApplyDNS(rrTexts(added), rrTexts(removed))
-			return err
-		},
-	})
-	return dz, err
-}
-
-// fromStore reports whether a change is the one sync is making.
-func (dz *dnsZone) fromStore(added, removed []dns.RR) bool {
-	dz.mu.Lock()
-	defer dz.mu.Unlock()
-	return dz.pending != "" && dz.pending == changeKey(added, removed)
-}
-
-// apply makes one change that came from the store, without writing it back.
-func (dz *dnsZone) apply(add, remove dns.RR) error {
-	var key string
-	if add != nil {
-		key = changeKey([]dns.RR{add}, nil)
-	} else {
-		key = changeKey(nil, []dns.RR{remove})
-	}
-	dz.mu.Lock()
-	dz.pending = key
-	dz.mu.Unlock()
-	defer func() {
-		dz.mu.Lock()
-		dz.pending = ""
-		dz.mu.Unlock()
-	}()
-	if add != nil {
-		return dz.zone.Add(add)
-	}
-	return dz.zone.Remove(remove)
-}
-
-// sync makes the zone hold what the store holds. The zone is read before
-// the store: a DNS UPDATE that lands between the two reads is then in the
-// store's copy as well, so sync never takes an acknowledged update back out.
-// Changes are made one record at a time so that one record an UPDATE
-// changed meanwhile does not hold back the others.
-func (dz *dnsZone) sync(e *env, c *cli.Context) error {
-	have := map[string]dns.RR{}
-	for _, r := range dz.zone.Records() {
-		have[r.String()] = r
-	}
-	st, err := e.openStore(c, true)
-	if err != nil {
-		return err
-	}
-	want, err := loadZoneRecords(st, dz.zone.Origin())
-	st.Close()
-	if err != nil {
-		return err
-	}
-	var add []dns.RR
-	for _, r := range want {
-		if _, ok := have[r.String()]; ok {
-			delete(have, r.String())
-		} else {
-			add = append(add, r)
-		}
-	}
-	var errs []error
-	for _, r := range have {
-		if err := dz.apply(nil, r); err != nil && !errors.Is(err, dnssrv.ErrNoSuchRecord) {
-			errs = append(errs, err)
-		}
-	}
-	for _, r := range add {
-		if err := dz.apply(r, nil); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 func (e *env) dnsServe(c *cli.Context) error {
 	ctx, stop := signalContext(c.Context)
 	defer stop()
@@ -313,50 +153,23 @@ func (e *env) dnsServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dz, err := e.newDNSZone(c, c.String("zone"))
+	zone, err := dnssrv.NewBackedZone(c.String("zone"), e.dnsZone(c))
 	if err != nil {
 		return err
 	}
-	srv, pc, ln, err := e.startDNS(c.String("addr"), dz.zone, key)
+	pc, err := net.ListenPacket("udp", c.String("addr"))
 	if err != nil {
 		return err
-	}
-	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), dz.zone.Origin())
-	e.note("updates: nsupdate -y %s", key.NsupdateArg())
-	go dz.follow(ctx, e, c, c.Duration("sync"))
-	return srv.Serve(ctx, pc, ln)
-}
-
-// follow syncs the zone from the store every interval until ctx ends, so
-// records that other localca processes add or remove are served.
-func (dz *dnsZone) follow(ctx context.Context, e *env, c *cli.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := dz.sync(e, c); err != nil {
-				e.note("dns: reading records from the store: %v", err)
-			}
-		}
-	}
-}
-
-// startDNS opens the UDP and TCP sockets on one port (for :0, the port the
-// UDP socket got).
-func (e *env) startDNS(addr string, zone *dnssrv.Zone, key dnssrv.TSIGKey) (*dnssrv.Server, net.PacketConn, net.Listener, error) {
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return nil, nil, nil, err
 	}
 	ln, err := net.Listen("tcp", pc.LocalAddr().String())
 	if err != nil {
 		pc.Close()
-		return nil, nil, nil, err
+		return err
 	}
-	return &dnssrv.Server{Zone: zone, Keys: []dnssrv.TSIGKey{key}}, pc, ln, nil
+	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), zone.Origin())
+	e.note("updates: nsupdate -y %s", key.NsupdateArg())
+	go zone.Follow(ctx, c.Duration("sync"), e.note)
+	return (&dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}}).Serve(ctx, pc, ln)
 }
 
 func (e *env) dnsLookup(c *cli.Context) error {

@@ -84,12 +84,12 @@ func (e *env) up(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	dz, err := e.newDNSZone(c, f.Zone)
+	zone, err := dnssrv.NewBackedZone(f.Zone, e.dnsZone(c))
 	if err != nil {
 		return err
 	}
 	// Records added with `localca dns add` while up runs are served too.
-	go dz.follow(ctx, e, c, time.Second)
+	go zone.Follow(ctx, time.Second, e.note)
 	// SIGHUP renews every certificate now.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -100,7 +100,7 @@ func (e *env) up(c *cli.Context) error {
 		},
 		Validity: time.Duration(f.Validity),
 		Roots:    pool(authority.Root()), Intermediates: pool(authority.Intermediate()),
-		Revocation: crl, Zone: dz.zone, Keys: []dnssrv.TSIGKey{key}, RenewNow: hup,
+		Revocation: crl, Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, RenewNow: hup,
 		Out: e.stdout, Log: e.stderr, Logf: e.note,
 	}
 	if c.IsSet("validity") {

@@ -1,0 +1,59 @@
+package ca
+
+import "github.com/localca/localca/store"
+
+// DNSZone is the DNS zone's records and settings kept in the CA's store,
+// which every localca process shares: `localca dns add` writes there, and a
+// running DNS server follows it (DNSZone is the dnssrv.Backing of `dns
+// serve` and `up`). Records are zone-file text. Each call opens the store
+// for that call alone, so that a server that runs for hours never holds
+// other commands out.
+type DNSZone struct {
+	// Read opens the store for reading (a shared lock); nil means Write.
+	Read Opener
+	// Write opens the store for writing.
+	Write Opener
+}
+
+// Records returns every stored record, of any zone.
+func (z DNSZone) Records() ([]string, error) {
+	open := z.Read
+	if open == nil {
+		open = z.Write
+	}
+	st, err := open()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.DNSRecords()
+}
+
+// Apply adds and removes records in one transaction and reports whether
+// anything changed.
+func (z DNSZone) Apply(add, remove []string) (changed bool, err error) {
+	err = z.write(func(st *store.Store) error {
+		changed, err = st.ApplyDNS(add, remove)
+		return err
+	})
+	return changed, err
+}
+
+// Setting returns the zone's setting name, made with init and stored on
+// first use (the TSIG secret of its update key, for one).
+func (z DNSZone) Setting(name string, init func() (string, error)) (value string, err error) {
+	err = z.write(func(st *store.Store) error {
+		value, err = st.SettingOrInit("dns."+name, init)
+		return err
+	})
+	return value, err
+}
+
+func (z DNSZone) write(f func(*store.Store) error) error {
+	st, err := z.Write()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return f(st)
+}
