@@ -1,8 +1,10 @@
 package benchalt
 
 import (
+	"bytes"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -163,5 +165,30 @@ func TestParallel(t *testing.T) {
 	boom := errors.New("boom")
 	if err := Parallel(4, 100, func(int) error { return boom }); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want boom", err)
+	}
+}
+
+// TestCopyExecutables copies a program from PATH and runs the copy: same
+// bytes, executable, the other arguments kept.
+func TestCopyExecutables(t *testing.T) {
+	dir := t.TempDir()
+	s, err := CopyExecutables(dir, Side{{Args: []string{"touch", filepath.Join(dir, "made")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := exec.LookPath("touch")
+	a, _ := os.ReadFile(orig)
+	b, err := os.ReadFile(s[0].Args[0])
+	if err != nil || !bytes.Equal(a, b) || filepath.Dir(s[0].Args[0]) != dir || s[0].Args[1] != filepath.Join(dir, "made") {
+		t.Fatalf("copy %q of %s: %v, same bytes %v", s[0].Args, orig, err, bytes.Equal(a, b))
+	}
+	if _, err := Commands(MinPairs, s, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "made")); err != nil {
+		t.Errorf("the copy did not run: %v", err)
+	}
+	if _, err := CopyExecutables(dir, Side{{Args: []string{"no-such-program-here"}}}); err == nil {
+		t.Error("copying a missing program succeeded")
 	}
 }

@@ -40,13 +40,14 @@ func main() {
 	speedup := flag.Bool("speedup", false, "report B's time over A's (how many times as long the baseline takes)")
 	by := flag.String("by", "wall", `what to compare: "wall" time, "cpu" time (user + system), or "both" (two rows from the one run)`)
 	asJSON := flag.Bool("json", false, "print both measures and every pair as JSON")
+	copyExe := flag.Bool("copy", true, "run copies of the programs, all written the same way (benchalt.CopyExecutables)")
 	flag.Parse()
 	if len(a) == 0 || len(b) == 0 || flag.NArg() > 0 || (*by != "wall" && *by != "cpu" && *by != "both") {
 		fmt.Fprintln(os.Stderr, "benchalt: want -a CMD and -b CMD, -by wall, cpu or both, and no other arguments")
 		flag.Usage()
 		os.Exit(2)
 	}
-	t, err := benchalt.Commands(*pairs, benchalt.Side(a), benchalt.Side(b))
+	t, err := run(*pairs, benchalt.Side(a), benchalt.Side(b), *copyExe)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -85,4 +86,22 @@ func main() {
 		}
 		fmt.Println(benchalt.Row{Measure: m, Ours: benchalt.Millis(k.res.MedianA()), Baseline: benchalt.Millis(k.res.MedianB()), Ratio: ratio, Target: tg})
 	}
+}
+
+// run alternates a and b, on copies of their programs when copyExe is set.
+func run(pairs int, a, b benchalt.Side, copyExe bool) (benchalt.Timing, error) {
+	if copyExe {
+		dir, err := os.MkdirTemp("", "benchalt-exe-")
+		if err != nil {
+			return benchalt.Timing{}, err
+		}
+		defer os.RemoveAll(dir)
+		if a, err = benchalt.CopyExecutables(dir, a); err != nil {
+			return benchalt.Timing{}, err
+		}
+		if b, err = benchalt.CopyExecutables(dir, b); err != nil {
+			return benchalt.Timing{}, err
+		}
+	}
+	return benchalt.Commands(pairs, a, b)
 }
