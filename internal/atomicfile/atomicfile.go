@@ -55,7 +55,7 @@ func WriteFiles(files ...File) error {
 // after can lose such a file, or leave it empty (ext4 does not order a new
 // file's data before its rename without the fsync); it cannot lose the
 // record. Without the three fsyncs (each file, then the folder) a one-shot
-// `issue` took 0.70x its wall time on a busy disk (docs/BENCHMARKS.md).
+// `issue` took 0.56x its wall time on a busy disk (docs/BENCHMARKS.md).
 func Replace(files ...File) error {
 	for _, f := range files {
 		if err := write(f, false); err != nil {
