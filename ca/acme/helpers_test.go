@@ -27,7 +27,7 @@ import (
 // on loopback ports the system chose, and an http-01 responder that
 // answers the tokens a test gives it.
 type testServer struct {
-	t        *testing.T
+	t        testing.TB
 	base     string
 	acme     *acme.Server
 	caSrv    *ca.Server
@@ -49,7 +49,7 @@ const (
 
 func (k storageKind) String() string { return [...]string{"store", "memory"}[k] }
 
-func newTestServer(t *testing.T, kind storageKind, edit ...func(*acme.Config)) *testServer {
+func newTestServer(t testing.TB, kind storageKind, edit ...func(*acme.Config)) *testServer {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "localca.db")
 	st, err := store.Open(path, nil)
