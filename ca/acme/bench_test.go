@@ -5,11 +5,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/benchalt"
 	xacme "golang.org/x/crypto/acme"
 )
 
@@ -59,45 +59,36 @@ func (ts *testServer) benchOrder(ctx context.Context, cl *xacme.Client, name str
 // BenchmarkACMEOrderVsIssue measures whole ACME orders (x/crypto/acme
 // client, http-01 over loopback, the certificate committed with its order)
 // against ca.Issue, the path of `localca issue` without its process start,
-// on one store, alternately: 20 pairs of rounds of 10 sequential
-// certificates each. It reports the median, min and max of the orders/s
-// to issues/s ratio. Run: go test ./ca/acme -run '^$' -bench OrderVsIssue -benchtime 1x
+// on one store, alternated by benchalt.Bench (21 pairs of b.N each): ns/op
+// is an order, base-ns/op an issue, ratio the median order/issue time.
+// Run: go test ./ca/acme -run '^$' -bench OrderVsIssue -benchtime 10x
 func BenchmarkACMEOrderVsIssue(b *testing.B) {
-	const pairs, perRound = 20, 10
 	ts := newTestServer(b, inStore)
 	ctx := context.Background()
 	cl := ts.xClient(b)
 	if _, err := cl.Register(ctx, &xacme.Account{}, xacme.AcceptTOS); err != nil {
 		b.Fatal(err)
 	}
-	var ratios, orderRates, issueRates []float64
-	for range b.N {
-		for p := range pairs {
-			start := time.Now()
-			for i := range perRound {
-				if err := ts.benchOrder(ctx, cl, fmt.Sprintf("o%d-%d.localhost", p, i)); err != nil {
-					b.Fatal(err)
-				}
+	seq := 0
+	benchalt.Bench(b, b.N, func(n int) error {
+		for range n {
+			seq++
+			if err := ts.benchOrder(ctx, cl, fmt.Sprintf("o%d.localhost", seq)); err != nil {
+				return err
 			}
-			orders := perRound / time.Since(start).Seconds()
-			start = time.Now()
-			for i := range perRound {
-				err := ts.caSrv.UseStore(func(c *ca.CA) error {
-					_, err := c.Issue(ca.IssueRequest{Names: []string{fmt.Sprintf("i%d-%d.localhost", p, i)}})
-					return err
-				})
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			issues := perRound / time.Since(start).Seconds()
-			orderRates, issueRates, ratios = append(orderRates, orders), append(issueRates, issues), append(ratios, orders/issues)
 		}
-	}
-	med := func(xs []float64) float64 { s := slices.Sorted(slices.Values(xs)); return s[len(s)/2] }
-	b.ReportMetric(med(orderRates), "orders/s")
-	b.ReportMetric(med(issueRates), "issues/s")
-	b.ReportMetric(med(ratios), "ratio-median")
-	b.ReportMetric(slices.Min(ratios), "ratio-min")
-	b.ReportMetric(slices.Max(ratios), "ratio-max")
+		return nil
+	}, func(n int) error {
+		for range n {
+			seq++
+			err := ts.caSrv.UseStore(func(c *ca.CA) error {
+				_, err := c.Issue(ca.IssueRequest{Names: []string{fmt.Sprintf("i%d.localhost", seq)}})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
