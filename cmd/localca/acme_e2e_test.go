@@ -7,6 +7,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -194,5 +195,49 @@ func TestACMECertbot(t *testing.T) {
 	runClient(t, env, "certbot", append([]string{"revoke", "--cert-path", filepath.Join(live, "cert.pem"), "--no-delete-after-revoke"}, dirs...)...)
 	if out := a.ocspStatus(t, kept); !strings.Contains(out, ": revoked") {
 		t.Fatalf("OCSP after certbot revoke: %s", out)
+	}
+}
+
+// TestACMELegoEAB: with --acme-require-eab lego needs the key id and HMAC
+// that `localca acme eab create` printed; the account then orders a name
+// its --allow patterns cover, and `acme accounts|orders --json` list it.
+func TestACMELegoEAB(t *testing.T) {
+	testkit.NeedTool(t, "lego")
+	a := startACMEServer(t, "--acme-require-eab")
+	out := a.h.subprocess("", "acme", "eab", "create", "--name", "ci", "--allow", "*.localhost", "--json")
+	if out.code != 0 {
+		t.Fatalf("acme eab create: %s", out)
+	}
+	var k struct {
+		KID  string `json:"kid"`
+		HMAC string `json:"hmac"`
+	}
+	if err := json.Unmarshal([]byte(out.stdout), &k); err != nil || k.KID == "" || k.HMAC == "" {
+		t.Fatalf("acme eab create --json printed %q (%v)", out.stdout, err)
+	}
+	dir := t.TempDir()
+	httpArgs := []string{"--http", "--http.port", "127.0.0.1:" + strconv.Itoa(a.httpPort), "run"}
+	a.lego(t, dir, nil, append([]string{"--eab", "--kid", k.KID, "--hmac", k.HMAC, "-d", "eab.localhost"}, httpArgs...)...)
+	a.verifyChain(t, filepath.Join(dir, "certificates", "eab.localhost.crt"))
+
+	var accts []struct {
+		Status   string `json:"status"`
+		EABKeyID string `json:"eab_kid"`
+	}
+	if r := a.h.subprocess("", "acme", "accounts", "--json"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &accts) != nil {
+		t.Fatalf("acme accounts --json: %s", r)
+	}
+	if len(accts) != 1 || accts[0].EABKeyID != k.KID || accts[0].Status != "valid" {
+		t.Errorf("accounts: %+v, want one valid account bound to %s", accts, k.KID)
+	}
+	var orders []struct {
+		Status string `json:"status"`
+		Serial string `json:"serial"`
+	}
+	if r := a.h.subprocess("", "acme", "orders", "--json"); r.code != 0 || json.Unmarshal([]byte(r.stdout), &orders) != nil {
+		t.Fatalf("acme orders --json: %s", r)
+	}
+	if len(orders) != 1 || orders[0].Status != "valid" || orders[0].Serial == "" {
+		t.Errorf("orders: %+v, want one valid order with a serial", orders)
 	}
 }
