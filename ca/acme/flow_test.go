@@ -6,6 +6,8 @@ import (
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -212,5 +214,51 @@ func TestConcurrentOrders(t *testing.T) {
 	}
 	if valid != n || len(orders) != n {
 		t.Errorf("%d orders stored, %d valid; want %d valid", len(orders), valid, n)
+	}
+}
+
+// TestIPIdentifier is RFC 8738: an order for an address, proved by
+// http-01 on that address, gives a certificate with the IP SAN.
+func TestIPIdentifier(t *testing.T) {
+	ts := newTestServer(t, inMemory)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cl := ts.xClient(t)
+	if _, err := cl.Register(ctx, &xacme.Account{}, xacme.AcceptTOS); err != nil {
+		t.Fatal(err)
+	}
+	o, err := cl.AuthorizeOrder(ctx, xacme.IPIDs("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := cl.GetAuthorization(ctx, o.AuthzURLs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, ch := range z.Challenges {
+		types = append(types, ch.Type)
+		if ch.Type == "http-01" {
+			resp, _ := cl.HTTP01ChallengeResponse(ch.Token)
+			ts.tokens.Store(ch.Token, resp)
+			if _, err := cl.Accept(ctx, ch); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if slices.Contains(types, "dns-01") {
+		t.Errorf("an IP identifier offers dns-01 (RFC 8738 7 forbids it): %v", types)
+	}
+	if _, err := cl.WaitOrder(ctx, o.URI); err != nil {
+		t.Fatal(err)
+	}
+	csr, _ := x509.CreateCertificateRequest(nil, &x509.CertificateRequest{IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}, newECKey(t))
+	der, _, err := cl.CreateOrderCert(ctx, o.FinalizeURL, csr, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(der[0])
+	if len(leaf.IPAddresses) != 1 || !leaf.IPAddresses[0].Equal(net.ParseIP("127.0.0.1")) || len(leaf.DNSNames) != 0 {
+		t.Errorf("certificate names %v %v, want IP 127.0.0.1 alone", leaf.IPAddresses, leaf.DNSNames)
 	}
 }
