@@ -148,6 +148,10 @@ func signProblem(err error) error {
 	case errors.As(err, &p):
 		return p
 	case errors.Is(err, policies.ErrRefused):
+		var ref *policies.Refusal
+		if errors.As(err, &ref) && len(ref.Violations) > 0 && strings.HasPrefix(ref.Violations[0].Rule, "key") {
+			return problem(ProbBadCSR, "the policy refuses the CSR's key: %v", err)
+		}
 		return refusal(err, "the policy")
 	case errors.Is(err, store.ErrKeyRevoked):
 		return problem(ProbBadCSR, "the CSR's key is revoked (compromised): %v", err)

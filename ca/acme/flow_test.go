@@ -98,11 +98,23 @@ func TestXCryptoFlow(t *testing.T) {
 			leaf := ts.verify(t, chain, "app.localhost")
 			if kind == inStore {
 				err := ts.caSrv.UseStore(func(c *ca.CA) error {
-					_, err := c.Store().Cert(leaf.SerialNumber.Bytes())
+					if _, err := c.Store().Cert(leaf.SerialNumber.Bytes()); err != nil {
+						return fmt.Errorf("the certificate is not in the store: %w", err)
+					}
+					events, err := c.Store().Events(0)
+					kinds := map[string]bool{}
+					for _, e := range events {
+						kinds[e.Kind] = true
+					}
+					for _, k := range []string{"acme.account", "acme.order", "acme.validation", "acme.issued", "cert.issued"} {
+						if !kinds[k] {
+							t.Errorf("no %s event in the log", k)
+						}
+					}
 					return err
 				})
 				if err != nil {
-					t.Fatalf("the certificate is not in the store: %v", err)
+					t.Fatal(err)
 				}
 			}
 			if err := cl.RevokeCert(ctx, nil, chain[0], xacme.CRLReasonKeyCompromise); err != nil {

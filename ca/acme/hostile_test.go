@@ -1,6 +1,8 @@
 package acme_test
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -135,5 +137,31 @@ func TestHostile(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestWeakCSRKey: a CSR whose key the policy refuses gets badCSR naming
+// the key rule, not rejectedIdentifier, and nothing is stored.
+func TestWeakCSRKey(t *testing.T) {
+	ts := newTestServer(t, inStore)
+	c := ts.rawClient(t)
+	c.register(t)
+	fin := c.readyOrder(t, "weak.localhost")
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(nil, &x509.CertificateRequest{DNSNames: []string{"weak.localhost"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.acme.Wait()
+	before := ts.snapshot()
+	r := c.post(t, fin, map[string]string{"csr": base64.RawURLEncoding.EncodeToString(der)}, jwsOpts{})
+	if r.problem != "urn:ietf:params:acme:error:badCSR" || !strings.Contains(string(r.body), "key.rsa_min_bits") {
+		t.Errorf("an RSA-1024 CSR: %d %s, want badCSR naming key.rsa_min_bits", r.status, r.body)
+	}
+	if ts.snapshot() != before {
+		t.Error("the refused finalize changed the store")
 	}
 }

@@ -38,6 +38,10 @@ POST), /sign (POST a CSR with "Authorization: Bearer TOKEN", from
 for people a web page at / (the CA, how to trust its root, the certificates
 it issued: open on loopback, behind a read token elsewhere).
 
+With --acme, an ACME server (RFC 8555) answers at /acme/directory, printed
+on the second line as "acme directory URL"; see ` + "`localca acme`" + ` and the
+README's ACME section (certbot, lego, Caddy).
+
 The server's TLS certificate is issued by the CA itself at start for the
 host of --url. Certificates issued through /sign carry the CRL distribution
 point and AIA (OCSP, caIssuers) URLs under --url.
