@@ -46,7 +46,7 @@ func (e *env) caCommand() *cli.Command {
 
 func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
 	now := time.Now()
-	root, inter := newCertInfo(authority.Root(), nil, now), newCertInfo(authority.Intermediate(), nil, now)
+	root, inter := ca.Describe(authority.Root(), nil, now), ca.Describe(authority.Intermediate(), nil, now)
 	root.InStore, root.Status = true, "active"
 	inter.InStore, inter.Status = true, "active"
 	if at, reason := authority.IntermediateRevoked(); !at.IsZero() {
@@ -56,8 +56,8 @@ func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
 		return e.printJSON(map[string]any{"store": path, "keys": encryptedWord(authority.Encrypted()), "root": root, "intermediate": inter})
 	}
 	fmt.Fprintf(e.stdout, "Store:           %s\nCA keys:         %s\n\nRoot\n", path, encryptedWord(authority.Encrypted()))
-	root.print(e.stdout)
+	printCertInfo(e.stdout, root)
 	fmt.Fprintf(e.stdout, "\nIntermediate\n")
-	inter.print(e.stdout)
+	printCertInfo(e.stdout, inter)
 	return nil
 }

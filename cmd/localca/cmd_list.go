@@ -46,7 +46,7 @@ func (e *env) listCommand() *cli.Command {
 			now := time.Now()
 			f := store.Filter{Status: c.String("status"), Name: c.String("name"), ExpiringWithin: c.Duration("expiring"), Now: now, Limit: c.Int("limit")}
 			if c.Bool("json") {
-				var out []certInfo
+				var out []ca.CertInfo
 				err := st.ForEachCert(f, func(rec *store.Cert) error {
 					if skipFixture(c, rec.Profile) {
 						return nil
@@ -55,14 +55,14 @@ func (e *env) listCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					out = append(out, newCertInfo(cert, rec, now))
+					out = append(out, ca.Describe(cert, rec, now))
 					return nil
 				})
 				if err != nil {
 					return err
 				}
 				if out == nil {
-					out = []certInfo{}
+					out = []ca.CertInfo{}
 				}
 				return e.printJSON(out)
 			}
@@ -126,11 +126,11 @@ func (e *env) showCommand() *cli.Command {
 					return err
 				}
 			}
-			in := newCertInfo(cert, rec, time.Now())
+			in := ca.Describe(cert, rec, time.Now())
 			if c.Bool("json") {
 				return e.printJSON(in)
 			}
-			in.print(e.stdout)
+			printCertInfo(e.stdout, in)
 			return nil
 		},
 	}

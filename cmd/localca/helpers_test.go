@@ -15,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/testkit"
 )
 
@@ -123,6 +124,9 @@ func (h *home) initCA(args ...string) {
 	h.ok("ca", "root", "--out", h.path("root.pem"))
 	h.ok("ca", "intermediate", "--out", h.path("intermediate.pem"))
 }
+
+// certInfo is what show, list --json and ca info print about a certificate.
+type certInfo = ca.CertInfo
 
 // listJSON is `list --json`, parsed.
 func (h *home) listJSON(args ...string) []certInfo {
