@@ -241,3 +241,15 @@ func TestACMELegoEAB(t *testing.T) {
 		t.Errorf("orders: %+v, want one valid order with a serial", orders)
 	}
 }
+
+// TestACMEOffByDefault: without --acme, serve has no ACME directory.
+func TestACMEOffByDefault(t *testing.T) {
+	curl := testkit.NeedTool(t, "curl")
+	h := newHome(t)
+	h.initCA()
+	_, url := h.serve("serve", "--addr", "127.0.0.1:0")
+	r := runTool(t, "", curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", h.path("root.pem"), url+"/acme/directory")
+	if r.code != 0 || r.stdout != "404" {
+		t.Errorf("GET /acme/directory without --acme: %s, want 404", r)
+	}
+}
