@@ -1,7 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/pem"
@@ -72,8 +71,7 @@ func (p *Page) detailView(rec *store.Cert, csr *store.CSR) (*detailView, error) 
 	}
 	now := p.cfg.Now()
 	row := p.rows([]*store.Cert{rec}, now)[0]
-	sum := sha256.Sum256(cert.Raw)
-	alg, size := ca.DescribeKey(cert.PublicKey)
+	in := ca.Describe(cert, rec, now) // what `localca show` prints
 	v := &detailView{Serial: rec.SerialHex(), Class: row.Class, PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))}
 	add := func(label, value string) {
 		if value != "" {
@@ -83,16 +81,17 @@ func (p *Page) detailView(rec *store.Cert, csr *store.CSR) (*detailView, error) 
 	add("Serial", rec.SerialHex())
 	add("Status", row.Status)
 	add("Revoked", row.Revoked)
-	add("Subject", cert.Subject.String())
-	add("Names", strings.Join(rec.Names, ", "))
-	add("Issuer", cert.Issuer.String())
-	add("Valid", fmt.Sprintf("%s to %s (ends %s)", stamp(cert.NotBefore), stamp(cert.NotAfter), row.Left))
-	add("Profile", rec.Profile)
-	add("Key", fmt.Sprintf("%s %d", alg, size))
-	add("Key SHA-256", hex.EncodeToString(rec.KeyFingerprint))
-	add("Cert SHA-256", hex.EncodeToString(sum[:]))
-	add("Key usage", strings.Join(keyUsages(cert.KeyUsage), ", "))
-	add("Ext key usage", strings.Join(extKeyUsages(cert.ExtKeyUsage), ", "))
+	add("Subject", in.Subject)
+	add("Names", strings.Join(in.Names, ", "))
+	add("Issuer", in.Issuer)
+	add("Valid", fmt.Sprintf("%s to %s (ends %s)", stamp(in.NotBefore), stamp(in.NotAfter), row.Left))
+	add("Profile", in.Profile)
+	add("Key", in.Key)
+	add("Key SHA-256", in.KeyFingerprint)
+	add("Cert SHA-256", in.SHA256)
+	add("Key usage", strings.Join(in.KeyUsage, ", "))
+	add("Ext key usage", strings.Join(in.ExtKeyUsage, ", "))
+	add("Name constraints", strings.Join(in.NameConstraints, ", "))
 	add("CRL", strings.Join(cert.CRLDistributionPoints, ", "))
 	add("OCSP", strings.Join(cert.OCSPServer, ", "))
 	if csr != nil {
@@ -100,33 +99,4 @@ func (p *Page) detailView(rec *store.Cert, csr *store.CSR) (*detailView, error) 
 		add("CSR id", hex.EncodeToString(csr.ID))
 	}
 	return v, nil
-}
-
-func keyUsages(ku x509.KeyUsage) []string {
-	names := []string{"digitalSignature", "contentCommitment", "keyEncipherment", "dataEncipherment",
-		"keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"}
-	var out []string
-	for i, n := range names {
-		if ku&(1<<i) != 0 {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-func extKeyUsages(ekus []x509.ExtKeyUsage) []string {
-	names := map[x509.ExtKeyUsage]string{
-		x509.ExtKeyUsageServerAuth: "serverAuth", x509.ExtKeyUsageClientAuth: "clientAuth",
-		x509.ExtKeyUsageCodeSigning: "codeSigning", x509.ExtKeyUsageEmailProtection: "emailProtection",
-		x509.ExtKeyUsageOCSPSigning: "OCSPSigning", x509.ExtKeyUsageTimeStamping: "timeStamping",
-	}
-	var out []string
-	for _, e := range ekus {
-		if n, ok := names[e]; ok {
-			out = append(out, n)
-		} else {
-			out = append(out, fmt.Sprintf("EKU %d", e))
-		}
-	}
-	return out
 }
