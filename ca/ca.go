@@ -93,11 +93,11 @@ func (c *CA) Root() *x509.Certificate { return c.rootCert }
 // Intermediate is the issuing certificate.
 func (c *CA) Intermediate() *x509.Certificate { return c.interCert }
 
-// IntermediateID is the store id of the issuing authority.
-func (c *CA) IntermediateID() string { return c.inter.ID }
+// intermediateID is the store id of the issuing authority.
+func (c *CA) intermediateID() string { return c.inter.ID }
 
-// RootID is the store id of the root authority.
-func (c *CA) RootID() string { return c.root.ID }
+// rootID is the store id of the root authority.
+func (c *CA) rootID() string { return c.root.ID }
 
 // Encrypted reports whether the CA keys are password-protected.
 func (c *CA) Encrypted() bool { return c.inter.Encrypted }

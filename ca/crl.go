@@ -67,10 +67,10 @@ func (c *CA) RootCRL(opts CRLOptions) (*CRL, error) {
 	return c.makeCRL(c.root.ID, c.rootCert, root, opts)
 }
 
-// CRLDigest is the Digest a CRL of the intermediate (root false) or the root
+// crlDigest is the Digest a CRL of the intermediate (root false) or the root
 // would have now, computed from the store without signing or spending a CRL
 // number. A server compares it with its cached CRL to know when to re-sign.
-func (c *CA) CRLDigest(root bool) ([32]byte, error) {
+func (c *CA) crlDigest(root bool) ([32]byte, error) {
 	id := c.inter.ID
 	if root {
 		id = c.root.ID

@@ -25,8 +25,8 @@ type CSRRequest struct {
 	SANs []string
 }
 
-// SplitSANs classifies names the way --san does.
-func SplitSANs(sans []string) (dns []string, ips []net.IP, emails []string, uris []*url.URL, err error) {
+// splitSANs classifies names the way --san does.
+func splitSANs(sans []string) (dns []string, ips []net.IP, emails []string, uris []*url.URL, err error) {
 	for _, s := range sans {
 		s = strings.TrimSpace(s)
 		switch {
@@ -136,7 +136,7 @@ func SetCommonName(n *pkix.Name, cn string) {
 // CreateCSR makes a PKCS#10 request signed by key. It does not record it;
 // RecordCSR does.
 func CreateCSR(key crypto.Signer, req CSRRequest) ([]byte, error) {
-	dns, ips, emails, uris, err := SplitSANs(req.SANs)
+	dns, ips, emails, uris, err := splitSANs(req.SANs)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func CreateCSR(key crypto.Signer, req CSRRequest) ([]byte, error) {
 
 // ParseCSR reads a CSR in PEM ("CERTIFICATE REQUEST" or the old "NEW
 // CERTIFICATE REQUEST") or DER form, checks its signature, and applies
-// CheckCSR: a CSR whose signature does not verify, is made with SHA-1, or
+// checkCSR: a CSR whose signature does not verify, is made with SHA-1, or
 // asks for CA powers is refused, whoever made it. Errors say what is wrong
 // with the input: no PEM block, a block of another type, a truncated block,
 // a DER structure that does not parse.
@@ -177,7 +177,7 @@ func ParseCSR(data []byte) (*x509.CertificateRequest, error) {
 	if err := csr.CheckSignature(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadCSRSignature, err)
 	}
-	if err := CheckCSR(csr); err != nil {
+	if err := checkCSR(csr); err != nil {
 		return nil, err
 	}
 	return csr, nil

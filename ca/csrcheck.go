@@ -18,7 +18,7 @@ const (
 	bitCRLSign     = 6
 )
 
-// CheckCSR is what the CA refuses in any CSR before its policy looks at
+// checkCSR is what the CA refuses in any CSR before its policy looks at
 // the names and the key: a signature made with SHA-1 (or MD5, which
 // CheckSignature already refuses), and a request for CA powers (CA:TRUE,
 // keyCertSign, cRLSign). ParseCSR and SignRequest call it; it does not
@@ -28,7 +28,7 @@ const (
 // asks for CA:TRUE would never get it; refusing it says so to the
 // requester instead of handing back something other than what was asked.
 // Other requested extensions (an odd extended key usage, say) are ignored.
-func CheckCSR(csr *x509.CertificateRequest) error {
+func checkCSR(csr *x509.CertificateRequest) error {
 	switch csr.SignatureAlgorithm {
 	case x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1, x509.MD5WithRSA, x509.MD2WithRSA:
 		return fmt.Errorf("%w: CSR for %q is signed with %s; SHA-1 (and MD5) signatures are refused, sign it with SHA-256 or better",

@@ -8,8 +8,9 @@
 // again. Sign, SignRequest and Issue build every certificate from the policy
 // alone and commit it to the store before they return it.
 //
-// Every CSR passes ParseCSR (or, given parsed, CheckCSR) first: its
-// signature must verify and must not be made with SHA-1 (ErrWeakSignature),
+// Every CSR passes ParseCSR first (SignRequest repeats its checks on a
+// parsed one): its signature must verify and must not be made with SHA-1
+// (ErrWeakSignature),
 // and it must not ask for CA powers: a CSR requesting CA:TRUE, keyCertSign or
 // cRLSign is refused with a *CARequestError naming each request
 // (ErrCSRRequestsCA), not signed as a plain leaf. Other requested
@@ -56,7 +57,7 @@
 // Server serves, over TLS with a certificate the CA issues to itself
 // (TLSCertificate): /roots.pem, /intermediates.pem, /intermediate.crt, /crl,
 // /crl/root, /ocsp (GET and POST), /sign and /revoke (each with a one-time
-// token: CreateToken, SpendToken; only the token's SHA-256 is stored), and
+// token made by CreateToken; only the token's SHA-256 is stored), and
 // /healthz. Errors are JSON {"error": "..."} with 400, 401, 403, 404, 405,
 // 409, 413, 422 or 503. Every request runs under a deadline and a 64 KiB body
 // limit; Serve shuts down gracefully when its context ends.
@@ -65,7 +66,7 @@
 // the store open would lock every other localca command out. The server
 // therefore takes an Opener and holds the store only while requests run
 // (concurrent requests share one open store); the CA keys are decrypted once
-// (Unlock) and shared with per-request copies made by WithStore. The served
+// (Unlock) and shared with per-request copies. The served
 // CRL is cached and re-signed only when the store's revocations change or
 // half its validity has passed, so revocations made by another process show
 // at the next fetch and fetching alone does not burn CRL numbers.

@@ -3,6 +3,7 @@ package ca
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/localca/localca/store"
 )
@@ -21,7 +22,7 @@ var (
 	ErrWrongPassword    = errors.New("ca: wrong password or damaged key")
 	ErrKeyMismatch      = errors.New("ca: the key does not match the CSR's public key")
 	ErrBadName          = errors.New("ca: bad name")
-	// ErrNoStore means a CA made without a store (WithStore(nil)) was
+	// ErrNoStore means a CA made without a store (withStore(nil)) was
 	// asked to record something.
 	ErrNoStore = errors.New("ca: no store to record into")
 	// ErrCannotWrite means the files of a certificate could not be written
@@ -41,6 +42,33 @@ var (
 	// (a key revoked, a CSR rejected meanwhile) is not this error; it keeps
 	// its own sentinel.
 	ErrNotStored = errors.New("ca: the certificate was signed but not stored, so it was not issued")
+
+	// ErrWeakSignature is a CSR signed with SHA-1 (or worse): its signature
+	// proves little, so it is refused even when it verifies.
+	ErrWeakSignature = errors.New("ca: weak CSR signature")
+	// ErrCSRRequestsCA is matched by every *CARequestError.
+	ErrCSRRequestsCA = errors.New("ca: CSR requests a CA certificate")
+	// ErrCAProfile is a request to sign a CSR, or to self-sign one, under a
+	// profile that makes CA certificates (intermediate). Only init makes
+	// CAs; from a CSR the CA issues leaves.
+	ErrCAProfile = errors.New("ca: that profile makes CA certificates; only init makes them")
+
+	// ErrIntermediateRevoked means the CA's intermediate is revoked: it
+	// signs no more certificates. A new hierarchy (localca init --force)
+	// takes its place.
+	ErrIntermediateRevoked = errors.New("ca: the intermediate is revoked; make a new CA with `localca init --force`")
+
+	// Revocation, CRLs, OCSP, tokens and the HTTP endpoints.
+	ErrBadReason = errors.New("ca: unknown revocation reason")
+	ErrBadSerial = errors.New("ca: bad serial number")
+	ErrBadToken  = errors.New("ca: bad token")
+	ErrBadOCSP   = errors.New("ca: malformed OCSP request")
+
+	// ErrUnknownFixture is a broken-on-purpose case that does not exist.
+	ErrUnknownFixture = errors.New("ca: unknown fixture case")
+	// ErrFixtureUnavailable is a case this CA cannot make (SHA-1 with an
+	// Ed25519 CA key).
+	ErrFixtureUnavailable = errors.New("ca: fixture case unavailable")
 )
 
 // notStored is the error of a failed commit after signing: ErrNotStored,
@@ -53,9 +81,21 @@ func notStored(what string, err error) error {
 	return fmt.Errorf("%w (%s): %w", ErrNotStored, what, err)
 }
 
-// ErrUnknownFixture is a broken-on-purpose case that does not exist.
-var ErrUnknownFixture = errors.New("ca: unknown fixture case")
+// CARequestError is a CSR whose requested extensions ask for what only a
+// CA certificate carries. Asked names each request the way openssl spells
+// it, with its extension: "CA:TRUE (basicConstraints)", "keyCertSign
+// (keyUsage)". Such a CSR is refused rather than signed as a plain leaf,
+// so the requester learns that the CA will not do what it asked.
+type CARequestError struct {
+	Asked []string
+}
 
-// ErrFixtureUnavailable is a case this CA cannot make (SHA-1 with an
-// Ed25519 CA key).
-var ErrFixtureUnavailable = errors.New("ca: fixture case unavailable")
+// Error reads like
+//
+//	ca: CSR requests CA:TRUE (basicConstraints); localca issues only leaf certificates from CSRs
+func (e *CARequestError) Error() string {
+	return "ca: CSR requests " + strings.Join(e.Asked, ", ") + "; localca issues only leaf certificates from CSRs"
+}
+
+// Is makes every CARequestError match ErrCSRRequestsCA.
+func (e *CARequestError) Is(target error) bool { return target == ErrCSRRequestsCA }

@@ -230,7 +230,7 @@ func (c *CA) fixtureOCSP(cert *x509.Certificate) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("OCSP request: %w", err)
 	}
-	der, err := NewResponder(c, ResponderOptions{}).Respond(c.st, req)
+	der, err := newResponder(c, ResponderOptions{}).respond(c.st, req)
 	if err != nil {
 		return nil, fmt.Errorf("OCSP answer: %w", err)
 	}

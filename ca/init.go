@@ -74,7 +74,10 @@ func Init(st *store.Store, init InitOptions, opts Options) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	rootCert, _ := x509.ParseCertificate(rootDER)
+	rootCert, err := x509.ParseCertificate(rootDER)
+	if err != nil {
+		return nil, fmt.Errorf("ca: reading back the new root: %w", err)
+	}
 
 	nc := opts.Policy.NameConstraints()
 	interTmpl := &x509.Certificate{

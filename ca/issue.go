@@ -43,7 +43,7 @@ func (c *CA) Issue(req IssueRequest) (*Issued, error) {
 	if err := c.opts.Policy.CheckKey(key.Public()); err != nil {
 		return nil, fmt.Errorf("ca: issuing for %q: %w", req.Names[0], err)
 	}
-	dns, _, _, _, err := SplitSANs(req.Names)
+	dns, _, _, _, err := splitSANs(req.Names)
 	if err != nil {
 		return nil, err
 	}

@@ -53,9 +53,9 @@ type Responder struct {
 	key  crypto.Signer
 }
 
-// NewResponder makes a responder for c. Its certificate is issued on the
+// newResponder makes a responder for c. Its certificate is issued on the
 // first request; Unlock c first so that no request waits for a password.
-func NewResponder(c *CA, opts ResponderOptions) *Responder {
+func newResponder(c *CA, opts ResponderOptions) *Responder {
 	if opts.CertValidity <= 0 {
 		opts.CertValidity = 24 * time.Hour
 	}
@@ -65,11 +65,11 @@ func NewResponder(c *CA, opts ResponderOptions) *Responder {
 	return &Responder{ca: c, opts: opts}
 }
 
-// Respond answers one DER OCSP request, looking the serial up in st. It
+// respond answers one DER OCSP request, looking the serial up in st. It
 // always returns a response to send: on a malformed request the
 // malformedRequest response, for another issuer "unauthorized", on a failure
 // of ours internalError, each with an error that says why (for the log).
-func (r *Responder) Respond(st *store.Store, raw []byte) ([]byte, error) {
+func (r *Responder) respond(st *store.Store, raw []byte) ([]byte, error) {
 	req, err := ocsp.ParseRequest(raw)
 	if err != nil {
 		return ocsp.MalformedRequestErrorResponse, fmt.Errorf("%w: %v", ErrBadOCSP, err)
@@ -82,7 +82,7 @@ func (r *Responder) Respond(st *store.Store, raw []byte) ([]byte, error) {
 	if !ok {
 		return ocsp.MalformedRequestErrorResponse, fmt.Errorf("%w: unsupported hash %v", ErrBadOCSP, req.HashAlgorithm)
 	}
-	c := r.ca.WithStore(st)
+	c := r.ca.withStore(st)
 	now := c.opts.Now().UTC().Truncate(time.Second)
 	ans := &ocspAnswer{
 		HashOID: hashOID, NameHash: req.IssuerNameHash, KeyHash: req.IssuerKeyHash, Serial: req.SerialNumber,
@@ -167,7 +167,7 @@ func issuedBy(req *ocsp.Request, issuer *x509.Certificate) bool {
 // Certificate returns the current responder certificate, issuing a new one
 // (recorded in st) when there is none or a third of its life is left.
 func (r *Responder) Certificate(st *store.Store) (*x509.Certificate, error) {
-	cert, _, err := r.current(r.ca.WithStore(st))
+	cert, _, err := r.current(r.ca.withStore(st))
 	return cert, err
 }
 

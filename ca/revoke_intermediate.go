@@ -3,16 +3,11 @@ package ca
 import (
 	"bytes"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/localca/localca/store"
 )
-
-// ErrIntermediateRevoked means the CA's intermediate is revoked: it signs no
-// more certificates. A new hierarchy (localca init --force) takes its place.
-var ErrIntermediateRevoked = errors.New("ca: the intermediate is revoked; make a new CA with `localca init --force`")
 
 // RevokeIntermediate revokes an intermediate that this store's roots signed,
 // found by its serial: from then on its root's CRL lists it (RootCRL), and a

@@ -91,7 +91,7 @@ func (s *Server) UseStore(fn func(*CA) error) error {
 		return err
 	}
 	defer s.lease.release()
-	return fn(s.cfg.CA.WithStore(st))
+	return fn(s.cfg.CA.withStore(st))
 }
 
 // NewServer checks cfg and makes a Server.
@@ -105,13 +105,13 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
-	base := cfg.CA.WithStore(nil)
+	base := cfg.CA.withStore(nil)
 	base.opts.BaseURL = cfg.BaseURL
 	cfg.CA = base
 	return &Server{
 		cfg:       cfg,
 		lease:     storeLease{open: cfg.Open},
-		responder: NewResponder(base, cfg.OCSP),
+		responder: newResponder(base, cfg.OCSP),
 		crls:      map[bool]*CRL{},
 	}, nil
 }

@@ -124,7 +124,7 @@ func (s *Server) withCA(w http.ResponseWriter, r *http.Request, fn func(*CA)) {
 		return
 	}
 	defer s.lease.release()
-	fn(s.cfg.CA.WithStore(st))
+	fn(s.cfg.CA.withStore(st))
 }
 
 // crl serves the cached CRL while it still says what the store says and is
@@ -150,7 +150,7 @@ func (s *Server) crl(root bool) http.HandlerFunc {
 func (s *Server) currentCRL(c *CA, root bool) (*CRL, error) {
 	s.crlMu.Lock()
 	defer s.crlMu.Unlock()
-	digest, err := c.CRLDigest(root)
+	digest, err := c.crlDigest(root)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ var ocspMalformed = []byte{0x30, 0x03, 0x0A, 0x01, 0x01}
 // RFC 6960 reports errors inside the response.
 func (s *Server) ocsp(w http.ResponseWriter, r *http.Request, raw []byte) {
 	s.withCA(w, r, func(c *CA) {
-		resp, err := s.responder.Respond(c.st, raw)
+		resp, err := s.responder.respond(c.st, raw)
 		if err != nil {
 			s.cfg.Log.Printf("ocsp %s from %s: %v", r.Method, r.RemoteAddr, err)
 		}

@@ -49,7 +49,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, statusOf(err), fmt.Errorf("ca: signing CSR for %q: %w", firstName(csr), err))
 			return
 		}
-		t, err := c.SpendToken(tok)
+		t, err := c.spendToken(tok)
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return
@@ -104,7 +104,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %X: %w", serial, err))
 			return
 		}
-		t, err := c.SpendToken(tok)
+		t, err := c.spendToken(tok)
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return

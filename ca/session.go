@@ -17,12 +17,12 @@ import (
 // Opener, and closes it when no request needs it.
 type Opener func() (*store.Store, error)
 
-// WithStore returns a CA that records into st and shares c's keys, policy
+// withStore returns a CA that records into st and shares c's keys, policy
 // and options. The keys are decrypted once (Unlock) and then used by every
 // copy, so a server prompts for the password once and opens the store only
 // while it works. Call Unlock on c first: a copy made before that decrypts
 // the keys again on its own first use.
-func (c *CA) WithStore(st *store.Store) *CA {
+func (c *CA) withStore(st *store.Store) *CA {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return &CA{
@@ -125,7 +125,7 @@ func OpenStore(path string, o OpenOptions) (*store.Store, error) {
 // between the two sessions (the intermediate revoked, the key compromised,
 // the CSR rejected, the serial taken) is checked in the commit's session.
 // Methods that need a store throughout (revocation, CRLs, tokens) want one
-// given with WithStore.
+// given with withStore.
 func Connect(open Opener, opts Options) (*CA, error) {
 	st, err := open()
 	if err != nil {

@@ -53,7 +53,7 @@ func (i *Issued) ChainPEM() []byte {
 // policy alone: the CSR gives its public key and the names it asks for, and
 // nothing else of it is copied, so a CSR that asks for an odd EKU gets the
 // profile's. A CSR that asks for CA powers (CA:TRUE, keyCertSign, cRLSign)
-// or is signed with SHA-1 is refused (CheckCSR), with nothing stored. The
+// or is signed with SHA-1 is refused (checkCSR), with nothing stored. The
 // certificate is committed to the store, with its CSR marked signed, before
 // Sign returns.
 func (c *CA) Sign(csrPEM []byte, opts SignOptions) (*Issued, error) {
@@ -65,10 +65,10 @@ func (c *CA) Sign(csrPEM []byte, opts SignOptions) (*Issued, error) {
 }
 
 // SignRequest is Sign for a parsed CSR whose signature the caller checked
-// (ParseCSR does). It applies CheckCSR again, which costs no cryptography,
+// (ParseCSR does). It applies checkCSR again, which costs no cryptography,
 // so a CSR parsed with x509.ParseCertificateRequest alone cannot skip it.
 func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issued, error) {
-	if err := CheckCSR(csr); err != nil {
+	if err := checkCSR(csr); err != nil {
 		return nil, err
 	}
 	rec, key, err := csrRecord(csr)
@@ -100,14 +100,14 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 	}
 }
 
-// Prepare checks a parsed CSR as SignRequest does (CheckCSR, the policy) and
+// Prepare checks a parsed CSR as SignRequest does (checkCSR, the policy) and
 // signs it, but stores nothing: it returns the certificate with the record
 // that must be committed before the certificate is handed to anyone. It is
 // for callers that store the certificate together with records of their own
 // in one transaction (the ACME server marks the order valid in the
 // transaction that stores its certificate).
 func (c *CA) Prepare(csr *x509.CertificateRequest, opts SignOptions) (*Issued, store.Record, error) {
-	if err := CheckCSR(csr); err != nil {
+	if err := checkCSR(csr); err != nil {
 		return nil, store.Record{}, err
 	}
 	rec, key, err := csrRecord(csr)

@@ -46,10 +46,10 @@ func (c *CA) CreateToken(name string, ttl time.Duration) (string, *store.Token, 
 	return secret, t, nil
 }
 
-// SpendToken checks a token and marks it used in one transaction: it passes
+// spendToken checks a token and marks it used in one transaction: it passes
 // once, before it expires. An unknown, used or expired token fails with
 // store.ErrTokenInvalid and changes nothing.
-func (c *CA) SpendToken(secret string) (*store.Token, error) {
+func (c *CA) spendToken(secret string) (*store.Token, error) {
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
 		return nil, fmt.Errorf("%w: no token given", store.ErrTokenInvalid)
