@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"time"
 
@@ -117,4 +118,38 @@ func extKeyUsages(ekus []x509.ExtKeyUsage) []string {
 		}
 	}
 	return out
+}
+
+// ParseCertificates reads every CERTIFICATE block of a PEM bundle (other
+// blocks, such as a key beside the chain, are passed over), or one DER
+// certificate.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest, sawPEM := data, false
+	for {
+		var block *pem.Block
+		if block, rest = pem.Decode(rest); block == nil {
+			break
+		}
+		sawPEM = true
+		if block.Type != "CERTIFICATE" {
+			continue
+		}
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
+		}
+		out = append(out, cert)
+	}
+	if !sawPEM {
+		cert, err := x509.ParseCertificate(data)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
+		}
+		return []*x509.Certificate{cert}, nil
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no CERTIFICATE block", ErrBadPEM)
+	}
+	return out, nil
 }

@@ -3,13 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -206,52 +202,5 @@ func (e *env) udpClientCommand() *cli.Command {
 			}
 			return (&netdemo.UDPClient{MaxPayload: c.Int("max-payload"), Timeout: c.Duration("timeout")}).Run(ctx, c.String("addr"), in, e.stdout)
 		},
-	}
-}
-
-// parseCerts reads every CERTIFICATE block of a PEM bundle.
-func parseCerts(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cert)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no CERTIFICATE in the file")
-	}
-	return out, nil
-}
-
-// crlFetcher reads a CRL from a URL (trusting roots for https) or a file.
-func crlFetcher(src string, roots *x509.CertPool) func(context.Context) ([]byte, error) {
-	if !strings.HasPrefix(src, "http://") && !strings.HasPrefix(src, "https://") {
-		return func(context.Context) ([]byte, error) { return os.ReadFile(src) }
-	}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
-	return func(ctx context.Context) ([]byte, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s", src, resp.Status)
-		}
-		return io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	}
 }

@@ -101,7 +101,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		if err != nil {
 			return nil, err
 		}
-		certs, err := parseCerts(data)
+		certs, err := ca.ParseCertificates(data)
 		if err != nil {
 			return nil, fmt.Errorf("--ca %s: %w", f, err)
 		}
@@ -154,7 +154,7 @@ func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, 
 func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (netdemo.RevocationChecker, func()) {
 	fetch := d.crl
 	if src := c.String("crl"); src != "" {
-		fetch = crlFetcher(src, d.roots)
+		fetch = netdemo.FetchCRL(src, d.roots)
 	}
 	if fetch == nil {
 		return nil, func() {}

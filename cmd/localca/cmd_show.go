@@ -1,0 +1,71 @@
+package main
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) showCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "show",
+		Usage:     "show a certificate by serial or from a file",
+		UsageText: "localca show 3f2a…   |   localca show localhost.pem [--json]",
+		Flags:     []cli.Flag{jsonFlag()},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() != 1 {
+				return usagef("show takes one SERIAL or FILE")
+			}
+			arg := c.Args().First()
+			var cert *x509.Certificate
+			var rec *store.Cert
+			st, stErr := e.openStore(c, true)
+			if stErr == nil {
+				defer st.Close()
+			}
+			if data, err := readInput(arg, maxInputFile); errors.Is(err, errInputTooLarge) {
+				return err
+			} else if err == nil {
+				certs, err := ca.ParseCertificates(data)
+				if err != nil {
+					return fmt.Errorf("%s: %w", arg, err)
+				}
+				cert = certs[0]
+				if st != nil {
+					rec, _ = st.Cert(cert.SerialNumber.Bytes())
+				}
+			} else {
+				if stErr != nil {
+					return stErr
+				}
+				if rec, err = certBySerialArg(st, arg); err != nil {
+					return err
+				}
+				if cert, err = x509.ParseCertificate(rec.DER); err != nil {
+					return err
+				}
+			}
+			in := ca.Describe(cert, rec, time.Now())
+			if c.Bool("json") {
+				return e.printJSON(in)
+			}
+			printCertInfo(e.stdout, in)
+			return nil
+		},
+	}
+}
+
+// certBySerialArg looks up a serial given in hex (with or without colons or
+// a 0x prefix).
+func certBySerialArg(st *store.Store, arg string) (*store.Cert, error) {
+	serial, err := ca.ParseSerial(arg)
+	if err != nil || len(serial) == 0 {
+		return nil, usagef("%q is neither a file nor a hex serial", arg)
+	}
+	return st.Cert(serial)
+}
