@@ -180,34 +180,3 @@ func lineOf(file, at string) int {
 	}
 	return -1
 }
-
-// TestDocShowsExample keeps the example in doc.go (which the README copies)
-// the same as testdata/example.toml, which the tests parse.
-func TestDocShowsExample(t *testing.T) {
-	doc, err := os.ReadFile("doc.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	example, err := os.ReadFile(filepath.Join("testdata", "example.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var block []string
-	in := false
-	for _, l := range strings.Split(string(doc), "\n") {
-		if strings.HasPrefix(l, "//\t# localca policy:") {
-			in = true
-		}
-		if in && strings.HasPrefix(l, "//\t") {
-			block = append(block, strings.TrimPrefix(l, "//\t"))
-		} else if in && l == "//" {
-			block = append(block, "")
-		} else if in {
-			break
-		}
-	}
-	got := strings.TrimSpace(strings.Join(block, "\n"))
-	if got != strings.TrimSpace(string(example)) {
-		t.Fatalf("doc.go's example differs from testdata/example.toml:\n%s", got)
-	}
-}
