@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // ErrRootNotRevocable means a root was asked to be revoked: nothing signs a
@@ -23,7 +21,7 @@ func (s *Store) RevokeAuthority(id string, at time.Time, reason int) (*Authority
 		at = s.now()
 	}
 	var a *Authority
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx WriteTx) error {
 		var err error
 		if a, err = authority(tx, id); err != nil {
 			return err
@@ -35,7 +33,11 @@ func (s *Store) RevokeAuthority(id string, at time.Time, reason int) (*Authority
 			return fmt.Errorf("%w: intermediate %.16s… (at %s)", ErrAlreadyRevoked, id, a.RevokedAt.Format(time.RFC3339))
 		}
 		a.RevokedAt, a.Reason = at.UTC(), reason
-		if err := putRecord(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
+		if err := putRecord(tx, authorityKey(id), a); err != nil {
+			return err
+		}
+		// The mark Commit checks: the intermediate signs nothing more.
+		if err := tx.Put(authorityRevokedKey(id), nil); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "ca.revoked", id, fmt.Sprintf("reason %d", reason))
@@ -49,20 +51,30 @@ func (s *Store) RevokeAuthority(id string, at time.Time, reason int) (*Authority
 // forEachRevokedAuthority calls fn, as forEachRevoked does for the
 // certificates it issued, for every revoked and unexpired intermediate that
 // parentID signed.
-func forEachRevokedAuthority(tx *bolt.Tx, parentID string, now time.Time, fn func(*Cert) error) error {
-	return tx.Bucket(bucketAuthorities).ForEach(func(k, _ []byte) error {
-		a, err := authority(tx, string(k))
-		if err != nil || a.ParentID != parentID || a.RevokedAt.IsZero() {
-			return err
+func forEachRevokedAuthority(tx ReadTx, parentID string, now time.Time, fn func(*Cert) error) error {
+	var revoked []*Authority
+	err := forEachAuthority(tx, func(a *Authority) error {
+		if a.ParentID == parentID && !a.RevokedAt.IsZero() {
+			revoked = append(revoked, a)
 		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range revoked {
 		cert, err := x509.ParseCertificate(a.CertDER)
 		if err != nil {
 			return fmt.Errorf("%w: authority %.16s…: %v", ErrCorrupt, a.ID, err)
 		}
 		if now.After(cert.NotAfter) {
-			return nil
+			continue
 		}
-		return fn(&Cert{Serial: cert.SerialNumber.Bytes(), DER: a.CertDER, IssuerID: parentID,
+		err = fn(&Cert{Serial: cert.SerialNumber.Bytes(), DER: a.CertDER, IssuerID: parentID,
 			NotAfter: cert.NotAfter, Status: CertRevoked, RevokedAt: a.RevokedAt, Reason: a.Reason, Profile: "intermediate"})
-	})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -59,7 +59,23 @@ type BoltBackend struct {
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path as
 // a Backend. A lock held by another process gives ErrInUse after the
 // timeout; a damaged file gives ErrCorrupt.
-func OpenBolt(path string, opts *BoltOptions) (_ *BoltBackend, err error) {
+func OpenBolt(path string, opts *BoltOptions) (*BoltBackend, error) {
+	b, err := openBolt(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if opts == nil || !opts.ReadOnly {
+		if err := b.ensureBucket(); err != nil {
+			b.db.Close()
+			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
+		}
+	}
+	return b, nil
+}
+
+// openBolt opens the file and makes nothing in it (Open looks at what it
+// holds first).
+func openBolt(path string, opts *BoltOptions) (_ *BoltBackend, err error) {
 	defer recoverCorrupt(path, &err)
 	var o BoltOptions
 	if opts != nil {
@@ -91,14 +107,7 @@ func OpenBolt(path string, opts *BoltOptions) (_ *BoltBackend, err error) {
 		}
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	b := &BoltBackend{db: db, path: path}
-	if !o.ReadOnly {
-		if err := b.ensureBucket(); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
-		}
-	}
-	return b, nil
+	return &BoltBackend{db: db, path: path}, nil
 }
 
 // ensureBucket makes the keyspace's bucket in a new file. An existing file
@@ -110,8 +119,10 @@ func (b *BoltBackend) ensureBucket() (err error) {
 		return err
 	}
 	return b.db.Update(func(tx *bolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists(boltBucket)
-		return err
+		if _, err := tx.CreateBucketIfNotExists(boltBucket); err != nil {
+			return err
+		}
+		return markSchema(tx)
 	})
 }
 
@@ -156,6 +167,9 @@ func (b *BoltBackend) update(fn func(*boltTx) error) (err error) {
 	return err
 }
 
+// errNothingToCommit rolls back a batch whose every member failed.
+var errNothingToCommit = errors.New("store: nothing to commit")
+
 // Batch implements Backend: one transaction and one fsync for all of fns.
 // bbolt has no savepoints, so each fn's writes are logged with what they
 // replaced and undone when the fn fails.
@@ -172,19 +186,24 @@ func (b *BoltBackend) Batch(ctx context.Context, fns []func(WriteTx) error) []er
 		return errs
 	}
 	err := b.update(func(tx *boltTx) error {
+		failed := 0
 		for i, fn := range fns {
 			tx.undo, tx.logging = tx.undo[:0], true
 			mark := len(tx.changes)
 			if errs[i] = fn(tx); errs[i] != nil {
+				failed++
 				if err := tx.rollback(); err != nil {
 					return err
 				}
 				tx.changes = tx.changes[:mark]
 			}
 		}
+		if failed == len(fns) {
+			return errNothingToCommit // not a byte written
+		}
 		return nil
 	})
-	if err == nil {
+	if err == nil || err == errNothingToCommit {
 		return errs
 	}
 	// The shared transaction was rolled back: nothing of it is stored.

@@ -2,43 +2,45 @@ package store
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
-	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Cert returns the certificate with the given serial.
 func (s *Store) Cert(serial []byte) (*Cert, error) {
 	var c *Cert
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx ReadTx) error {
 		var err error
-		c, err = certBySerial(tx, serial)
+		c, err = certBySerial(tx, newIssuers(tx), serial)
 		return err
 	})
 	return c, err
 }
 
-func certBySerial(tx *bolt.Tx, serial []byte) (*Cert, error) {
-	k := tx.Bucket(bucketSerials).Get(serial)
-	if k == nil {
-		return nil, fmt.Errorf("%w: certificate with serial %X", ErrNotFound, serial)
-	}
-	return certBySeq(tx, k)
-}
-
-func certBySeq(tx *bolt.Tx, k []byte) (*Cert, error) {
-	v := tx.Bucket(bucketCerts).Get(k)
-	if v == nil {
-		return nil, fmt.Errorf("%w: certificate record %x", ErrCorrupt, k)
-	}
-	c, err := decodeCert(v, tx.Bucket(bucketAuthorities))
+func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
+	v, err := tx.Get(serialKey(serial))
 	if err != nil {
 		return nil, err
 	}
-	c.seq = binary.BigEndian.Uint64(k)
+	if len(v) != 8 {
+		return nil, fmt.Errorf("%w: certificate with serial %X", ErrNotFound, serial)
+	}
+	return certByID(tx, iss, idAt(v))
+}
+
+func certByID(tx ReadTx, iss *issuers, id uint64) (*Cert, error) {
+	v, err := tx.Get(certKey(id))
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, fmt.Errorf("%w: an index names certificate %d, which is missing", ErrCorrupt, id)
+	}
+	c, err := decodeCert(v, iss)
+	if err != nil {
+		return nil, err
+	}
+	c.id = id
 	return c, nil
 }
 
@@ -77,79 +79,58 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 	if f.Now.IsZero() {
 		f.Now = s.now()
 	}
-	n := 0
-	visit := func(tx *bolt.Tx, seq []byte) (bool, error) {
-		c, err := certBySeq(tx, seq)
-		if err != nil {
-			return false, err
-		}
-		if f.Status != "" && c.StatusAt(f.Now) != f.Status {
-			return true, nil
-		}
-		// A name is always read through its index (below); the other fields
-		// are checked here, whichever index was read.
-		if len(f.KeyFingerprint) > 0 && !bytes.Equal(c.KeyFingerprint, f.KeyFingerprint) {
-			return true, nil
-		}
-		if f.ExpiringWithin > 0 && (c.StatusAt(f.Now) != CertValid || c.NotAfter.After(f.Now.Add(f.ExpiringWithin))) {
-			return true, nil
-		}
-		if err := fn(c); err != nil {
-			return false, err
-		}
-		n++
-		return f.Limit <= 0 || n < f.Limit, nil
-	}
-	return s.view(func(tx *bolt.Tx) error {
-		var (
-			cur    *bolt.Cursor
-			prefix []byte
-			seqOf  func(k, v []byte) []byte
-			start  []byte
-			end    []byte
-		)
-		switch {
-		case f.Name != "":
-			cur, prefix = tx.Bucket(bucketByName).Cursor(), append([]byte(strings.ToLower(f.Name)), 0)
-			seqOf = func(k, _ []byte) []byte { return k[len(k)-8:] }
-		case len(f.KeyFingerprint) > 0:
-			// visit compares the record's whole fingerprint.
-			cur, prefix = tx.Bucket(bucketByKey).Cursor(), keyIndexPrefix(f.KeyFingerprint)
-			seqOf = func(k, _ []byte) []byte { return k[len(k)-8:] }
-		case f.ExpiringWithin > 0:
-			cur = tx.Bucket(bucketByExpiry).Cursor()
-			start = u64(uint64(f.Now.Unix()))
-			end = u64(uint64(f.Now.Add(f.ExpiringWithin).Unix()) + 1)
-			seqOf = func(k, _ []byte) []byte { return k[8:] }
-		case f.Status == CertRevoked:
-			cur = tx.Bucket(bucketRevoked).Cursor()
-			seqOf = func(k, _ []byte) []byte { return k }
-		default:
-			c := tx.Bucket(bucketCerts).Cursor()
-			for k, _ := c.First(); k != nil; k, _ = c.Next() {
-				more, err := visit(tx, k)
-				if err != nil || !more {
-					return err
-				}
+	return s.view(func(tx ReadTx) error {
+		iss := newIssuers(tx)
+		n := 0
+		visit := func(id uint64) error {
+			c, err := certByID(tx, iss, id)
+			if err != nil {
+				return err
+			}
+			if f.Status != "" && c.StatusAt(f.Now) != f.Status {
+				return nil
+			}
+			// A name is always read through its index (below); the other
+			// fields are checked here, whichever index was read.
+			if len(f.KeyFingerprint) > 0 && !bytes.Equal(c.KeyFingerprint, f.KeyFingerprint) {
+				return nil
+			}
+			if f.ExpiringWithin > 0 && (c.StatusAt(f.Now) != CertValid || c.NotAfter.After(f.Now.Add(f.ExpiringWithin))) {
+				return nil
+			}
+			if err := fn(c); err != nil {
+				return err
+			}
+			if n++; f.Limit > 0 && n >= f.Limit {
+				return ErrStopRange
 			}
 			return nil
 		}
-		if start == nil {
-			start = prefix
+		switch {
+		case f.Name != "":
+			return tx.Range(namePrefix(f.Name), nil, false, func(k, _ []byte) error { return visit(idAt(k)) })
+		case len(f.KeyFingerprint) > 0:
+			p := keyKey(f.KeyFingerprint)
+			return tx.Range(p, nil, false, func(k, _ []byte) error {
+				if len(k) != len(p)+8 {
+					return nil // the key's own record
+				}
+				return visit(idAt(k))
+			})
+		case f.ExpiringWithin > 0:
+			start := expiryKey(f.Now.Unix(), 0)
+			end := expiryKey(f.Now.Add(f.ExpiringWithin).Unix()+1, 0)
+			return tx.Range(pExpiry, start, false, func(k, _ []byte) error {
+				if bytes.Compare(k, end) >= 0 {
+					return ErrStopRange
+				}
+				return visit(idAt(k))
+			})
+		case f.Status == CertRevoked:
+			return tx.Range(pRevoked, nil, false, func(k, _ []byte) error { return visit(idAt(k)) })
+		default:
+			return tx.Range(pCert, nil, false, func(k, v []byte) error { return visit(idAt(k)) })
 		}
-		for k, v := cur.Seek(start); k != nil; k, v = cur.Next() {
-			if prefix != nil && !bytes.HasPrefix(k, prefix) {
-				break
-			}
-			if end != nil && bytes.Compare(k, end) >= 0 {
-				break
-			}
-			more, err := visit(tx, seqOf(k, v))
-			if err != nil || !more {
-				return err
-			}
-		}
-		return nil
 	})
 }
 
@@ -167,30 +148,30 @@ func (s *Store) ListCerts(f Filter) ([]*Cert, error) {
 // stored record, so the caller can say when and why it was revoked.
 func (s *Store) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, error) {
 	var c *Cert
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx WriteTx) error {
 		var err error
-		c, err = certBySerial(tx, serial)
+		iss := newIssuers(tx)
+		c, err = certBySerial(tx, iss, serial)
 		if err != nil {
 			return err
 		}
 		if c.Status == CertRevoked {
 			return fmt.Errorf("%w: certificate %X (at %s)", ErrAlreadyRevoked, serial, c.RevokedAt.Format(time.RFC3339))
 		}
-		return s.revoke(tx, c, at, reason)
+		return s.revoke(tx, iss, c, at, reason)
 	})
 	return c, err
 }
 
-func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
+func (s *Store) revoke(tx WriteTx, iss *issuers, c *Cert, at time.Time, reason int) error {
 	if at.IsZero() {
 		at = s.now()
 	}
 	c.Status, c.RevokedAt, c.Reason = CertRevoked, at.UTC(), reason
-	k := u64(c.seq)
-	if err := tx.Bucket(bucketCerts).Put(k, encodeCert(c, tx.Bucket(bucketAuthorities))); err != nil {
+	if err := tx.Put(certKey(c.id), encodeCert(c, iss)); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketRevoked).Put(k, nil); err != nil {
+	if err := tx.Put(revokedKey(c.id), nil); err != nil {
 		return err
 	}
 	return s.addEvent(tx, "cert.revoked", c.SerialHex(), fmt.Sprintf("reason %d", reason))
@@ -202,12 +183,14 @@ func (s *Store) revoke(tx *bolt.Tx, c *Cert, at time.Time, reason int) error {
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
 	fn = callback(fn)
-	return s.view(func(tx *bolt.Tx) error { return forEachRevoked(tx, issuerID, now, fn) })
+	return s.view(func(tx ReadTx) error { return forEachRevoked(tx, issuerID, now, fn) })
 }
 
 // CountCerts returns how many certificates the store holds.
 func (s *Store) CountCerts() (int, error) {
 	var n int
-	err := s.view(func(tx *bolt.Tx) error { n = tx.Bucket(bucketCerts).Stats().KeyN; return nil })
+	err := s.view(func(tx ReadTx) error {
+		return tx.Range(pCert, nil, false, func(_, _ []byte) error { n++; return nil })
+	})
 	return n, err
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/cryptobyte"
 	"golang.org/x/crypto/cryptobyte/asn1"
 )
@@ -31,9 +30,15 @@ const certCodecVersion = 2
 // keeps the whole id when the prefix does not find that very authority.
 const issuerPrefixLen = 8
 
-// encodeCert writes c; authorities, when not nil, is the bucket that lets
-// the issuer's id shrink to a prefix.
-func encodeCert(c *Cert, authorities *bolt.Bucket) []byte {
+// issuerResolver finds the one authority whose id starts with an
+// issuerPrefixLen-byte prefix (ok false when none or two do).
+type issuerResolver interface {
+	resolve(prefix []byte) (id string, ok bool)
+}
+
+// encodeCert writes c; authorities, when not nil, lets the issuer's id
+// shrink to a prefix.
+func encodeCert(c *Cert, authorities issuerResolver) []byte {
 	n := 64 + len(c.DER) + len(c.IssuerID) + len(c.KeyFingerprint) + len(c.CSRID) + len(c.Profile)
 	for _, s := range c.Names {
 		n += len(s) + 2
@@ -118,7 +123,7 @@ func (d *certDecoder) byte1() byte {
 // decodeCert copies what it keeps: bbolt's values are only valid inside the
 // transaction that read them. authorities resolves a shortened issuer id; a
 // record that has one cannot be read without it.
-func decodeCert(v []byte, authorities *bolt.Bucket) (*Cert, error) {
+func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
 		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
 	}
@@ -134,7 +139,11 @@ func decodeCert(v []byte, authorities *bolt.Bucket) (*Cert, error) {
 		c.Serial = serial
 	}
 	if issuer := d.bytes(); len(issuer) > 0 && issuer[0] == issuerPrefixMark {
-		id, ok := resolveIssuer(issuer[1:], authorities)
+		var id string
+		var ok bool
+		if authorities != nil && len(issuer) == 1+issuerPrefixLen {
+			id, ok = authorities.resolve(issuer[1:])
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w: certificate record names an unknown issuer %x", ErrCorrupt, issuer[1:])
 		}
@@ -182,36 +191,57 @@ func derSerial(der []byte) ([]byte, bool) {
 // packHex's 0 (a string) and 1 (hex as bytes).
 const issuerPrefixMark = 2
 
-// packIssuer shortens id to a prefix when the authorities bucket holds it and
-// no other authority shares the prefix; otherwise it packs the whole id.
-func packIssuer(id string, authorities *bolt.Bucket) []byte {
+// packIssuer shortens id to a prefix when the authorities hold it and no
+// other authority shares the prefix; otherwise it packs the whole id.
+func packIssuer(id string, authorities issuerResolver) []byte {
 	raw, err := hex.DecodeString(id)
 	if authorities == nil || err != nil || len(raw) <= issuerPrefixLen || hex.EncodeToString(raw) != id {
 		return packHex(id)
 	}
-	if got, ok := resolveIssuer(raw[:issuerPrefixLen], authorities); !ok || got != id {
+	if got, ok := authorities.resolve(raw[:issuerPrefixLen]); !ok || got != id {
 		return packHex(id)
 	}
 	return append([]byte{issuerPrefixMark}, raw[:issuerPrefixLen]...)
 }
 
-// resolveIssuer finds the one authority whose id starts with prefix; two
-// that share it resolve to nothing.
-func resolveIssuer(prefix []byte, authorities *bolt.Bucket) (string, bool) {
-	if authorities == nil || len(prefix) != issuerPrefixLen {
+// issuers resolves issuer prefixes from the authority/ keys of one
+// transaction, remembering each answer: a list decodes many certificates
+// of one issuer.
+type issuers struct {
+	tx    ReadTx
+	cache map[string]string
+}
+
+func newIssuers(tx ReadTx) *issuers { return &issuers{tx: tx} }
+
+func (r *issuers) resolve(prefix []byte) (string, bool) {
+	if len(prefix) != issuerPrefixLen {
 		return "", false
 	}
-	want := []byte(hex.EncodeToString(prefix))
-	cur := authorities.Cursor()
-	k, _ := cur.Seek(want)
-	if k == nil || !bytes.HasPrefix(k, want) {
-		return "", false
+	want := hex.EncodeToString(prefix)
+	if id, ok := r.cache[want]; ok {
+		return id, id != ""
 	}
-	id := string(k)
-	if next, _ := cur.Next(); next != nil && bytes.HasPrefix(next, want) {
-		return "", false
+	var ids []string
+	r.tx.Range(cat(pAuthority, []byte(want)), nil, false, func(k, _ []byte) error {
+		id := string(k[len(pAuthority):])
+		if strings.IndexByte(id, '/') < 0 {
+			ids = append(ids, id)
+		}
+		if len(ids) > 1 {
+			return ErrStopRange
+		}
+		return nil
+	})
+	id := ""
+	if len(ids) == 1 {
+		id = ids[0]
 	}
-	return id, true
+	if r.cache == nil {
+		r.cache = make(map[string]string)
+	}
+	r.cache[want] = id
+	return id, id != ""
 }
 
 func clone(b []byte) []byte {
@@ -220,8 +250,6 @@ func clone(b []byte) []byte {
 	}
 	return append([]byte(nil), b...)
 }
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // packHex stores a lower-case hex id (an authority id, a serial, a
 // fingerprint) as its bytes, behind a marker byte; any other string is kept

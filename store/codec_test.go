@@ -1,13 +1,12 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 func TestCertCodecRoundTrip(t *testing.T) {
@@ -107,8 +106,8 @@ func TestCertCodecLeavesOutWhatItCanFind(t *testing.T) {
 	// twin shares other's first 8 bytes: neither can be shortened.
 	twin := other.auth.ID[:2*issuerPrefixLen] + strings.Repeat("0", len(other.auth.ID)-2*issuerPrefixLen)
 	for _, id := range []string{root.auth.ID, other.auth.ID, twin} {
-		if err := s.db.Update(func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketAuthorities).Put([]byte(id), []byte("{}"))
+		if err := s.b.Update(context.Background(), func(tx WriteTx) error {
+			return tx.Put(authorityKey(id), []byte("{}"))
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -131,8 +130,8 @@ func TestCertCodecLeavesOutWhatItCanFind(t *testing.T) {
 			c := *c
 			c.Status, c.Reason = CertValid, NoReason
 			tt.mutate(&c)
-			err := s.db.View(func(tx *bolt.Tx) error {
-				b := tx.Bucket(bucketAuthorities)
+			err := s.view(func(tx ReadTx) error {
+				b := newIssuers(tx)
 				v := encodeCert(&c, b)
 				d := &certDecoder{b: v[1:]}
 				if serial := d.bytes(); (serial != nil) != tt.serialStored {

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Record is what one step of the CA writes together: a key it made or saw, a
@@ -55,22 +52,21 @@ func (s *Store) CommitAll(rs []Record) []error {
 }
 
 // commit checks r and, when it passes, writes it: Commit of one record
-// within the caller's transaction.
-func (s *Store) commit(tx *bolt.Tx, r Record) error {
+// within the caller's transaction. The checks read the keys whose absence
+// they need (a compromised key's, a rejected CSR's, the serial's, a revoked
+// issuer's), which makes them conditions of the commit on every engine.
+func (s *Store) commit(tx WriteTx, r Record) error {
 	if err := s.check(tx, r); err != nil {
 		return err
 	}
 	return s.write(tx, r)
 }
 
-// check runs every test that can refuse r, and writes nothing. bbolt has no
-// savepoints, so a group transaction checks each record before it writes any
-// of it: a refused record then leaves nothing behind, and the group goes on.
-func (s *Store) check(tx *bolt.Tx, r Record) error {
-	keys := tx.Bucket(bucketKeys)
+// check runs every test that can refuse r, and writes nothing.
+func (s *Store) check(tx WriteTx, r Record) error {
 	for _, fp := range fingerprints(r) {
 		var k Key
-		found, err := getRecord(keys, fp, &k)
+		found, err := getRecord(tx, keyKey(fp), &k)
 		if err != nil {
 			return err
 		}
@@ -78,7 +74,6 @@ func (s *Store) check(tx *bolt.Tx, r Record) error {
 			return fmt.Errorf("%w: %x", ErrKeyRevoked, fp)
 		}
 	}
-	csrs := tx.Bucket(bucketCSRs)
 	var csrID []byte
 	if r.CSR != nil {
 		csrID = r.CSR.ID
@@ -87,7 +82,7 @@ func (s *Store) check(tx *bolt.Tx, r Record) error {
 	}
 	if len(csrID) > 0 {
 		var c CSR
-		found, err := getRecord(csrs, csrID, &c)
+		found, err := getRecord(tx, csrKey(csrID), &c)
 		if err != nil {
 			return err
 		}
@@ -104,24 +99,44 @@ func (s *Store) check(tx *bolt.Tx, r Record) error {
 		default:
 			return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
 		}
-		if tx.Bucket(bucketSerials).Get(c.Serial) != nil {
+		if v, err := tx.Get(serialKey(c.Serial)); err != nil || v != nil {
+			if err != nil {
+				return err
+			}
 			return fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
+		}
+		if c.IssuerID != "" {
+			if v, err := tx.Get(authorityRevokedKey(c.IssuerID)); err != nil || v != nil {
+				if err != nil {
+					return err
+				}
+				return fmt.Errorf("%w: %.16s…", ErrIssuerRevoked, c.IssuerID)
+			}
 		}
 	}
 	return nil
 }
 
-// write stores r, which check passed. Its own refusals repeat check's, so
-// that it stays safe alone; after check they never fire.
-func (s *Store) write(tx *bolt.Tx, r Record) error {
+// write stores r, which check passed. One event says what happened: a
+// certificate's issue, else a new key's or CSR's recording.
+func (s *Store) write(tx WriteTx, r Record) error {
+	var event func() error
 	if r.Key != nil {
-		if err := s.putKey(tx, r.Key); err != nil {
+		isNew, err := s.putKey(tx, r.Key)
+		if err != nil {
 			return err
+		}
+		if isNew {
+			event = func() error { return s.addEvent(tx, "key.recorded", hexs(r.Key.Fingerprint), r.Key.Algorithm) }
 		}
 	}
 	if r.CSR != nil {
-		if err := s.putCSR(tx, r.CSR, r.Cert != nil); err != nil {
+		isNew, err := s.putCSR(tx, r.CSR, r.Cert != nil)
+		if err != nil {
 			return err
+		}
+		if isNew {
+			event = func() error { return s.addEvent(tx, "csr.recorded", hexs(r.CSR.ID), r.CSR.Subject) }
 		}
 	} else if r.Cert != nil && len(r.Cert.CSRID) > 0 {
 		if err := s.signStoredCSR(tx, r.Cert.CSRID); err != nil {
@@ -129,9 +144,16 @@ func (s *Store) write(tx *bolt.Tx, r Record) error {
 		}
 	}
 	if r.Cert != nil {
-		return s.putCert(tx, r.Cert)
+		if err := s.putCert(tx, r.Cert); err != nil {
+			return err
+		}
+		// The event names the serial; the names are in the certificate.
+		event = func() error { return s.addEvent(tx, "cert.issued", r.Cert.SerialHex(), r.Cert.Profile) }
 	}
-	return nil
+	if event == nil {
+		return nil
+	}
+	return event()
 }
 
 // fingerprints lists the keys a record carries, each once: the key, the
@@ -155,21 +177,21 @@ func fingerprints(r Record) [][]byte {
 	return fps
 }
 
-// putKey stores a key the first time it is seen; a later sighting only adds
-// the private key PEM if the store did not hold it yet.
-func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
-	b := tx.Bucket(bucketKeys)
+// putKey stores a key the first time it is seen (and reports so); a later
+// sighting only adds the private key PEM if the store did not hold it yet.
+func (s *Store) putKey(tx WriteTx, k *Key) (bool, error) {
+	key := keyKey(k.Fingerprint)
 	var old Key
-	found, err := getRecord(b, k.Fingerprint, &old)
+	found, err := getRecord(tx, key, &old)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if found {
 		if len(old.PEM) > 0 || len(k.PEM) == 0 {
-			return nil
+			return false, nil
 		}
 		old.PEM = k.PEM
-		return putRecord(b, k.Fingerprint, &old)
+		return false, putRecord(tx, key, &old)
 	}
 	if k.Status == "" {
 		k.Status = KeyActive
@@ -177,22 +199,19 @@ func (s *Store) putKey(tx *bolt.Tx, k *Key) error {
 	if k.Created.IsZero() {
 		k.Created = s.now().UTC()
 	}
-	if err := putRecord(b, k.Fingerprint, k); err != nil {
-		return err
-	}
-	return s.addEvent(tx, "key.recorded", hexs(k.Fingerprint), k.Algorithm)
+	return true, putRecord(tx, key, k)
 }
 
-func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
-	b := tx.Bucket(bucketCSRs)
+func (s *Store) putCSR(tx WriteTx, c *CSR, signing bool) (bool, error) {
+	key := csrKey(c.ID)
 	var old CSR
-	found, err := getRecord(b, c.ID, &old)
+	found, err := getRecord(tx, key, &old)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if found {
 		if old.Status == CSRRejected {
-			return fmt.Errorf("%w: %x", ErrCSRRejected, c.ID)
+			return false, fmt.Errorf("%w: %x", ErrCSRRejected, c.ID)
 		}
 		*c = old
 	} else {
@@ -200,24 +219,20 @@ func (s *Store) putCSR(tx *bolt.Tx, c *CSR, signing bool) error {
 		if c.Created.IsZero() {
 			c.Created = s.now().UTC()
 		}
-		if err := s.addEvent(tx, "csr.recorded", hexs(c.ID), c.Subject); err != nil {
-			return err
-		}
 	}
 	if signing {
 		c.Status = CSRSigned
 	}
-	return putRecord(b, c.ID, c)
+	return !found, putRecord(tx, key, c)
 }
 
 // signStoredCSR marks the stored CSR a certificate names as signed, and
 // refuses a rejected one: a certificate whose record brings only the CSR's id
 // must meet the same check as one that brings the whole CSR. A CSR the store
 // never saw is no error (the CA may sign without keeping the request).
-func (s *Store) signStoredCSR(tx *bolt.Tx, id []byte) error {
-	b := tx.Bucket(bucketCSRs)
+func (s *Store) signStoredCSR(tx WriteTx, id []byte) error {
 	var c CSR
-	found, err := getRecord(b, id, &c)
+	found, err := getRecord(tx, csrKey(id), &c)
 	if err != nil || !found {
 		return err
 	}
@@ -228,10 +243,12 @@ func (s *Store) signStoredCSR(tx *bolt.Tx, id []byte) error {
 		return nil
 	}
 	c.Status = CSRSigned
-	return putRecord(b, id, &c)
+	return putRecord(tx, csrKey(id), &c)
 }
 
-func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {
+// putCert stores c under a new time-ordered id, with its index entries:
+// serial, names, expiry, key, and revoked when it is stored revoked.
+func (s *Store) putCert(tx WriteTx, c *Cert) error {
 	if len(c.Serial) == 0 || len(c.DER) == 0 {
 		return fmt.Errorf("store: certificate record without serial or DER")
 	}
@@ -240,22 +257,11 @@ func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {
 	default:
 		return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
 	}
-	serials := tx.Bucket(bucketSerials)
-	// The CA's serials ascend (they start with the issue time), so the
-	// index mostly appends: fill its pages.
-	serials.FillPercent = 0.95
-	if serials.Get(c.Serial) != nil {
-		return fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
-	}
-	certs := tx.Bucket(bucketCerts)
-	// Time-ordered keys append to the B+tree's last page; a full page then
-	// costs nothing to split.
-	certs.FillPercent = 1.0
-	seq, err := certs.NextSequence()
+	id, err := s.ids.allocate(tx, pCert, s.now())
 	if err != nil {
 		return err
 	}
-	c.seq = seq
+	c.id = id
 	if c.Status == "" {
 		c.Status = CertValid
 	}
@@ -264,58 +270,33 @@ func (s *Store) putCert(tx *bolt.Tx, c *Cert) error {
 	} else if c.RevokedAt.IsZero() {
 		c.RevokedAt = s.now().UTC()
 	}
-	k := u64(seq)
-	if err := certs.Put(k, encodeCert(c, tx.Bucket(bucketAuthorities))); err != nil {
+	return writeCert(tx, newIssuers(tx), c)
+}
+
+// writeCert puts c, whose id is set, and its index entries.
+func writeCert(tx WriteTx, iss issuerResolver, c *Cert) error {
+	id := c.id
+	if err := tx.Put(certKey(id), encodeCert(c, iss)); err != nil {
 		return err
 	}
 	if c.Status == CertRevoked {
 		// A certificate stored already revoked must be on the CRL too.
-		if err := tx.Bucket(bucketRevoked).Put(k, nil); err != nil {
+		if err := tx.Put(revokedKey(id), nil); err != nil {
 			return err
 		}
 	}
-	if err := serials.Put(c.Serial, k); err != nil {
+	if err := tx.Put(serialKey(c.Serial), u64(id)); err != nil {
 		return err
 	}
 	if len(c.KeyFingerprint) > 0 {
-		byKey := tx.Bucket(bucketByKey)
-		byKey.FillPercent = 0.9 // denser pages for an index that is only read
-		if err := byKey.Put(concat(keyIndexPrefix(c.KeyFingerprint), k), nil); err != nil {
+		if err := tx.Put(keyCertKey(c.KeyFingerprint, id), nil); err != nil {
 			return err
 		}
 	}
-	byName := tx.Bucket(bucketByName)
-	byName.FillPercent = 0.9
 	for _, n := range c.Names {
-		if err := byName.Put(nameKey(n, seq), nil); err != nil {
+		if err := tx.Put(nameKey(n, id), nil); err != nil {
 			return err
 		}
 	}
-	exp := tx.Bucket(bucketByExpiry)
-	exp.FillPercent = 0.9
-	if err := exp.Put(concat(u64(uint64(c.NotAfter.Unix())), k), nil); err != nil {
-		return err
-	}
-	// The event names the serial; the names are in the certificate.
-	return s.addEvent(tx, "cert.issued", c.SerialHex(), c.Profile)
-}
-
-func nameKey(name string, seq uint64) []byte {
-	return concat([]byte(strings.ToLower(name)), []byte{0}, u64(seq))
-}
-
-func concat(parts ...[]byte) []byte {
-	return bytes.Join(parts, nil)
-}
-
-// keyIndexPrefix is what the certs_by_key index keeps of a fingerprint: its
-// first 8 bytes. 64 bits tell keys apart in any store (a chance collision
-// costs one extra record read), and the index is a third of the size it
-// would be with whole SHA-256 fingerprints. Readers of the index compare the
-// record's full fingerprint.
-func keyIndexPrefix(fp []byte) []byte {
-	if len(fp) > 8 {
-		return fp[:8]
-	}
-	return fp
+	return tx.Put(expiryKey(c.NotAfter.Unix(), id), nil)
 }

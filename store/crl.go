@@ -3,8 +3,6 @@ package store
 import (
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // NextCRL is what a CRL is made from: it increments the CRL number of the
@@ -18,18 +16,20 @@ import (
 //
 // The increment is committed before NextCRL returns, so no two CRLs carry
 // one number. An error from fn rolls the increment back and is returned.
-// fn must not write to the store.
+// fn must not write to the store. On an engine that retries a transaction
+// (etcd), fn may see a list more than once; the last is the one whose
+// number was committed.
 func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64, error) {
 	fn = callback(fn)
 	var n uint64
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx WriteTx) error {
 		a, err := authority(tx, id)
 		if err != nil {
 			return err
 		}
 		a.CRLNumber++
 		n = a.CRLNumber
-		if err := putRecord(tx.Bucket(bucketAuthorities), []byte(id), a); err != nil {
+		if err := putRecord(tx, authorityKey(id), a); err != nil {
 			return err
 		}
 		return forEachRevoked(tx, id, now, fn)
@@ -43,22 +43,19 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 // forEachRevoked calls fn for every certificate of issuerID that is revoked
 // and not expired at now, reading only the revoked index: first the
 // intermediates issuerID signed (RevokeAuthority), then what it issued.
-func forEachRevoked(tx *bolt.Tx, issuerID string, now time.Time, fn func(*Cert) error) error {
+func forEachRevoked(tx ReadTx, issuerID string, now time.Time, fn func(*Cert) error) error {
 	if err := forEachRevokedAuthority(tx, issuerID, now, fn); err != nil {
 		return err
 	}
-	c := tx.Bucket(bucketRevoked).Cursor()
-	for k, _ := c.First(); k != nil; k, _ = c.Next() {
-		cert, err := certBySeq(tx, k)
+	iss := newIssuers(tx)
+	return tx.Range(pRevoked, nil, false, func(k, _ []byte) error {
+		cert, err := certByID(tx, iss, idAt(k))
 		if err != nil {
 			return err
 		}
 		if cert.IssuerID != issuerID || now.After(cert.NotAfter) {
-			continue
+			return nil
 		}
-		if err := fn(cert); err != nil {
-			return err
-		}
-	}
-	return nil
+		return fn(cert)
+	})
 }

@@ -2,17 +2,16 @@ package store
 
 import (
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // DNSRecords returns the stored DNS records, in zone-file form, sorted.
 // The store does not parse them; netdemo/dnssrv does.
 func (s *Store) DNSRecords() ([]string, error) {
 	var out []string
-	err := s.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketDNS).ForEach(func(k, _ []byte) error {
-			out = append(out, string(k))
+	err := s.view(func(tx ReadTx) error {
+		out = nil
+		return tx.Range(pDNS, nil, false, func(k, _ []byte) error {
+			out = append(out, string(k[len(pDNS):]))
 			return nil
 		})
 	})
@@ -23,9 +22,8 @@ func (s *Store) DNSRecords() ([]string, error) {
 // record and adding a present one are no-ops, and so is removing a record
 // that the same call adds; it reports whether the set of records changed.
 func (s *Store) ApplyDNS(add, remove []string) (changed bool, err error) {
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx WriteTx) error {
 		changed = false
-		b := tx.Bucket(bucketDNS)
 		adding := make(map[string]bool, len(add))
 		for _, r := range add {
 			if r == "" {
@@ -37,17 +35,21 @@ func (s *Store) ApplyDNS(add, remove []string) (changed bool, err error) {
 			if adding[r] || r == "" {
 				continue
 			}
-			if b.Get([]byte(r)) != nil {
+			if v, err := tx.Get(dnsKey(r)); err != nil {
+				return err
+			} else if v != nil {
 				changed = true
-				if err := b.Delete([]byte(r)); err != nil {
+				if err := tx.Delete(dnsKey(r)); err != nil {
 					return err
 				}
 			}
 		}
 		for _, r := range add {
-			if b.Get([]byte(r)) == nil {
+			if v, err := tx.Get(dnsKey(r)); err != nil {
+				return err
+			} else if v == nil {
 				changed = true
-				if err := b.Put([]byte(r), []byte{}); err != nil {
+				if err := tx.Put(dnsKey(r), nil); err != nil {
 					return err
 				}
 			}

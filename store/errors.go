@@ -26,6 +26,15 @@ var (
 	// ErrStopRange, returned by a Range callback, ends the range early
 	// without an error.
 	ErrStopRange = errors.New("store: stop range")
+	// ErrIssuerRevoked means the certificate's issuer (an intermediate) was
+	// revoked: it may sign nothing more.
+	ErrIssuerRevoked = errors.New("store: issuer is revoked")
+	// ErrMigrationNeeded means the store is of an older schema and this
+	// open may not migrate it (Options.Migrate); the message names the
+	// command that does.
+	ErrMigrationNeeded = errors.New("store: the store needs migrating")
+	// ErrSchema means the store is of a schema this localca does not read.
+	ErrSchema = errors.New("store: unknown schema")
 	// ErrCorrupt means a record could not be decoded.
 	ErrCorrupt = errors.New("store: corrupt record")
 )

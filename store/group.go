@@ -1,9 +1,8 @@
 package store
 
 import (
+	"context"
 	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // maxGroup bounds the records of one group transaction, so that one commit's
@@ -25,10 +24,10 @@ const maxGroup = 1024
 // up to MaxBatchDelay, 10 ms by default, which starves a few callers), and
 // under load the group grows to whatever arrived during one fsync.
 //
-// Each record is checked (check) before any of it is written (write), inside
-// the group's transaction: a refused record — a used serial, a compromised
-// key, a rejected CSR — gets its error and leaves nothing behind, and the
-// others go on. A later record sees the earlier ones' writes, so of two
+// Each record is checked and written by its own function of one
+// Backend.Batch: a refused record — a used serial, a compromised key, a
+// rejected CSR, a revoked issuer — gets its error and leaves nothing behind
+// (the engine undoes its writes), and the others go on. A later record sees the earlier ones' writes, so of two
 // records with one serial exactly one is stored. Should the transaction fail
 // for another reason (a write error, a full disk), every record of the group
 // is retried in a transaction of its own, so that each caller gets the error
@@ -89,30 +88,13 @@ func (g *committer) commit(s *Store, r Record) error {
 	return p.err
 }
 
-// commitGroup stores rs in one transaction, setting errs[i] for each record
-// refused by its checks; when the transaction itself fails, it falls back to
-// one transaction per record.
+// commitGroup stores rs in one transaction (Backend.Batch), setting errs[i]
+// for each record refused by its checks; when the transaction itself fails,
+// the engine retries each record alone, so each gets its own error.
 func (s *Store) commitGroup(rs []Record, errs []error) {
-	if len(rs) == 1 {
-		errs[0] = s.update(func(tx *bolt.Tx) error { return s.commit(tx, rs[0]) })
-		return
+	fns := make([]func(WriteTx) error, len(rs))
+	for i := range rs {
+		fns[i] = s.hooked(func(tx WriteTx) error { return s.commit(tx, rs[i]) })
 	}
-	if s.update(func(tx *bolt.Tx) error {
-		for i, r := range rs {
-			if errs[i] = s.check(tx, r); errs[i] != nil {
-				continue
-			}
-			if err := s.write(tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
-	}) == nil {
-		return
-	}
-	// The group's transaction was rolled back: nothing of it is stored.
-	// Retrying each record alone gives each its own error.
-	for i, r := range rs {
-		errs[i] = s.update(func(tx *bolt.Tx) error { return s.commit(tx, r) })
-	}
+	copy(errs, s.b.Batch(context.Background(), fns))
 }

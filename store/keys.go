@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // RFC 5280 CRLReason keyCompromise, the reason every certificate of a
@@ -15,8 +13,8 @@ const reasonKeyCompromise = 1
 // Key returns the key with the given SPKI fingerprint.
 func (s *Store) Key(fp []byte) (*Key, error) {
 	var k Key
-	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getRecord(tx.Bucket(bucketKeys), fp, &k)
+	err := s.view(func(tx ReadTx) error {
+		found, err := getRecord(tx, keyKey(fp), &k)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: key %x", ErrNotFound, fp)
 		}
@@ -44,11 +42,11 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 		at = s.now()
 	}
 	var revoked []*Cert
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx WriteTx) error {
 		revoked = nil
-		b := tx.Bucket(bucketKeys)
+		kk := keyKey(k.Fingerprint)
 		var cur Key
-		found, err := getRecord(b, k.Fingerprint, &cur)
+		found, err := getRecord(tx, kk, &cur)
 		if err != nil {
 			return err
 		}
@@ -60,26 +58,32 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 			return fmt.Errorf("%w: key %x", ErrAlreadyRevoked, k.Fingerprint)
 		}
 		cur.Status, cur.RevokedAt = KeyCompromised, at.UTC()
-		if err := putRecord(b, k.Fingerprint, &cur); err != nil {
+		if err := putRecord(tx, kk, &cur); err != nil {
 			return err
 		}
 		if err := s.addEvent(tx, "key.revoked", hexs(k.Fingerprint), ""); err != nil {
 			return err
 		}
-		c := tx.Bucket(bucketByKey).Cursor()
-		prefix := keyIndexPrefix(k.Fingerprint)
-		for key, _ := c.Seek(prefix); bytes.HasPrefix(key, prefix); key, _ = c.Next() {
-			if len(key) != len(prefix)+8 {
-				continue // the entry of a shorter fingerprint that starts alike
+		// Collect first: a range must not run beside writes.
+		var ids []uint64
+		if err := tx.Range(kk, nil, false, func(key, _ []byte) error {
+			if len(key) == len(kk)+8 {
+				ids = append(ids, idAt(key))
 			}
-			cert, err := certBySeq(tx, key[len(prefix):])
+			return nil
+		}); err != nil {
+			return err
+		}
+		iss := newIssuers(tx)
+		for _, id := range ids {
+			cert, err := certByID(tx, iss, id)
 			if err != nil {
 				return err
 			}
 			if cert.Status == CertRevoked || !bytes.Equal(cert.KeyFingerprint, k.Fingerprint) {
-				continue // revoked already, or another key sharing the prefix
+				continue // revoked already
 			}
-			if err := s.revoke(tx, cert, at, reasonKeyCompromise); err != nil {
+			if err := s.revoke(tx, iss, cert, at, reasonKeyCompromise); err != nil {
 				return err
 			}
 			revoked = append(revoked, cert)
@@ -95,8 +99,8 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 // CSR returns the CSR with the given id (SHA-256 of its DER).
 func (s *Store) CSR(id []byte) (*CSR, error) {
 	var c CSR
-	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getRecord(tx.Bucket(bucketCSRs), id, &c)
+	err := s.view(func(tx ReadTx) error {
+		found, err := getRecord(tx, csrKey(id), &c)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: CSR %x", ErrNotFound, id)
 		}
@@ -112,10 +116,9 @@ func (s *Store) CSR(id []byte) (*CSR, error) {
 // store has not seen is recorded as rejected when c carries its DER; given
 // only an id, an unknown CSR is ErrNotFound.
 func (s *Store) RejectCSR(c *CSR) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketCSRs)
+	return s.update(func(tx WriteTx) error {
 		var cur CSR
-		found, err := getRecord(b, c.ID, &cur)
+		found, err := getRecord(tx, csrKey(c.ID), &cur)
 		if err != nil {
 			return err
 		}
@@ -129,7 +132,7 @@ func (s *Store) RejectCSR(c *CSR) error {
 			cur.Created = s.now().UTC()
 		}
 		cur.Status = CSRRejected
-		if err := putRecord(b, c.ID, &cur); err != nil {
+		if err := putRecord(tx, csrKey(c.ID), &cur); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "csr.rejected", hexs(c.ID), cur.Subject)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -8,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // TestKeyAndCSRRecords round-trips key and CSR records through the store's
@@ -35,10 +34,10 @@ func TestKeyAndCSRRecords(t *testing.T) {
 		{ID: csr.ID, DER: csr.DER, Names: []string{"with\x00nul", ""}, Status: CSRSigned, Created: testNow},
 	}
 	csrs[0].Status, csrs[0].Created = CSRPending, testNow
-	roundTrip := func(t *testing.T, bucket []byte, key []byte, in, out any, asJSON bool) {
+	roundTrip := func(t *testing.T, prefix []byte, id []byte, in, out any, asJSON bool) {
 		t.Helper()
-		err := s.db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket(bucket)
+		key := cat(prefix, id)
+		err := s.b.Update(context.Background(), func(b WriteTx) error {
 			if asJSON {
 				raw, err := json.Marshal(in)
 				if err != nil {
@@ -50,7 +49,7 @@ func TestKeyAndCSRRecords(t *testing.T) {
 			} else if err := putRecord(b, key, in); err != nil {
 				return err
 			}
-			if v := b.Get(key); !asJSON && v[0] == '{' {
+			if v, _ := b.Get(key); !asJSON && v[0] == '{' {
 				t.Errorf("record stored as JSON: %.40q", v)
 			}
 			found, err := getRecord(b, key, out)
@@ -69,11 +68,11 @@ func TestKeyAndCSRRecords(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		for i := range keys {
 			var got Key
-			roundTrip(t, bucketKeys, k.fp(), &keys[i], &got, asJSON)
+			roundTrip(t, pKey, k.fp(), &keys[i], &got, asJSON)
 		}
 		for i := range csrs {
 			var got CSR
-			roundTrip(t, bucketCSRs, csr.ID, &csrs[i], &got, asJSON)
+			roundTrip(t, pCSR, csr.ID, &csrs[i], &got, asJSON)
 		}
 	}
 	// The binary form is what it is for.
@@ -93,22 +92,21 @@ func TestKeyAndCSRRecordsCorrupt(t *testing.T) {
 	records := map[string][]byte{"key": key.marshalRecord(), "csr": csr.marshalRecord()}
 	s := openTest(t, nil)
 	for name, v := range records {
-		bucket, id := bucketKeys, k.fp()
+		id := keyKey(k.fp())
 		var out any = &Key{}
 		if name == "csr" {
-			bucket, id, out = bucketCSRs, csr.ID, &CSR{}
+			id, out = csrKey(csr.ID), &CSR{}
 		}
 		for cut := 0; cut < len(v); cut++ {
 			for _, bad := range [][]byte{v[:cut], append(append([]byte{}, v...), 0), append([]byte{9}, v[1:]...)} {
 				if len(bad) == 0 {
 					continue
 				}
-				err := s.db.Update(func(tx *bolt.Tx) error {
-					b := tx.Bucket(bucket)
-					if err := b.Put(id, bad); err != nil {
+				err := s.update(func(tx WriteTx) error {
+					if err := tx.Put(id, bad); err != nil {
 						return err
 					}
-					_, err := getRecord(b, id, out)
+					_, err := getRecord(tx, id, out)
 					return err
 				})
 				if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "localca.db") {

@@ -91,7 +91,7 @@ type Cert struct {
 	RevokedAt      time.Time
 	Reason         int // RFC 5280 CRLReason, or NoReason
 
-	seq uint64
+	id uint64 // its time-ordered id in the store
 }
 
 // SerialHex is the serial as localca prints serials everywhere: as `openssl

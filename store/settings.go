@@ -2,20 +2,19 @@ package store
 
 import (
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Settings are small named values the CLI keeps with the CA, such as the
 // DNS server's TSIG key, so that the home folder holds nothing secret but
-// the store. They live in the meta bucket under "setting/".
+// the store. They live under setting/.
 
 // Setting returns a setting's value, or ErrNotFound.
 func (s *Store) Setting(name string) (string, error) {
 	var v []byte
-	err := s.view(func(tx *bolt.Tx) error {
-		v = clone(tx.Bucket(bucketMeta).Get([]byte("setting/" + name)))
-		return nil
+	err := s.view(func(tx ReadTx) error {
+		raw, err := tx.Get(settingKey(name))
+		v = clone(raw)
+		return err
 	})
 	if err != nil {
 		return "", err
@@ -31,18 +30,17 @@ func (s *Store) Setting(name string) (string, error) {
 // end up with different values.
 func (s *Store) SettingOrInit(name string, newValue func() (string, error)) (string, error) {
 	var out string
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMeta)
-		if v := b.Get([]byte("setting/" + name)); v != nil {
+	err := s.update(func(tx WriteTx) error {
+		if v, err := tx.Get(settingKey(name)); err != nil || v != nil {
 			out = string(v)
-			return nil
+			return err
 		}
 		v, err := newValue()
 		if err != nil {
 			return err
 		}
 		out = v
-		return b.Put([]byte("setting/"+name), []byte(v))
+		return tx.Put(settingKey(name), []byte(v))
 	})
 	return out, err
 }

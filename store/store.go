@@ -1,47 +1,22 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
-// SchemaVersion is written to the meta bucket of a new store. Open refuses a
-// store written by a newer schema rather than misreading it, and raises an
-// older one it opens for writing (its records stay readable: each carries
-// its own format version). Schema 2 brought binary certificate, key and CSR
-// records, which a localca of schema 1 cannot read.
-const SchemaVersion = 2
+// SchemaVersion is the layout this localca writes: 3 is the one ordered
+// keyspace (layout.go). Open refuses a newer one rather than misread it;
+// a schema-2 bbolt file (buckets per kind) is migrated (migrate.go).
+const SchemaVersion = 3
 
-var (
-	bucketAuthorities = []byte("authorities")
-	bucketMeta        = []byte("meta")
-	bucketKeys        = []byte("keys")
-	bucketCSRs        = []byte("csrs")
-	bucketCerts       = []byte("certs")
-	bucketSerials     = []byte("serials")
-	bucketByKey       = []byte("certs_by_key")
-	bucketByName      = []byte("certs_by_name")
-	bucketByExpiry    = []byte("certs_by_expiry")
-	bucketRevoked     = []byte("revoked")
-	bucketTokens      = []byte("tokens")
-	bucketDNS         = []byte("dns")
-	bucketEvents      = []byte("events")
-	bucketACME        = []byte("acme")
-
-	allBuckets = [][]byte{bucketAuthorities, bucketMeta, bucketKeys, bucketCSRs,
-		bucketCerts, bucketSerials, bucketByKey, bucketByName, bucketByExpiry,
-		bucketRevoked, bucketTokens, bucketDNS, bucketEvents, bucketACME}
-)
-
-// Options tune Open. The zero value is what the CLI uses.
+// Options tune Open and New. The zero value suits a library user: a durable
+// store that never migrates by itself.
 type Options struct {
 	// Timeout is how long Open waits for another process to release the file
 	// lock before it fails with ErrInUse. Zero means 2 seconds; it is never
@@ -52,152 +27,122 @@ type Options struct {
 	// NoSync skips fsync on commit. Only benchmarks that measure the cost of
 	// durability set it.
 	NoSync bool
-	// Now is the clock for event times; nil means time.Now.
+	// Now is the clock for event times and ids; nil means time.Now.
 	Now func() time.Time
 	// BeforeCommit, when set, runs inside every write transaction of the
 	// open store (Commit, revocations, CRL numbers, tokens, settings; not
-	// Open's own bucket creation), after the transaction's writes and
-	// before bbolt commits it. An error it returns rolls the whole
-	// transaction back and is returned as that write's error, exactly as a
-	// failed write or fsync would be. It is the seam through which tests
-	// make a commit fail after a certificate is signed, since a full disk
-	// cannot be had on demand; localca itself never sets it.
+	// Open's own), after the transaction's writes and before it commits.
+	// An error it returns rolls the write back and is returned as that
+	// write's error, exactly as a failed write or fsync would be. It is the
+	// seam through which tests make a commit fail after a certificate is
+	// signed, since a full disk cannot be had on demand; localca itself
+	// never sets it.
 	BeforeCommit func() error
+	// Migrate says what Open does with a store of an older schema
+	// (MigrateNever: refuse with ErrMigrationNeeded, naming the command).
+	Migrate MigrateMode
+	// Notice receives what Open wants the user to know (that it migrated
+	// the store, and where the backup is). nil discards it.
+	Notice func(string)
 }
 
-// Store is an open localca database. It is safe for concurrent use.
+// Store is an open localca store. It is safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
-	now  func() time.Time
-	// beforeCommit is Options.BeforeCommit (nil in production).
+	b            Backend
+	where        string
+	now          func() time.Time
 	beforeCommit func() error
 	// group lets concurrent Commit calls share a transaction (group.go).
 	group committer
+	ids   idGen
 }
 
-// Open opens (creating if needed, mode 0600) the store at path. A damaged
-// file gives ErrCorrupt.
-func Open(path string, opts *Options) (_ *Store, err error) {
-	defer recoverCorrupt(path, &err)
+// New opens the store kept in backend b (any engine): it checks the
+// schema and, when b is empty and writable, writes it. The store owns b
+// from then on: Close closes it.
+func New(b Backend, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = 2 * time.Second
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if !o.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("store: creating %s: %w", filepath.Dir(path), err)
-		}
-	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      o.Timeout,
-		ReadOnly:     o.ReadOnly,
-		NoSync:       o.NoSync,
-		FreelistType: bolt.FreelistMapType,
-		// The freelist is written with every commit (one more page in the
-		// same fsync), so that opening a store reads it instead of walking
-		// every page to rebuild it: well under a millisecond instead of
-		// 330 ms for a store of a million certificates, on every command. The walk also panicked,
-		// in a goroutine no one could recover, on a damaged page.
-		NoFreelistSync: false,
-	})
-	if err != nil {
-		if errors.Is(err, berrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w: %s (waited %s)", ErrInUse, path, o.Timeout)
-		}
-		return nil, fmt.Errorf("store: opening %s: %w", path, err)
-	}
-	s := &Store{db: db, path: path, now: o.Now, beforeCommit: o.BeforeCommit}
+	st, _ := b.Status(context.Background())
+	s := &Store{b: b, where: st.Where, now: o.Now, beforeCommit: o.BeforeCommit}
 	if err := s.prepare(o.ReadOnly); err != nil {
-		db.Close() // the file and its lock, also when a damaged page panicked
 		return nil, err
 	}
 	return s, nil
 }
 
-// prepare checks the schema of a store just opened and, opened for writing,
-// creates what a new or older store lacks. An existing, current store is
-// only read: a write transaction would cost two fsyncs on every command.
+// prepare checks the schema and, in an empty writable keyspace, writes it.
+// A current store is only read: a write would cost a commit on every open.
 func (s *Store) prepare(readOnly bool) error {
-	var ready bool
-	err := s.view(func(tx *bolt.Tx) error {
-		if readOnly {
-			return s.checkSchema(tx)
+	var raw []byte
+	var empty bool
+	err := s.view(func(tx ReadTx) error {
+		v, err := tx.Get(kSchema)
+		raw = clone(v)
+		if err != nil || v != nil {
+			return err
 		}
-		ready = complete(tx) && s.checkSchema(tx) == nil && current(tx)
-		return nil
+		empty = true
+		return tx.Range(nil, nil, false, func(_, _ []byte) error { empty = false; return ErrStopRange })
 	})
-	if err == nil && !ready && !readOnly {
-		err = s.update(s.initialise)
+	if err != nil {
+		return err
+	}
+	switch {
+	case raw == nil && empty && !readOnly:
+		return s.b.Update(context.Background(), func(tx WriteTx) error {
+			return tx.Put(kSchema, []byte(strconv.Itoa(SchemaVersion)))
+		})
+	case raw == nil && empty:
+		return fmt.Errorf("%w: %s holds no localca store yet", ErrNotFound, s.where)
+	case raw == nil:
+		return fmt.Errorf("store: %s is not a localca store (no %s)", s.where, kSchema)
+	}
+	if v, err := strconv.Atoi(string(raw)); err != nil || v != SchemaVersion {
+		return fmt.Errorf("%w: %s has schema %q, this localca reads %d", ErrSchema, s.where, raw, SchemaVersion)
+	}
+	return nil
+}
+
+// view runs fn in a read transaction of the backend.
+func (s *Store) view(fn func(ReadTx) error) error {
+	return s.named(s.b.View(context.Background(), fn))
+}
+
+// named names the store in an ErrCorrupt that does not yet.
+func (s *Store) named(err error) error {
+	if err != nil && errors.Is(err, ErrCorrupt) && !strings.Contains(err.Error(), s.where) {
+		return fmt.Errorf("%w (in %s)", err, s.where)
 	}
 	return err
 }
 
-// initialise creates the buckets of a new store. It checks the schema first,
-// in the same transaction, so that it never writes into a file it does not
-// understand: a store of a newer schema, or a bbolt file of another program.
-func (s *Store) initialise(tx *bolt.Tx) error {
-	if tx.Bucket(bucketMeta) == nil {
-		if k, _ := tx.Cursor().First(); k != nil {
-			return fmt.Errorf("store: %s is not a localca store (no meta bucket)", s.path)
+// update runs fn in a write transaction: every write of the store goes
+// through it (or through commitGroup's Batch), so that
+// Options.BeforeCommit sees each one.
+func (s *Store) update(fn func(WriteTx) error) error {
+	return s.named(s.b.Update(context.Background(), s.hooked(fn)))
+}
+
+// hooked adds Options.BeforeCommit to the end of fn.
+func (s *Store) hooked(fn func(WriteTx) error) func(WriteTx) error {
+	if s.beforeCommit == nil {
+		return fn
+	}
+	return func(tx WriteTx) error {
+		if err := fn(tx); err != nil {
+			return err
 		}
-	} else if err := s.checkSchema(tx); err != nil {
-		return err
-	}
-	for _, b := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return fmt.Errorf("store: initialising %s: %w", s.path, err)
+		if err := s.beforeCommit(); err != nil {
+			return fmt.Errorf("store: commit: %w", err)
 		}
+		return nil
 	}
-	meta := tx.Bucket(bucketMeta)
-	if v, _ := strconv.Atoi(string(meta.Get([]byte("schema")))); v < SchemaVersion {
-		return meta.Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion)))
-	}
-	return nil
-}
-
-// current reports whether the store's schema is this localca's own (an older
-// one is raised by initialise before anything is written).
-func current(tx *bolt.Tx) bool {
-	meta := tx.Bucket(bucketMeta)
-	return meta != nil && string(meta.Get([]byte("schema"))) == strconv.Itoa(SchemaVersion)
-}
-
-// complete reports whether every bucket of the current schema exists.
-func complete(tx *bolt.Tx) bool {
-	for _, b := range allBuckets {
-		if tx.Bucket(b) == nil {
-			return false
-		}
-	}
-	return true
-}
-
-func (s *Store) checkSchema(tx *bolt.Tx) error {
-	meta := tx.Bucket(bucketMeta)
-	if meta == nil {
-		return fmt.Errorf("store: %s is not a localca store (no meta bucket)", s.path)
-	}
-	raw := meta.Get([]byte("schema"))
-	if v, err := strconv.Atoi(string(raw)); err != nil || v < 1 || v > SchemaVersion {
-		return fmt.Errorf("store: %s has schema %q, this localca understands up to %d",
-			s.path, raw, SchemaVersion)
-	}
-	return nil
-}
-
-// view runs fn in a read transaction. bbolt panics on a page it cannot
-// make sense of; view turns that into ErrCorrupt, so a damaged file gives an
-// error that names it instead of a crash.
-func (s *Store) view(fn func(*bolt.Tx) error) (err error) {
-	defer recoverCorrupt(s.path, &err)
-	return s.db.View(fn)
 }
 
 // recoverCorrupt turns a panic in the store's own reading and writing
@@ -214,8 +159,8 @@ func recoverCorrupt(path string, err *error) {
 	}
 }
 
-// callbackPanic carries a panic of a caller's callback through view and
-// update, which turn only the store's own panics into ErrCorrupt.
+// callbackPanic carries a panic of a caller's callback through the
+// backend, which turns only its own panics into ErrCorrupt.
 type callbackPanic struct{ v any }
 
 // callback wraps a function the caller gave (ForEachCert's, NextCRL's) so
@@ -231,70 +176,48 @@ func callback[T any](fn func(T) error) func(T) error {
 	}
 }
 
-// update runs fn in a write transaction: every write of the store goes
-// through it, so that Options.BeforeCommit sees each one. A panic of bbolt's
-// rolls the transaction back and becomes ErrCorrupt, as in view.
-func (s *Store) update(fn func(*bolt.Tx) error) (err error) {
-	defer recoverCorrupt(s.path, &err)
-	return s.db.Update(func(tx *bolt.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if s.beforeCommit != nil {
-			if err := s.beforeCommit(); err != nil {
-				return fmt.Errorf("store: commit: %w", err)
-			}
-		}
-		return nil
-	})
-}
-
-// Check runs bbolt's consistency check over the whole file (every page
-// reachable once, the freelist and the B+trees in order) and returns every
-// problem it finds, joined; nil means the file is sound. It reads one
-// snapshot and does not block writers. Tests call it after killing a
-// process mid-write; an operator can run it after a crash.
+// Check runs the engine's consistency check (bbolt: every page reachable
+// once, the freelist and the B+tree in order) and returns every problem
+// it finds, joined; nil means sound. It reads one snapshot and does not
+// block writers. Tests call it after killing a process mid-write; an
+// operator can run it after a crash.
 func (s *Store) Check() error {
-	var errs []error
-	err := s.view(func(tx *bolt.Tx) error {
-		for e := range tx.Check() {
-			errs = append(errs, e)
-		}
+	c, ok := s.b.(Checker)
+	if !ok {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store: checking %s: %w", s.path, err)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w: %s fails bbolt's consistency check: %w", ErrCorrupt, s.path, errors.Join(errs...))
-	}
-	return nil
+	return c.Check(context.Background())
 }
 
-// Path is the file the store lives in.
-func (s *Store) Path() string { return s.path }
+// Path is where the store lives: its file, or its engine's endpoints.
+func (s *Store) Path() string { return s.where }
 
-// Close releases the file and its lock.
-func (s *Store) Close() error { return s.db.Close() }
+// Backend is the engine the store is kept in.
+func (s *Store) Backend() Backend { return s.b }
+
+// Close releases the engine (the file and its lock).
+func (s *Store) Close() error { return s.b.Close() }
 
 // Backup writes a consistent copy of the whole store to w while it stays in
-// use: a read transaction sees one snapshot, and writers are not blocked.
+// use: one snapshot, and writers are not blocked.
 func (s *Store) Backup(w io.Writer) (int64, error) {
-	var n int64
-	err := s.view(func(tx *bolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
+	sn, ok := s.b.(Snapshotter)
+	if !ok {
+		return 0, fmt.Errorf("store: backup: the %T engine makes no snapshots", s.b)
+	}
+	n, err := sn.Snapshot(context.Background(), w)
 	if err != nil {
 		return n, fmt.Errorf("store: backup: %w", err)
 	}
 	return n, nil
 }
 
-// Size is the size in bytes of the store's file as bbolt sees it.
+// Size is the number of bytes the store's data takes (bbolt: its pages in
+// use); see Status for more.
 func (s *Store) Size() (int64, error) {
-	var n int64
-	err := s.view(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
-	return n, err
+	st, err := s.b.Status(context.Background())
+	if err != nil {
+		return 0, err
+	}
+	return st.InUse, nil
 }

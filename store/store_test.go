@@ -115,7 +115,7 @@ func setSchema(t *testing.T, path, v string) {
 	}
 	defer db.Close()
 	if err := db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte(v))
+		return tx.Bucket(boltBucket).Put(kSchema, []byte(v))
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -275,44 +275,5 @@ func TestPersistsAcrossReopen(t *testing.T) {
 	}
 	if d := diffCert(got, c); d != "" {
 		t.Errorf("Cert after reopen: %s", d)
-	}
-}
-
-// TestOpenRaisesOlderSchema: a store of schema 1 (JSON key and CSR records,
-// version 1 certificate records) is read as it is, and opening it for
-// writing raises its schema first, so that an older localca, which could not
-// read the records written from then on, refuses it with a clear message.
-func TestOpenRaisesOlderSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "localca.db")
-	s, err := Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	setSchema(t, path, "1")
-	schema := func() string {
-		t.Helper()
-		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		var v string
-		db.View(func(tx *bolt.Tx) error { v = string(tx.Bucket(bucketMeta).Get([]byte("schema"))); return nil })
-		return v
-	}
-	if s, err = Open(path, &Options{ReadOnly: true}); err != nil {
-		t.Fatalf("read-only open of schema 1: %v", err)
-	}
-	s.Close()
-	if got := schema(); got != "1" {
-		t.Fatalf("a read-only open changed the schema to %q", got)
-	}
-	if s, err = Open(path, nil); err != nil {
-		t.Fatalf("open of schema 1: %v", err)
-	}
-	s.Close()
-	if got, want := schema(), strconv.Itoa(SchemaVersion); got != want {
-		t.Fatalf("schema after a writable open = %q, want %q", got, want)
 	}
 }

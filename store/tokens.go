@@ -3,8 +3,6 @@ package store
 import (
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // PutToken stores a new token (its hash only). A hash the store already
@@ -13,12 +11,14 @@ func (s *Store) PutToken(t *Token) error {
 	if len(t.Hash) == 0 {
 		return fmt.Errorf("store: token %q without a hash", t.Name)
 	}
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		if b.Get(t.Hash) != nil {
+	return s.update(func(tx WriteTx) error {
+		if v, err := tx.Get(tokenKey(t.Hash)); err != nil || v != nil {
+			if err != nil {
+				return err
+			}
 			return fmt.Errorf("store: token %q: a token with this hash exists", t.Name)
 		}
-		if err := putRecord(b, t.Hash, t); err != nil {
+		if err := putRecord(tx, tokenKey(t.Hash), t); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "token.created", t.Name, t.Expires.Format(time.RFC3339))
@@ -30,9 +30,8 @@ func (s *Store) PutToken(t *Token) error {
 // token cannot both pass.
 func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 	var t Token
-	err := s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTokens)
-		found, err := getRecord(b, hash, &t)
+	err := s.update(func(tx WriteTx) error {
+		found, err := getRecord(tx, tokenKey(hash), &t)
 		if err != nil {
 			return err
 		}
@@ -45,7 +44,7 @@ func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 			return fmt.Errorf("%w: token %q expired at %s", ErrTokenInvalid, t.Name, t.Expires.Format(time.RFC3339))
 		}
 		t.Used = now.UTC()
-		if err := putRecord(b, hash, &t); err != nil {
+		if err := putRecord(tx, tokenKey(hash), &t); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "token.used", t.Name, "")

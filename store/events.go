@@ -1,61 +1,47 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
-// getRecord decodes the value at key into v: JSON, or the compact binary
-// form of a binaryRecord (recordcodec.go); it reports false when the key is
-// absent.
-func getRecord(b *bolt.Bucket, key []byte, v any) (bool, error) {
-	raw := b.Get(key)
-	if raw == nil {
-		return false, nil
+// getRecord decodes the value at key into v; it reports false when the key
+// is absent.
+func getRecord(tx ReadTx, key []byte, v any) (bool, error) {
+	raw, err := tx.Get(key)
+	if err != nil || raw == nil {
+		return false, err
 	}
-	var err error
-	if r, ok := v.(binaryRecord); ok && len(raw) > 0 && raw[0] != '{' {
-		err = r.unmarshalRecord(key, raw)
-	} else {
-		err = json.Unmarshal(raw, v)
-	}
-	if err != nil {
-		return true, fmt.Errorf("%w: %s/%x: %v", ErrCorrupt, b.Tx().DB().Path(), key, err)
-	}
-	return true, nil
+	return true, decodeRecord(key[bytes.IndexByte(key, '/')+1:], raw, v)
 }
 
 // putRecord stores v at key: in its binary form when it has one, else as
 // JSON.
-func putRecord(b *bolt.Bucket, key []byte, v any) error {
+func putRecord(tx WriteTx, key []byte, v any) error {
 	if r, ok := v.(binaryRecord); ok {
-		return b.Put(key, r.marshalRecord())
+		return tx.Put(key, r.marshalRecord())
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("store: encoding record: %w", err)
 	}
-	return b.Put(key, raw)
+	return tx.Put(key, raw)
 }
 
 // addEvent appends to the event log inside the caller's transaction, so the
 // log never disagrees with the records it describes.
-func (s *Store) addEvent(tx *bolt.Tx, kind, ref, detail string) error {
-	b := tx.Bucket(bucketEvents)
-	// The log only appends: full pages, not bbolt's default half-full ones,
-	// halve the space it takes.
-	b.FillPercent = 1.0
-	seq, err := b.NextSequence()
+func (s *Store) addEvent(tx WriteTx, kind, ref, detail string) error {
+	now := s.now()
+	id, err := s.ids.allocate(tx, pEvent, now)
 	if err != nil {
 		return err
 	}
-	return b.Put(u64(seq), encodeEvent(s.now().UnixNano(), kind, ref, detail))
+	return tx.Put(eventKey(id), encodeEvent(now.UnixNano(), kind, ref, detail))
 }
 
 // Events are written once per certificate, so they are kept compact: a
@@ -87,18 +73,22 @@ func decodeEvent(seq uint64, v []byte) (Event, error) {
 }
 
 // Events returns the last n events, oldest first (all of them when n <= 0).
+// An event's Seq is its time-ordered id.
 func (s *Store) Events(n int) ([]Event, error) {
 	var out []Event
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketEvents).Cursor()
-		for k, v := c.Last(); k != nil && (n <= 0 || len(out) < n); k, v = c.Prev() {
-			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
+	err := s.view(func(tx ReadTx) error {
+		out = out[:0]
+		return tx.Range(pEvent, nil, true, func(k, v []byte) error {
+			if n > 0 && len(out) >= n {
+				return ErrStopRange
+			}
+			e, err := decodeEvent(idAt(k), v)
 			if err != nil {
 				return err
 			}
 			out = append(out, e)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, err

@@ -1,0 +1,135 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"strings"
+)
+
+// The keyspace (schema 3): one ordered space of prefixed keys, the same in
+// a bbolt bucket and under an etcd prefix.
+//
+//	meta/schema                    "3"
+//	meta/root, meta/intermediate   the active authorities' ids
+//	authority/ID                   Authority (JSON; a handful per store)
+//	authority/ID/revoked           "" while the intermediate ID is revoked
+//	cert/ID8                       Cert (compact binary, codec.go)
+//	serial/SERIAL                  ID8
+//	name/NAME 0x00 ID8             ""   (lower-case name)
+//	expiry/NOTAFTER8 ID8           ""   (Unix seconds, big endian)
+//	key/FP32                       Key (compact binary)
+//	key/FP32 ID8                   ""   (a certificate of the key)
+//	revoked/ID8                    ""   (what CRLs list)
+//	csr/ID32                       CSR (compact binary)
+//	dns/RR                         ""   (zone-file form)
+//	setting/NAME                   value
+//	token/HASH                     Token (JSON)
+//	event/ID8                      Event (compact binary)
+//	acme/KEY                       the ACME server's state (acme.go)
+//
+// ID8 is a time-ordered id (nextID): Unix nanoseconds of the write, raised
+// past the last id this process gave and past any key it would collide
+// with. Certificates and events so append at the end of their prefix's
+// range, which bbolt fills page by page (boltFillPercent); the serial,
+// expiry and event entries do too, since the CA's serials begin with the
+// issue time. Index values point (an ID8, or nothing: the key says it
+// all) instead of copying a record.
+var (
+	pMeta      = []byte("meta/")
+	pAuthority = []byte("authority/")
+	pCert      = []byte("cert/")
+	pSerial    = []byte("serial/")
+	pName      = []byte("name/")
+	pExpiry    = []byte("expiry/")
+	pKey       = []byte("key/")
+	pRevoked   = []byte("revoked/")
+	pCSR       = []byte("csr/")
+	pDNS       = []byte("dns/")
+	pSetting   = []byte("setting/")
+	pToken     = []byte("token/")
+	pEvent     = []byte("event/")
+
+	kSchema       = []byte("meta/schema")
+	kRoot         = []byte("meta/root")
+	kIntermediate = []byte("meta/intermediate")
+)
+
+// kinds are the record kinds `localca store status` counts, by prefix.
+var kinds = []struct {
+	name   string
+	prefix []byte
+}{
+	{"meta", pMeta}, {"authority", pAuthority}, {"cert", pCert}, {"serial", pSerial},
+	{"name", pName}, {"expiry", pExpiry}, {"key", pKey}, {"revoked", pRevoked},
+	{"csr", pCSR}, {"dns", pDNS}, {"setting", pSetting}, {"token", pToken}, {"event", pEvent},
+	{"acme", pACME},
+}
+
+// cat joins key parts into a new slice.
+func cat(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func certKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pCert), id) }
+
+func eventKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pEvent), id) }
+
+func serialKey(serial []byte) []byte { return cat(pSerial, serial) }
+
+func nameKey(name string, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(cat(namePrefix(name)), id)
+}
+
+// namePrefix is the range of one name's entries: the 0x00 keeps "a.test"
+// from matching "a.test.example".
+func namePrefix(name string) []byte {
+	return cat(pName, []byte(strings.ToLower(name)), []byte{0})
+}
+
+func expiryKey(notAfter int64, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(cat(pExpiry, u64(uint64(notAfter))), id)
+}
+
+func keyKey(fp []byte) []byte { return cat(pKey, fp) }
+
+// keyCertKey is the entry that lists a certificate under its key: right
+// after the key's own record, so that one range reads both, and one page
+// usually takes the key and its first certificate.
+func keyCertKey(fp []byte, id uint64) []byte { return binary.BigEndian.AppendUint64(keyKey(fp), id) }
+
+func revokedKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pRevoked), id) }
+
+func csrKey(id []byte) []byte { return cat(pCSR, id) }
+
+func authorityKey(id string) []byte { return cat(pAuthority, []byte(id)) }
+
+func authorityRevokedKey(id string) []byte { return cat(pAuthority, []byte(id), []byte("/revoked")) }
+
+func tokenKey(hash []byte) []byte { return cat(pToken, hash) }
+
+func settingKey(name string) []byte { return cat(pSetting, []byte(name)) }
+
+func dnsKey(rr string) []byte { return cat(pDNS, []byte(rr)) }
+
+// idAt reads the ID8 at the end of an index key.
+func idAt(k []byte) uint64 {
+	if len(k) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k[len(k)-8:])
+}
+
+// hasSuffixLen reports whether k is prefix followed by exactly n bytes.
+func hasSuffixLen(k, prefix []byte, n int) bool {
+	return len(k) == len(prefix)+n && bytes.HasPrefix(k, prefix)
+}

@@ -1,0 +1,55 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+)
+
+// Status is what `localca store status` shows.
+type Status struct {
+	BackendStatus
+	Schema int `json:"schema"`
+	// Records counts the keys of each kind (layout.go): cert, serial,
+	// name, expiry, key (keys and their certificate entries), revoked,
+	// csr, dns, setting, token, event, authority, meta.
+	Records map[string]int `json:"records"`
+	// Keys and Bytes are every key and every key and value byte.
+	Keys  int   `json:"keys"`
+	Bytes int64 `json:"bytes"`
+}
+
+// Status reads the engine's status and counts the records by kind, in one
+// pass over the keyspace (a second or so for a million certificates).
+func (s *Store) Status() (*Status, error) {
+	ctx := context.Background()
+	bs, err := s.b.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{BackendStatus: bs, Records: make(map[string]int)}
+	err = s.view(func(tx ReadTx) error {
+		raw, err := tx.Get(kSchema)
+		if err != nil {
+			return err
+		}
+		st.Schema, _ = strconv.Atoi(string(raw))
+		return tx.Range(nil, nil, false, func(k, v []byte) error {
+			st.Keys++
+			st.Bytes += int64(len(k) + len(v))
+			name := "other"
+			for _, kind := range kinds {
+				if bytes.HasPrefix(k, kind.prefix) {
+					name = kind.name
+					break
+				}
+			}
+			st.Records[name]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
