@@ -68,7 +68,7 @@ func (c *CA) Issue(req IssueRequest) (*Issued, error) {
 		return nil, err
 	}
 	krec.PEM = keyPEM
-	iss, err := c.issue(csr, SignOptions{Profile: req.Profile, Validity: req.Validity}, store.Record{Key: krec, CSR: rec})
+	iss, err := c.issue(csr, SignOptions{Profile: req.Profile, Validity: req.Validity}, store.Record{Key: krec, CSR: rec}, false)
 	if err != nil {
 		return nil, err
 	}

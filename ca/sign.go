@@ -75,16 +75,23 @@ func (c *CA) SignRequest(csr *x509.CertificateRequest, opts SignOptions) (*Issue
 	if err != nil {
 		return nil, err
 	}
-	return c.issue(csr, opts, store.Record{Key: key, CSR: rec})
+	return c.issue(csr, opts, store.Record{Key: key, CSR: rec}, true)
 }
 
 // issue is the one path every issuance takes: policy, template, signature
 // (prepare), commit.
-func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Record) (*Issued, error) {
+//
+// The CSR's record is kept only when keepCSR says the request came from the
+// user: the CSR that Issue makes for its own key says nothing the
+// certificate does not, and keeping it would double what an issue stores.
+func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Record, keepCSR bool) (*Issued, error) {
 	for attempt := 0; ; attempt++ {
 		iss, full, err := c.prepare(csr, opts, rec)
 		if err != nil {
 			return nil, err
+		}
+		if !keepCSR {
+			full.CSR, full.Cert.CSRID = nil, nil
 		}
 		err = c.commit(full)
 		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {

@@ -147,8 +147,13 @@ func (s *Store) write(tx WriteTx, r Record) error {
 		if err := s.putCert(tx, r.Cert); err != nil {
 			return err
 		}
-		// The event names the serial; the names are in the certificate.
-		event = func() error { return s.addEvent(tx, "cert.issued", r.Cert.SerialHex(), r.Cert.Profile) }
+		// The event names the serial, the profile and the first name (the
+		// rest are in the certificate): the log answers "what for" alone.
+		detail := r.Cert.Profile
+		if len(r.Cert.Names) > 0 {
+			detail += " " + r.Cert.Names[0]
+		}
+		event = func() error { return s.addEvent(tx, "cert.issued", r.Cert.SerialHex(), detail) }
 	}
 	if event == nil {
 		return nil

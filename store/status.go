@@ -3,7 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // Status is what `localca store status` shows.
@@ -45,6 +49,50 @@ func (s *Store) Status() (*Status, error) {
 				}
 			}
 			st.Records[name]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// StatusOf reads the status of the store file at path without migrating
+// or writing it (a shared lock, timeout as in Options): `localca store
+// status`. A schema-1 or -2 file is described by its buckets' key counts,
+// under the bucket names.
+func StatusOf(path string, timeout time.Duration) (*Status, error) {
+	b, err := openBolt(path, &BoltOptions{ReadOnly: true, Timeout: timeout})
+	if err != nil {
+		return nil, err
+	}
+	l, err := b.layout()
+	if err != nil || l != layoutLegacy {
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		s, err := New(b, &Options{ReadOnly: true})
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		defer s.Close()
+		return s.Status()
+	}
+	defer b.Close()
+	bs, err := b.Status(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	st := &Status{BackendStatus: bs, Records: make(map[string]int)}
+	err = b.db.View(func(tx *bolt.Tx) error {
+		fmt.Sscan(string(tx.Bucket(legacyMeta).Get([]byte("schema"))), &st.Schema)
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			n := bk.Stats().KeyN
+			st.Records[string(name)] = n
+			st.Keys += n
 			return nil
 		})
 	})

@@ -151,6 +151,7 @@ func (e *env) commands() []*cli.Command {
 		e.tokenCommand(),
 		e.serveCommand(),
 		e.acmeCommand(),
+		e.storeCommand(),
 	}
 }
 

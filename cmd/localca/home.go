@@ -66,6 +66,10 @@ func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
 		opts = *e.storeOptions
 	}
 	opts.ReadOnly = readOnly
+	// A one-shot command migrates a small older store itself, saying so;
+	// a large one is refused with the command that migrates it.
+	opts.Migrate = store.MigrateSmall
+	opts.Notice = func(m string) { fmt.Fprintln(e.stderr, "localca: "+m) }
 	return store.Open(path, &opts)
 }
 

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/localca/localca/ca"
+	"github.com/urfave/cli/v2"
+)
+
+// storeCommand looks at and migrates the store file itself: `store status`
+// (engine, size, bytes in use, records by kind, schema) and `store
+// migrate` (schema 2 to 3, a backup first). The logic is in ca and store.
+func (e *env) storeCommand() *cli.Command {
+	path := func(c *cli.Context) (string, error) {
+		h, err := e.home(c)
+		return filepath.Join(h, "localca.db"), err
+	}
+	return &cli.Command{
+		Name:  "store",
+		Usage: "the store file: its status, and migrating it to this localca's schema",
+		Subcommands: []*cli.Command{
+			{
+				Name: "status", Usage: "engine, file size, bytes in use, records by kind, schema",
+				UsageText: "localca store status [--json]", Flags: []cli.Flag{jsonFlag()},
+				Action: func(c *cli.Context) error {
+					p, err := path(c)
+					if err != nil {
+						return err
+					}
+					st, err := ca.StoreStatus(p, 2*time.Second)
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						return e.printJSON(st)
+					}
+					fmt.Fprintf(e.stdout, "engine   %s (%s)\nschema   %d\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n",
+						st.Engine, printable(st.Where), st.Schema, st.Size, st.InUse, st.PageSize)
+					kinds := make([]string, 0, len(st.Records))
+					for k := range st.Records {
+						kinds = append(kinds, k)
+					}
+					sort.Strings(kinds)
+					for _, k := range kinds {
+						fmt.Fprintf(e.stdout, "  %-16s %d\n", k, st.Records[k])
+					}
+					return nil
+				},
+			},
+			{
+				Name: "migrate", Usage: "move an older store to this localca's schema (a backup first)",
+				UsageText: "localca store migrate [--json]   # prints the backup's name", Flags: []cli.Flag{jsonFlag()},
+				Action: func(c *cli.Context) error {
+					p, err := path(c)
+					if err != nil {
+						return err
+					}
+					tenth := -1
+					rep, err := ca.MigrateStore(p, 2*time.Second, func(done, total int) {
+						if t := done * 10 / max(total, 1); t != tenth {
+							tenth = t
+							fmt.Fprintf(e.stderr, "migrated %d of %d certificates\n", done, total)
+						}
+					})
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						return e.printJSON(rep)
+					}
+					fmt.Fprintln(e.stdout, printable(rep.String()))
+					return nil
+				},
+			},
+		},
+	}
+}
