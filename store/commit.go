@@ -118,7 +118,8 @@ func (s *Store) check(tx WriteTx, r Record) error {
 }
 
 // write stores r, which check passed. One event says what happened: a
-// certificate's issue, else a new key's or CSR's recording.
+// certificate's issue (its record, see Events), else a new key's or CSR's
+// recording.
 func (s *Store) write(tx WriteTx, r Record) error {
 	var event func() error
 	if r.Key != nil {
@@ -144,16 +145,9 @@ func (s *Store) write(tx WriteTx, r Record) error {
 		}
 	}
 	if r.Cert != nil {
-		if err := s.putCert(tx, r.Cert); err != nil {
-			return err
-		}
-		// The event names the serial, the profile and the first name (the
-		// rest are in the certificate): the log answers "what for" alone.
-		detail := r.Cert.Profile
-		if len(r.Cert.Names) > 0 {
-			detail += " " + r.Cert.Names[0]
-		}
-		event = func() error { return s.addEvent(tx, "cert.issued", r.Cert.SerialHex(), detail) }
+		// The certificate's own record is its issuance's event (Events
+		// reads cert/ beside event/): an issuance writes no second record.
+		return s.putCert(tx, r.Cert)
 	}
 	if event == nil {
 		return nil

@@ -74,27 +74,117 @@ func decodeEvent(seq uint64, v []byte) (Event, error) {
 
 // Events returns the last n events, oldest first (all of them when n <= 0).
 // An event's Seq is its time-ordered id.
+//
+// A certificate's issuance is not written twice: its record under cert/
+// is its "cert.issued" event (time, serial, profile and first name), and
+// Events merges the cert/ and event/ ranges, whose ids come from one
+// clock (idGen), newest first. A watcher of the log watches both prefixes.
 func (s *Store) Events(n int) ([]Event, error) {
 	var out []Event
 	err := s.view(func(tx ReadTx) error {
 		out = out[:0]
-		return tx.Range(pEvent, nil, true, func(k, v []byte) error {
-			if n > 0 && len(out) >= n {
-				return ErrStopRange
-			}
-			e, err := decodeEvent(idAt(k), v)
-			if err != nil {
-				return err
+		iss := newIssuers(tx)
+		certs := newCursor(tx, pCert)
+		events := newCursor(tx, pEvent)
+		for n <= 0 || len(out) < n {
+			ck, _ := certs.peek()
+			ek, ev := events.peek()
+			var e Event
+			switch {
+			case ck == 0 && ek == 0:
+				return nil
+			case ck > ek:
+				c, err := certByID(tx, iss, ck)
+				if err != nil {
+					return err
+				}
+				e = issuedEvent(c)
+				certs.next()
+			default:
+				var err error
+				if e, err = decodeEvent(ek, ev); err != nil {
+					return err
+				}
+				events.next()
 			}
 			out = append(out, e)
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(out)
 	return out, nil
+}
+
+// issuedEvent is the event a certificate's record stands for.
+func issuedEvent(c *Cert) Event {
+	detail := c.Profile
+	if len(c.Names) > 0 {
+		detail += " " + c.Names[0]
+	}
+	return Event{Seq: c.id, Time: time.Unix(0, int64(c.id)).UTC(), Kind: "cert.issued", Ref: c.SerialHex(), Detail: detail}
+}
+
+// revCursor walks a prefix of ID8 keys newest first, a page of keys at a
+// time, so that two of them can be merged without holding two cursors
+// open in one engine transaction.
+type revCursor struct {
+	tx     ReadTx
+	prefix []byte
+	buf    []revEntry
+	from   []byte // the next range starts here (nil: from the end)
+	done   bool
+}
+
+type revEntry struct {
+	id uint64
+	v  []byte
+}
+
+func newCursor(tx ReadTx, prefix []byte) *revCursor { return &revCursor{tx: tx, prefix: prefix} }
+
+// peek returns the newest entry not yet taken (id 0 when none is left).
+func (c *revCursor) peek() (uint64, []byte) {
+	if len(c.buf) == 0 && !c.done {
+		c.fill()
+	}
+	if len(c.buf) == 0 {
+		return 0, nil
+	}
+	return c.buf[0].id, c.buf[0].v
+}
+
+func (c *revCursor) next() { c.buf = c.buf[1:] }
+
+func (c *revCursor) fill() {
+	const page = 256
+	var last []byte
+	c.tx.Range(c.prefix, c.from, true, func(k, v []byte) error {
+		if len(c.buf) == page {
+			return ErrStopRange
+		}
+		if len(k) == len(c.prefix)+8 {
+			c.buf = append(c.buf, revEntry{idAt(k), clone(v)})
+		}
+		last = k
+		return nil
+	})
+	if len(c.buf) < page || last == nil {
+		c.done = true
+		return
+	}
+	// Resume just below the last key taken.
+	from := clone(last)
+	for i := len(from) - 1; i >= 0; i-- {
+		if from[i] > 0 {
+			from[i]--
+			break
+		}
+		from[i] = 0xff
+	}
+	c.from = from
 }
 
 func hexs(b []byte) string { return hex.EncodeToString(b) }

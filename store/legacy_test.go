@@ -76,6 +76,7 @@ func (l *legacyStore) event(tx *bolt.Tx, kind, ref, detail string) error {
 	b := tx.Bucket([]byte("events"))
 	b.FillPercent = 1.0
 	seq, _ := b.NextSequence()
+	l.now = l.now.Add(time.Millisecond) // events happen one after another
 	return b.Put(u64(seq), encodeEvent(l.now.UnixNano(), kind, ref, detail))
 }
 
@@ -175,4 +176,44 @@ func (l *legacyStore) bulk(n int) {
 			return nil
 		})
 	}
+}
+
+// commit is schema 2's Commit of one record in tx: its checks (the key's,
+// the CSR's and the serial's records read), then the key and CSR records
+// with their events, the certificate with its indexes and event.
+func (l *legacyStore) commit(tx *bolt.Tx, r Record) error {
+	keys := tx.Bucket([]byte("keys"))
+	for _, fp := range fingerprints(r) {
+		var k Key
+		if found, err := getLegacyRecord(keys, fp, &k); err != nil || (found && k.Status == KeyCompromised) {
+			return fmt.Errorf("key %x refused: %v", fp, err)
+		}
+	}
+	if r.CSR != nil {
+		var c CSR
+		if found, err := getLegacyRecord(tx.Bucket([]byte("csrs")), r.CSR.ID, &c); err != nil || (found && c.Status == CSRRejected) {
+			return fmt.Errorf("CSR refused: %v", err)
+		}
+	}
+	if r.Cert != nil && tx.Bucket([]byte("serials")).Get(r.Cert.Serial) != nil {
+		return fmt.Errorf("serial %x twice", r.Cert.Serial)
+	}
+	if r.Key != nil && keys.Get(r.Key.Fingerprint) == nil {
+		k := *r.Key
+		k.Status, k.Created = KeyActive, l.now
+		if err := l.putKey(tx, &k, false); err != nil {
+			return err
+		}
+	}
+	if r.CSR != nil {
+		c := *r.CSR
+		c.Status, c.Created = CSRSigned, l.now
+		if err := l.putCSR(tx, &c); err != nil {
+			return err
+		}
+	}
+	if r.Cert != nil {
+		return l.putCert(tx, r.Cert)
+	}
+	return nil
 }

@@ -194,10 +194,37 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 		total = certs.Stats().KeyN
 	}
 	iss := legacyIssuers{old.Bucket(legacyAuthorities)}
-	var last uint64
-	nextID := func(t time.Time) uint64 {
-		last = max(last+1, uint64(max(t.UnixNano(), 0)))
-		return last
+	// Ids are times: a certificate's is its cert.issued event's (its
+	// record is that event now), else its notBefore; an event's is its own.
+	// Equal times move up by a nanosecond.
+	used := make(map[uint64]bool)
+	idAt := func(t time.Time) uint64 {
+		id := uint64(max(t.UnixNano(), 1))
+		for used[id] {
+			id++
+		}
+		used[id] = true
+		return id
+	}
+	issued := make(map[string]time.Time) // serial hex → issue time
+	if events := old.Bucket(legacyEvents); events != nil {
+		err := events.ForEach(func(k, v []byte) error {
+			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
+			if err == nil && e.Kind == "cert.issued" {
+				issued[e.Ref] = e.Time
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	nextID := func(c *Cert) uint64 {
+		if t, ok := issued[c.SerialHex()]; ok {
+			return idAt(t)
+		}
+		nb, _ := derNotBefore(c.DER)
+		return idAt(nb)
 	}
 	if certs != nil {
 		c := certs.Cursor()
@@ -209,8 +236,7 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 					if err != nil {
 						return fmt.Errorf("certificate record %x: %w", k, err)
 					}
-					nb, _ := derNotBefore(cert.DER)
-					cert.id = nextID(nb)
+					cert.id = nextID(cert)
 					if err := writeCert(tx, iss, cert); err != nil {
 						return err
 					}
@@ -227,8 +253,8 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 			}
 		}
 	}
-	// Events keep their times; their ids continue after the certificates'
-	// so that every id stays unique across both prefixes.
+	// Events keep their times; a cert.issued is the certificate's record
+	// now.
 	if events := old.Bucket(legacyEvents); events != nil {
 		c := events.Cursor()
 		k, v := c.First()
@@ -239,7 +265,10 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 					if err != nil {
 						return err
 					}
-					if err := tx.Put(eventKey(nextID(e.Time)), clone(v)); err != nil {
+					if _, ok := issued[e.Ref]; ok && e.Kind == "cert.issued" {
+						continue
+					}
+					if err := tx.Put(eventKey(idAt(e.Time)), clone(v)); err != nil {
 						return err
 					}
 					n++
