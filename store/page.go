@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Page limits: a page of the inventory costs at most DefaultMaxScan record
@@ -57,14 +55,13 @@ type CertPage struct {
 	Partial    bool   // reading stopped at MaxScan before the page was full
 }
 
-// pageSource is an index read for a page: its bucket, the key range
-// [lo, hi) (nil: open), the direction of its natural order and how a key
-// names the certificate record.
+// pageSource is an index read for a page: its prefix, the key range
+// [lo, hi) within it (nil: open), and the direction of its natural order.
+// Every index key ends with the certificate's id.
 type pageSource struct {
-	bucket  []byte
+	prefix  []byte
 	lo, hi  []byte
 	reverse bool
-	seqOf   func(k []byte) []byte
 }
 
 // PageCerts returns one page of certificates: see PageQuery. An unknown
@@ -106,15 +103,16 @@ func (s *Store) PageCerts(q PageQuery) (*CertPage, error) {
 	page := &CertPage{}
 	var keys [][]byte
 	var lastRead []byte // the last index key read: a partial page goes on after it
-	err := s.view(func(tx *bolt.Tx) error {
-		return src.walk(tx.Bucket(src.bucket).Cursor(), cursor, src.reverse != back, func(k []byte) (bool, error) {
+	err := s.view(func(tx ReadTx) error {
+		iss := newIssuers(tx)
+		return src.walk(tx, cursor, src.reverse != back, func(k []byte) (bool, error) {
 			if page.Scanned == q.MaxScan {
 				page.Partial = true
 				return false, nil
 			}
 			page.Scanned++
 			lastRead = append(lastRead[:0], k...)
-			c, err := certBySeq(tx, src.seqOf(k))
+			c, err := certByID(tx, iss, idAt(k))
 			if err != nil {
 				return false, err
 			}
@@ -165,23 +163,21 @@ func encodeCursor(k []byte) string { return base64.RawURLEncoding.EncodeToString
 
 // source picks the index a query reads.
 func (q PageQuery) source() pageSource {
-	tail := func(k []byte) []byte { return k[len(k)-8:] }
-	expiry := func(k []byte) []byte { return k[8:16] }
-	now := uint64(q.Now.Unix())
+	now := q.Now.Unix()
 	switch {
 	case q.Name != "":
-		lo := []byte(strings.ToLower(q.Name))
-		return pageSource{bucket: bucketByName, lo: lo, hi: prefixEnd(lo), seqOf: tail}
+		lo := cat(pName, []byte(strings.ToLower(q.Name)))
+		return pageSource{prefix: pName, lo: lo, hi: PrefixEnd(lo)}
 	case q.ExpiringWithin > 0:
-		return pageSource{bucket: bucketByExpiry, lo: u64(now), hi: u64(uint64(q.Now.Add(q.ExpiringWithin).Unix()) + 1), seqOf: expiry}
+		return pageSource{prefix: pExpiry, lo: expiryKey(now, 0), hi: expiryKey(q.Now.Add(q.ExpiringWithin).Unix()+1, 0)}
 	case q.Status == CertRevoked:
-		return pageSource{bucket: bucketRevoked, reverse: true, seqOf: tail}
+		return pageSource{prefix: pRevoked, reverse: true}
 	case q.Status == CertValid:
-		return pageSource{bucket: bucketByExpiry, lo: u64(now), seqOf: expiry}
+		return pageSource{prefix: pExpiry, lo: expiryKey(now, 0)}
 	case q.Status == CertExpired:
-		return pageSource{bucket: bucketByExpiry, hi: u64(now + 1), reverse: true, seqOf: expiry}
+		return pageSource{prefix: pExpiry, hi: expiryKey(now+1, 0), reverse: true}
 	}
-	return pageSource{bucket: bucketCerts, reverse: true, seqOf: tail}
+	return pageSource{prefix: pCert, reverse: true}
 }
 
 // matches checks what the index read did not.
@@ -195,53 +191,37 @@ func (q PageQuery) matches(c *Cert) bool {
 
 // walk visits the keys of [lo, hi) from just past cursor (from the start of
 // the range when cursor is nil), ascending or descending, until fn says stop.
-func (src pageSource) walk(c *bolt.Cursor, cursor []byte, reverse bool, fn func(k []byte) (bool, error)) error {
-	var k []byte
+func (src pageSource) walk(tx ReadTx, cursor []byte, reverse bool, fn func(k []byte) (bool, error)) error {
+	start := cursor
 	switch {
-	case !reverse && cursor == nil && src.lo == nil:
-		k, _ = c.First()
-	case !reverse && cursor == nil:
-		k, _ = c.Seek(src.lo)
-	case !reverse:
-		if k, _ = c.Seek(cursor); k != nil && bytes.Equal(k, cursor) {
-			k, _ = c.Next()
-		}
-	default:
-		from := cursor
-		if from == nil {
-			from = src.hi
-		}
-		if from == nil {
-			k, _ = c.Last()
-		} else if k, _ = c.Seek(from); k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
+	case start == nil && !reverse:
+		start = src.lo
+	case start == nil:
+		start = src.hi // Range's start is inclusive: hi itself is skipped below
 	}
-	for ; k != nil; k, _ = step(c, reverse) {
-		if src.lo != nil && bytes.Compare(k, src.lo) < 0 || src.hi != nil && bytes.Compare(k, src.hi) >= 0 {
-			if reverse && src.hi != nil && bytes.Compare(k, src.hi) >= 0 {
-				continue // above the range: keep going down
+	return tx.Range(src.prefix, start, reverse, func(k, _ []byte) error {
+		if cursor != nil && bytes.Equal(k, cursor) {
+			return nil
+		}
+		if src.hi != nil && bytes.Compare(k, src.hi) >= 0 {
+			if reverse {
+				return nil // above the range: keep going down
+			}
+			return ErrStopRange
+		}
+		if src.lo != nil && bytes.Compare(k, src.lo) < 0 {
+			if reverse {
+				return ErrStopRange
 			}
 			return nil
 		}
+		if len(k) < len(src.prefix)+8 {
+			return nil
+		}
 		more, err := fn(k)
-		if err != nil || !more {
-			return err
+		if err == nil && !more {
+			err = ErrStopRange
 		}
-	}
-	return nil
-}
-
-// prefixEnd is the least key above every key that starts with p (nil: none).
-func prefixEnd(p []byte) []byte {
-	end := bytes.Clone(p)
-	for i := len(end) - 1; i >= 0; i-- {
-		if end[i] < 0xff {
-			end[i]++
-			return end[:i+1]
-		}
-	}
-	return nil
+		return err
+	})
 }
