@@ -21,14 +21,22 @@ import (
 // leaf pages per commit).
 var boltBucket = []byte("kv")
 
-// boltFillPercent is how full bbolt packs a page before it splits it. Most
-// keys of the store arrive in ascending order (time-ordered certificate ids,
-// events, serials that start with the issue time, expiries): a split then
-// leaves the left page as full as this and the right one near empty, and the
-// left one is never written again. bbolt's default, 0.5, leaves every such
-// page half empty; the few keys that arrive at random (name/, key/) pay
-// with more splits, which measure cheaper than the space (docs/BENCHMARKS.md).
-const boltFillPercent = 0.95
+// boltFillPercent is how full bbolt packs a page before it splits it; one
+// value serves the whole keyspace, measured per region (pages in use and
+// bytes of the 1,000-issue store of TestStoreGrowth's kind, 2026-12-01):
+//
+//	fill   cert/ (appends)   key/ (random)   in use per issue
+//	0.95   0.94              0.41            1,733 B
+//	0.90   0.82              0.41            1,733 B
+//	0.80   0.68              0.64            1,536 B
+//	0.70   0.68              0.67            1,528 B
+//
+// Appends (certificates, events, serials that start with the issue time,
+// expiries) want full pages; random keys (key fingerprints, names) want
+// bbolt's half-and-half splits, because a split at 95% leaves a page of 5%
+// that few later keys land on. 0.8 is the best single value; a bucket per
+// kind of order would serve both (see docs/BENCHMARKS.md).
+const boltFillPercent = 0.8
 
 // BoltOptions tune OpenBolt. The zero value is a durable, writable file.
 type BoltOptions struct {
