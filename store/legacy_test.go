@@ -29,6 +29,8 @@ type legacyStore struct {
 	root  *testCA
 	now   time.Time
 	certs int
+	// revokeAll stores bulk's certificates revoked (a CRL's worst case).
+	revokeAll bool
 }
 
 func newLegacyStore(t testing.TB, path string) *legacyStore {
@@ -138,7 +140,8 @@ func (l *legacyStore) putCert(tx *bolt.Tx, c *Cert) error {
 
 // bulk adds n certificates in large transactions: the CA's serial shape
 // (milliseconds, then random bits) written into a template's DER, a key
-// record per 100, one name each, expiries over a year; every 1000th revoked.
+// record per 100, one name each, expiries over a year; every 1000th revoked
+// (every one with l.revokeAll).
 func (l *legacyStore) bulk(n int) {
 	l.t.Helper()
 	tmpl := l.ca.issue(l.t, newTestKey(l.t), testNow.AddDate(1, 0, 0), "bulk.test")
@@ -166,7 +169,7 @@ func (l *legacyStore) bulk(n int) {
 				c.KeyFingerprint = fp
 				c.Names = []string{fmt.Sprintf("h%d.bulk.test", j)}
 				c.NotAfter = testNow.Add(time.Duration(j%365) * 24 * time.Hour)
-				if j%1000 == 999 {
+				if j%1000 == 999 || l.revokeAll {
 					c.Status, c.RevokedAt, c.Reason = CertRevoked, testNow, 1
 				}
 				if err := l.putCert(tx, &c); err != nil {

@@ -68,8 +68,14 @@ func New(b Backend, opts *Options) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	st, _ := b.Status(context.Background())
-	s := &Store{b: b, where: st.Where, now: o.Now, beforeCommit: o.BeforeCommit}
+	var where string
+	if p, ok := b.(interface{ Path() string }); ok {
+		where = p.Path() // a bbolt file: no need to ask Status, which stats it
+	} else {
+		st, _ := b.Status(context.Background())
+		where = st.Where
+	}
+	s := &Store{b: b, where: where, now: o.Now, beforeCommit: o.BeforeCommit}
 	if err := s.prepare(o.ReadOnly); err != nil {
 		return nil, err
 	}
