@@ -259,18 +259,30 @@ func packHex(id string) []byte {
 	if id == "" {
 		return nil
 	}
-	if raw, err := hex.DecodeString(id); err == nil && hex.EncodeToString(raw) == id {
-		return append([]byte{1}, raw...)
+	if raw, err := hex.DecodeString(id); err == nil {
+		switch id {
+		case hex.EncodeToString(raw):
+			return append([]byte{1}, raw...)
+		case strings.ToUpper(hex.EncodeToString(raw)): // a serial, as localca prints them
+			return append([]byte{upperHexMark}, raw...)
+		}
 	}
 	return append([]byte{0}, id...)
 }
+
+// upperHexMark is packHex's marker of upper-case hex, beside 0 (a string),
+// 1 (lower-case hex) and issuerPrefixMark.
+const upperHexMark = 3
 
 func unpackHex(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if b[0] == 1 {
+	switch b[0] {
+	case 1:
 		return hex.EncodeToString(b[1:])
+	case upperHexMark:
+		return strings.ToUpper(hex.EncodeToString(b[1:]))
 	}
 	return string(b[1:])
 }

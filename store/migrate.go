@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -211,7 +212,7 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 		err := events.ForEach(func(k, v []byte) error {
 			e, err := decodeEvent(binary.BigEndian.Uint64(k), v)
 			if err == nil && e.Kind == "cert.issued" {
-				issued[e.Ref] = e.Time
+				issued[strings.ToLower(e.Ref)] = e.Time
 			}
 			return err
 		})
@@ -220,7 +221,7 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 		}
 	}
 	nextID := func(c *Cert) uint64 {
-		if t, ok := issued[c.SerialHex()]; ok {
+		if t, ok := issued[hex.EncodeToString(c.Serial)]; ok {
 			return idAt(t)
 		}
 		nb, _ := derNotBefore(c.DER)
@@ -265,7 +266,7 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 					if err != nil {
 						return err
 					}
-					if _, ok := issued[e.Ref]; ok && e.Kind == "cert.issued" {
+					if _, ok := issued[strings.ToLower(e.Ref)]; ok && e.Kind == "cert.issued" {
 						continue
 					}
 					if err := tx.Put(eventKey(idAt(e.Time)), clone(v)); err != nil {
