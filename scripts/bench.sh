@@ -65,6 +65,8 @@ if [[ $ONLY != cli ]]; then
 	if [[ -n ${RSA256:-} ]]; then gobench ./ca 'Issuance/rsa-2048/' "$BENCHTIME"; else gobench ./ca 'Issuance/rsa-2048/^(1|64)$' "$BENCHTIME"; fi
 	gobench ./cmd/localca 'IssueInProcess' "$BENCHTIME"
 	gobench ./ca 'CRL100k|StoreGrowth' 1s
+	# schema 3 against schema 2's code path, alternately (a 100,000-certificate fixture: ~3 min)
+	gobench ./store 'CommitCPU|SchemaReads' 1x
 	gobench ./netdemo 'MTLSHandshake' "$BENCHTIME"
 	gobench ./netdemo/dnssrv 'ServeSRV' "$BENCHTIME"
 	# dnsperf over UDP: 21 pairs of 1 s on each server (needs dnsperf).
@@ -167,7 +169,7 @@ function ms(x) { return x != "" && x != "-" ? sprintf("%.2f ms", x) : "-" }
 function tput(what, b, target, min,   r) {
 	if (v[b, "ratio"] == "") { row(what, "-", "not run", "-", target, "-"); return }
 	r = 1 / v[b, "ratio"]
-	row(what, persec(v[b, "ns/op"]), persec(v[b, "base-ns/op"]), sprintf("%.2f (%.2f-%.2f)", r, 1 / v[b, "ratio-max"], 1 / v[b, "ratio-min"]), target, yes(r >= min))
+	row(what, persec(v[b, "ns/op"]), persec(v[b, "base-ns/op"]), sprintf("%.2f (%.2f-%.2f)", r, 1 / v[b, "ratio-max"], 1 / v[b, "ratio-min"]), target, target ~ /^\(/ ? "-" : yes(r >= min))
 }
 # timed prints an alternated benchmark as a time row: the ratio as measured.
 function timed(what, b, target, max,   r) {
@@ -180,9 +182,24 @@ END {
 	print "|---|---|---|---|---|---|"
 	split("ecdsa-p256 ed25519 rsa-2048", kts, " ")
 	split("1 64 256", ncallers, " ")
+	# the targets of issue 17: 0.3 (ECDSA) and 0.6 (RSA) with one caller (Ed25519
+	# is bound by the two fdatasyncs of a commit: reported), 0.8 with 64, 0.9 with 256.
+	split("0.30 0 0.60", one, " ")
 	for (k = 1; k <= 3; k++) for (c = 1; c <= 3; c++) {
-		min = ncallers[c] == "1" ? 0.25 : 0.90
-		tput("durable issuance " kts[k] ", " ncallers[c] " caller(s), vs no store (throughput)", "BenchmarkIssuance/" kts[k] "/" ncallers[c], ">= " min, min)
+		min = ncallers[c] == "1" ? one[k] : (ncallers[c] == "64" ? 0.80 : 0.90)
+		tput("durable issuance " kts[k] ", " ncallers[c] " caller(s), vs no store (throughput)", "BenchmarkIssuance/" kts[k] "/" ncallers[c], min > 0 ? ">= " min : "(report)", min)
+	}
+	for (k = 1; k <= 2; k++) {
+		b = "BenchmarkCommitCPU/" (k == 1 ? "cert" : "issue")
+		if (v[b, "new/old-median"] != "")
+			row("store commit CPU, one record per transaction (" (k == 1 ? "a certificate" : "what issue commits") "), schema 3 vs schema 2", sprintf("%.0f us", v[b, "new-cpu-us/commit"]), sprintf("%.0f us", v[b, "old-cpu-us/commit"]), sprintf("%.2f (%.2f-%.2f)", v[b, "new/old-median"], v[b, "new/old-min"], v[b, "new/old-max"]), "<= 0.50", yes(v[b, "new/old-median"] <= 0.5))
+	}
+	split("crl list-name open", reads, " ")
+	split("CRL read of 100,000 revoked|list --name|open", readname, "|")
+	for (k = 1; k <= 3; k++) {
+		b = "BenchmarkSchemaReads/" reads[k]
+		if (v[b, "ratio"] != "")
+			row("store " readname[k] " (100,000 certs), schema 3 vs schema 2 (time)", sprintf("%.3f ms", v[b, "ns/op"] / 1e6), sprintf("%.3f ms", v[b, "base-ns/op"] / 1e6), sprintf("%.2f (%.2f-%.2f)", v[b, "ratio"], v[b, "ratio-min"], v[b, "ratio-max"]), "<= 1.00", yes(v[b, "ratio"] <= 1))
 	}
 	while ((getline line < rowsfile) > 0) print line
 	timed("localca issue in a running process (the command without start-up) vs --version the same way", "BenchmarkIssueInProcess", "-", "")
@@ -203,7 +220,7 @@ END {
 	if (x == "") exit
 	row("store growth per one-at-a-time issue vs cert DER (size, counted)", sprintf("%.0f B", v["BenchmarkStoreGrowth", "bytes/issue"]), sprintf("%.0f B", v["BenchmarkStoreGrowth", "cert-der-bytes"]), sprintf("%.2f", x), "< 2.00", yes(x < 2))
 	x = v["BenchmarkStoreGrowth", "x-held-der"]
-	row("  the same vs all DER an issue keeps: cert, CSR, key (size, counted)", "", "", sprintf("%.2f", x), "< 2.00", yes(x < 2))
+	row("  the same vs all DER an issue keeps: cert and key (issue keeps no CSR) (size, counted)", "", "", sprintf("%.2f", x), "< 2.00", yes(x < 2))
 }' "$raw"
 echo
 echo "Alternated: ${PAIRS} pairs per process row (after a warm-up pair), 21 pairs of b.N operations per Go benchmark row (go test -benchtime $BENCHTIME)."
