@@ -116,7 +116,7 @@ func (t *ACMETx) CommitCert(r Record) error {
 
 // Cert returns the stored certificate with serial, or ErrNotFound.
 func (t *ACMETx) Cert(serial []byte) (*Cert, error) {
-	return certBySerial(t.tx, newIssuers(t.tx), serial)
+	return certBySerial(t.tx, t.s.issuersIn(t.tx), serial)
 }
 
 // RevokeCert revokes the certificate with serial in this transaction, as
@@ -125,7 +125,7 @@ func (t *ACMETx) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, err
 	if t.w == nil {
 		return nil, errReadOnlyTx
 	}
-	iss := newIssuers(t.tx)
+	iss := t.s.issuersIn(t.tx)
 	c, err := certBySerial(t.tx, iss, serial)
 	if err != nil {
 		return nil, err

@@ -310,6 +310,9 @@ type undoEntry struct {
 	existed  bool
 }
 
+// Writable reports whether the transaction may write (Update, Batch).
+func (t *boltTx) Writable() bool { return t.tx.Writable() }
+
 func (t *boltTx) Revision() int64 {
 	if t.tx.Writable() {
 		return t.rev - 1

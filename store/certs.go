@@ -11,7 +11,7 @@ func (s *Store) Cert(serial []byte) (*Cert, error) {
 	var c *Cert
 	err := s.view(func(tx ReadTx) error {
 		var err error
-		c, err = certBySerial(tx, newIssuers(tx), serial)
+		c, err = certBySerial(tx, s.issuersIn(tx), serial)
 		return err
 	})
 	return c, err
@@ -80,7 +80,7 @@ func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
 		f.Now = s.now()
 	}
 	return s.view(func(tx ReadTx) error {
-		iss := newIssuers(tx)
+		iss := s.issuersIn(tx)
 		n := 0
 		visit := func(id uint64) error {
 			c, err := certByID(tx, iss, id)
@@ -150,7 +150,7 @@ func (s *Store) RevokeCert(serial []byte, at time.Time, reason int) (*Cert, erro
 	var c *Cert
 	err := s.update(func(tx WriteTx) error {
 		var err error
-		iss := newIssuers(tx)
+		iss := s.issuersIn(tx)
 		c, err = certBySerial(tx, iss, serial)
 		if err != nil {
 			return err
@@ -183,7 +183,7 @@ func (s *Store) revoke(tx WriteTx, iss *issuers, c *Cert, at time.Time, reason i
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
 	fn = callback(fn)
-	return s.view(func(tx ReadTx) error { return forEachRevoked(tx, issuerID, now, fn) })
+	return s.view(func(tx ReadTx) error { return forEachRevoked(tx, s.issuersIn(tx), issuerID, now, fn) })
 }
 
 // CountCerts returns how many certificates the store holds.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -206,17 +207,28 @@ func packIssuer(id string, authorities issuerResolver) []byte {
 
 // issuers resolves issuer prefixes from the authority/ keys of one
 // transaction, remembering each answer: a list decodes many certificates
-// of one issuer.
+// of one issuer. shared, when set, is the store's memory of the prefixes
+// it resolved: an authority is never deleted, and InitCA refuses one that
+// starts like another, so a prefix that named one authority always will.
 type issuers struct {
-	tx    ReadTx
-	cache map[string]string
+	tx     ReadTx
+	cache  map[string]string
+	shared *sync.Map // prefix (8 bytes, as a string) → id
 }
 
 func newIssuers(tx ReadTx) *issuers { return &issuers{tx: tx} }
 
+// issuersIn is newIssuers with the store's memory of resolved prefixes.
+func (s *Store) issuersIn(tx ReadTx) *issuers { return &issuers{tx: tx, shared: &s.issuerIDs} }
+
 func (r *issuers) resolve(prefix []byte) (string, bool) {
 	if len(prefix) != issuerPrefixLen {
 		return "", false
+	}
+	if r.shared != nil {
+		if id, ok := r.shared.Load(string(prefix)); ok {
+			return id.(string), true
+		}
 	}
 	want := hex.EncodeToString(prefix)
 	if id, ok := r.cache[want]; ok {
@@ -241,6 +253,11 @@ func (r *issuers) resolve(prefix []byte) (string, bool) {
 		r.cache = make(map[string]string)
 	}
 	r.cache[want] = id
+	// Remember only what a read of committed data found (an engine that
+	// cannot say so is never remembered for).
+	if w, ok := r.tx.(interface{ Writable() bool }); id != "" && r.shared != nil && ok && !w.Writable() {
+		r.shared.Store(string(prefix), id)
+	}
 	return id, id != ""
 }
 

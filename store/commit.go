@@ -269,7 +269,7 @@ func (s *Store) putCert(tx WriteTx, c *Cert) error {
 	} else if c.RevokedAt.IsZero() {
 		c.RevokedAt = s.now().UTC()
 	}
-	return writeCert(tx, newIssuers(tx), c)
+	return writeCert(tx, s.issuersIn(tx), c)
 }
 
 // writeCert puts c, whose id is set, and its index entries.

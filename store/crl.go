@@ -32,7 +32,7 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 		if err := putRecord(tx, authorityKey(id), a); err != nil {
 			return err
 		}
-		return forEachRevoked(tx, id, now, fn)
+		return forEachRevoked(tx, s.issuersIn(tx), id, now, fn)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: next CRL of %s: %w", id, err)
@@ -43,11 +43,10 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 // forEachRevoked calls fn for every certificate of issuerID that is revoked
 // and not expired at now, reading only the revoked index: first the
 // intermediates issuerID signed (RevokeAuthority), then what it issued.
-func forEachRevoked(tx ReadTx, issuerID string, now time.Time, fn func(*Cert) error) error {
+func forEachRevoked(tx ReadTx, iss *issuers, issuerID string, now time.Time, fn func(*Cert) error) error {
 	if err := forEachRevokedAuthority(tx, issuerID, now, fn); err != nil {
 		return err
 	}
-	iss := newIssuers(tx)
 	return tx.Range(pRevoked, nil, false, func(k, _ []byte) error {
 		cert, err := certByID(tx, iss, idAt(k))
 		if err != nil {

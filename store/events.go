@@ -83,7 +83,7 @@ func (s *Store) Events(n int) ([]Event, error) {
 	var out []Event
 	err := s.view(func(tx ReadTx) error {
 		out = out[:0]
-		iss := newIssuers(tx)
+		iss := s.issuersIn(tx)
 		certs := newCursor(tx, pCert)
 		events := newCursor(tx, pEvent)
 		for n <= 0 || len(out) < n {

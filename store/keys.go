@@ -74,7 +74,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 		}); err != nil {
 			return err
 		}
-		iss := newIssuers(tx)
+		iss := s.issuersIn(tx)
 		for _, id := range ids {
 			cert, err := certByID(tx, iss, id)
 			if err != nil {

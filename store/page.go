@@ -104,7 +104,7 @@ func (s *Store) PageCerts(q PageQuery) (*CertPage, error) {
 	var keys [][]byte
 	var lastRead []byte // the last index key read: a partial page goes on after it
 	err := s.view(func(tx ReadTx) error {
-		iss := newIssuers(tx)
+		iss := s.issuersIn(tx)
 		return src.walk(tx, cursor, src.reverse != back, func(k []byte) (bool, error) {
 			if page.Scanned == q.MaxScan {
 				page.Partial = true

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,6 +56,8 @@ type Store struct {
 	// group lets concurrent Commit calls share a transaction (group.go).
 	group committer
 	ids   idGen
+	// issuerIDs remembers resolved issuer prefixes (codec.go, issuers).
+	issuerIDs sync.Map
 }
 
 // New opens the store kept in backend b (any engine): it checks the
