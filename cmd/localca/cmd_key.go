@@ -86,19 +86,11 @@ func (e *env) keyCommand() *cli.Command {
 // recordKey stores the key's record (and its PEM when we made it), then
 // writes the PEM: the store first, so a key we hand out is always on record.
 func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) error {
-	fp, err := ca.Fingerprint(pub)
+	k, err := ca.RecordKey(func() (*store.Store, error) { return e.openStore(c, false) }, pub, pemKey, c.String("label"))
 	if err != nil {
 		return err
 	}
-	alg, size := ca.DescribeKey(pub)
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Commit(store.Record{Key: &store.Key{Fingerprint: fp, Algorithm: alg, Size: size, Label: c.String("label"), PEM: pemKey}}); err != nil {
-		return err
-	}
+	fp, alg, size := k.Fingerprint, k.Algorithm, k.Size
 	if write {
 		if err := e.writeOut(c.String("out"), pemKey, true); err != nil {
 			return err
