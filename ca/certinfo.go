@@ -43,7 +43,7 @@ func Describe(cert *x509.Certificate, rec *store.Cert, now time.Time) CertInfo {
 	sum := sha256.Sum256(cert.Raw)
 	alg, size := DescribeKey(cert.PublicKey)
 	in := CertInfo{
-		Serial: hex.EncodeToString(cert.SerialNumber.Bytes()), Subject: cert.Subject.String(), Issuer: cert.Issuer.String(),
+		Serial: FormatSerial(cert.SerialNumber.Bytes()), Subject: cert.Subject.String(), Issuer: cert.Issuer.String(),
 		Names:     names(cert.DNSNames, cert.IPAddresses, cert.EmailAddresses, cert.URIs),
 		NotBefore: cert.NotBefore, NotAfter: cert.NotAfter, ValidityLeft: left(cert.NotAfter, now),
 		Key: fmt.Sprintf("%s %d", alg, size), KeyFingerprint: hex.EncodeToString(fp), SHA256: hex.EncodeToString(sum[:]),

@@ -96,7 +96,11 @@ func (c *CA) makeCRL(issuerID string, issuer *x509.Certificate, signer crypto.Si
 	// the shorter list.
 	var l crlList
 	l.init()
-	num, err := c.st.NextCRL(issuerID, now, l.add)
+	var num uint64
+	err := c.session(func(st *store.Store) (err error) {
+		num, err = st.NextCRL(issuerID, now, l.add)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ca: CRL of %s: %w", issuer.Subject.CommonName, err)
 	}
@@ -117,7 +121,8 @@ func (c *CA) makeCRL(issuerID string, issuer *x509.Certificate, signer crypto.Si
 func (c *CA) revokedEntries(issuerID string, now time.Time) ([]x509.RevocationListEntry, [32]byte, error) {
 	var l crlList
 	l.init()
-	if err := c.st.RevokedCerts(issuerID, now, l.add); err != nil {
+	err := c.session(func(st *store.Store) error { return st.RevokedCerts(issuerID, now, l.add) })
+	if err != nil {
 		return nil, [32]byte{}, fmt.Errorf("ca: reading revoked certificates: %w", err)
 	}
 	return l.entries, l.digest(), nil

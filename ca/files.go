@@ -137,7 +137,9 @@ func (f Files) write(iss *Issued) error {
 	if len(iss.KeyPEM) == 0 {
 		return errors.New("ca: no private key to write")
 	}
-	if err := atomicfile.WriteFiles(
+	// Renamed into place, not fsynced: the store holds both already
+	// (committed, fsynced), and Stored writes them again after a crash.
+	if err := atomicfile.Replace(
 		atomicfile.File{Path: f.Key, Data: iss.KeyPEM, Perm: 0o600},
 		atomicfile.File{Path: f.Cert, Data: iss.ChainPEM(), Perm: 0o644},
 	); err != nil {
@@ -165,7 +167,7 @@ func (f Files) write(iss *Issued) error {
 	if err != nil {
 		return fmt.Errorf("ca: encoding PKCS#12: %w", err)
 	}
-	return atomicfile.WriteFile(f.P12, pfx, 0o600)
+	return atomicfile.Replace(atomicfile.File{Path: f.P12, Data: pfx, Perm: 0o600})
 }
 
 // FilesError is a failure to write the files of a certificate that is

@@ -88,9 +88,10 @@ type OpenOptions struct {
 	// OnWait, when set, is told once, after a second of waiting, that the
 	// store is in use and by whom ("pid 4242 \"localca list --json\"").
 	OnWait func(path, holder string)
-	// BeforeCommit is store.Options.BeforeCommit: the seam through which
-	// tests make a commit fail. localca itself leaves it nil.
-	BeforeCommit func() error
+	// Store are the store's own options (migration, notices, and the
+	// BeforeCommit seam of tests); OpenStore sets their ReadOnly and
+	// Timeout.
+	Store store.Options
 }
 
 // OpenStore opens the store at path, waiting up to o.Wait for another
@@ -101,7 +102,8 @@ func OpenStore(path string, o OpenOptions) (*store.Store, error) {
 	if wait <= 0 {
 		wait = DefaultLockWait
 	}
-	so := store.Options{ReadOnly: o.ReadOnly, BeforeCommit: o.BeforeCommit, Timeout: min(lockNotice, wait)}
+	so := o.Store
+	so.ReadOnly, so.Timeout = o.ReadOnly, min(lockNotice, wait)
 	st, err := store.Open(path, &so)
 	if err == nil || !errors.Is(err, store.ErrInUse) || wait <= lockNotice {
 		return st, err
@@ -112,7 +114,7 @@ func OpenStore(path string, o OpenOptions) (*store.Store, error) {
 	so.Timeout = wait - lockNotice
 	st, err = store.Open(path, &so)
 	if errors.Is(err, store.ErrInUse) {
-		return nil, fmt.Errorf("%w (held by %s)", err, lockholder.Describe(path))
+		return nil, fmt.Errorf("%w: %s (waited %s; held by %s)", store.ErrInUse, path, wait, lockholder.Describe(path))
 	}
 	return st, err
 }
@@ -178,4 +180,10 @@ func (c *CA) commit(rec store.Record) error {
 		}
 		return st.Commit(rec)
 	})
+}
+
+// StoreOpener is an Opener for the store at path that opens it with
+// OpenStore and o: each open waits for other processes as o says.
+func StoreOpener(path string, o OpenOptions) Opener {
+	return func() (*store.Store, error) { return OpenStore(path, o) }
 }

@@ -134,6 +134,7 @@ func (e *env) commands() []*cli.Command {
 		e.csrCommand(),
 		e.signCommand(),
 		e.issueCommand(),
+		e.renewCommand(),
 		e.listCommand(),
 		e.showCommand(),
 		e.exportCommand(),

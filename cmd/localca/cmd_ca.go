@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/pem"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -13,11 +14,10 @@ import (
 func (e *env) caCommand() *cli.Command {
 	printPEM := func(which string) cli.ActionFunc {
 		return func(c *cli.Context) error {
-			authority, st, err := e.loadCA(c, true)
+			authority, err := e.readCA(c)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			cert := authority.Root()
 			if which == "intermediate" {
 				cert = authority.Intermediate()
@@ -33,12 +33,15 @@ func (e *env) caCommand() *cli.Command {
 			{Name: "intermediate", Usage: "print the intermediate certificate (PEM)", UsageText: "localca ca intermediate > intermediate.pem", Flags: []cli.Flag{outFlag("write to this file instead of stdout")}, Action: printPEM("intermediate")},
 			{Name: "info", Usage: "subjects, fingerprints, validity, and where the store is", UsageText: "localca ca info [--json]", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					authority, st, err := e.loadCA(c, true)
+					authority, err := e.readCA(c)
 					if err != nil {
 						return err
 					}
-					defer st.Close()
-					return e.printCAInfo(c, authority, st.Path())
+					home, err := e.home(c)
+					if err != nil {
+						return err
+					}
+					return e.printCAInfo(c, authority, filepath.Join(home, "localca.db"))
 				}},
 		},
 	}

@@ -36,11 +36,13 @@ the intermediates. nextUpdate is --next-update after now (default a week).`,
 			if c.Duration("next-update") <= 0 {
 				return usagef("--next-update must be positive")
 			}
-			authority, st, err := e.loadCA(c, false)
+			// A CA from connectCA opens the store only to number the CRL
+			// and read its entries: not while its key is decrypted, and not
+			// while the CRL is printed.
+			authority, err := e.connectCA(c, false)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			opts := ca.CRLOptions{NextUpdate: c.Duration("next-update")}
 			var lists []*ca.CRL
 			if !c.Bool("root") || c.Bool("both") {

@@ -1,21 +1,28 @@
 package main
 
 import (
-	"encoding/pem"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
 )
 
 func (e *env) exportCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "export",
-		Usage:     "write a stored certificate as PEM, DER, or the chain; or its stored private key",
-		UsageText: "localca export 3f2a… --chain --out api-chain.pem\n   localca export 3f2a… --key --out api-key.pem      # the key `issue` made (0600)",
+		Name:  "export",
+		Usage: "write a stored certificate as PEM, DER, or the chain; or its stored key",
+		UsageText: `localca export 01A2… --chain --out api-chain.pem
+   localca export 01A2… --key --out api-key.pem     # the key issue made, kept in the store`,
+		Description: `With --key, writes the private key that issue (or renew) made for the
+certificate and kept in the store, as unencrypted PKCS#8 PEM, mode 0600: so the
+files of any certificate issue made can be written again. A certificate signed
+from a CSR has no key in the store (it never left its owner).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "der", Usage: "DER instead of PEM (the leaf only)"},
 			&cli.BoolFlag{Name: "chain", Usage: "the leaf followed by its issuer"},
-			&cli.BoolFlag{Name: "key", Usage: "the certificate's private key as the store keeps it (PKCS#8 PEM), written 0600"},
+			&cli.BoolFlag{Name: "key", Usage: "the certificate's private key, as the store keeps it (0600)"},
 			outFlag("write here (default stdout)"),
 		},
 		Action: func(c *cli.Context) error {
@@ -26,39 +33,32 @@ func (e *env) exportCommand() *cli.Command {
 				return usagef("--der writes one certificate; it cannot carry a chain")
 			}
 			if c.Bool("key") && (c.Bool("der") || c.Bool("chain")) {
-				return usagef("--key writes the private key; it goes with neither --der nor --chain")
+				return usagef("--key writes the key alone; it goes with neither --der nor --chain")
 			}
-			st, err := e.openStore(c, true)
+			serial, err := ca.ParseSerial(c.Args().First())
+			if err != nil {
+				return usageError{err}
+			}
+			var iss *ca.Issued
+			err = e.withStore(c, true, func(st *store.Store) (err error) {
+				iss, err = ca.Stored(st, serial)
+				return err
+			})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			rec, err := certBySerialArg(st, c.Args().First())
-			if err != nil {
-				return err
-			}
-			if c.Bool("key") {
-				k, err := st.Key(rec.KeyFingerprint)
-				if err != nil {
-					return fmt.Errorf("the key of %s: %w", rec.SerialHex(), err)
+			switch {
+			case c.Bool("key"):
+				if len(iss.KeyPEM) == 0 {
+					return fmt.Errorf("%w: %s was signed from a CSR, whose key never reached the CA", ca.ErrNoStoredKey, ca.FormatSerial(serial))
 				}
-				if len(k.PEM) == 0 {
-					return fmt.Errorf("the store holds no private key for %s: it was signed from a CSR, so its key never left the requester", rec.SerialHex())
-				}
-				return e.writeOut(c.String("out"), k.PEM, true)
+				return e.writeOut(c.String("out"), iss.KeyPEM, true)
+			case c.Bool("der"):
+				return e.writeOut(c.String("out"), iss.Cert.Raw, false)
+			case c.Bool("chain"):
+				return e.writeOut(c.String("out"), iss.ChainPEM(), false)
 			}
-			if c.Bool("der") {
-				return e.writeOut(c.String("out"), rec.DER, false)
-			}
-			out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: rec.DER})
-			if c.Bool("chain") && rec.IssuerID != "" {
-				a, err := st.Authority(rec.IssuerID)
-				if err != nil {
-					return err
-				}
-				out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: a.CertDER})...)
-			}
-			return e.writeOut(c.String("out"), out, false)
+			return e.writeOut(c.String("out"), iss.PEM(), false)
 		},
 	}
 }

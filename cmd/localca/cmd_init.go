@@ -83,11 +83,8 @@ func encryptedWord(b bool) string {
 // constraints keep such a CA from minting trusted certificates for public
 // names even if its key leaks.
 func (e *env) autoInit(c *cli.Context) error {
-	_, st, err := e.loadOrInitCA(c)
-	if err != nil {
-		return err
-	}
-	return st.Close()
+	_, err := e.connectCA(c, true)
+	return err
 }
 
 // loadOrInitCA is loadCA for commands that make the CA on first use

@@ -1,24 +1,15 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/localca/localca/internal/atomicfile"
-
 	"github.com/urfave/cli/v2"
-	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"github.com/localca/localca/ca"
 )
-
-// defaultP12Password is mkcert's, so tools and docs that expect it work; the
-// bundle is a transport format, the key file beside it is the secret.
-const defaultP12Password = "changeit"
 
 func (e *env) issueCommand() *cli.Command {
 	return &cli.Command{
@@ -27,10 +18,13 @@ func (e *env) issueCommand() *cli.Command {
 		UsageText: `localca issue localhost 127.0.0.1 ::1      # writes localhost.pem, localhost-key.pem
    localca issue --client alice@example.test
    localca issue --profile peer --key-type ed25519 api.test spiffe://localca.test/api
-   localca issue --p12 app.test                # also app.p12 (password "changeit")`,
+   localca issue --p12 app.test                # also app.test.p12 (password "changeit")`,
 		Description: `Writes FIRST.pem (the leaf, then the intermediate) and FIRST-key.pem (0600),
-where FIRST is the first name ("*" becomes "_wildcard"). The certificate is in
-the store before the files are written.`,
+where FIRST is the first name ("*" becomes "_wildcard", ":" and "/" "_"), and
+with --p12 FIRST.p12. The folder and the file names are checked before anything
+is issued; the certificate is in the store before the files are written, and
+if writing them still fails, the error names its serial and the commands that
+write them again (localca export SERIAL --chain / --key).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "profile", Value: "server", Usage: "server, client or peer"},
 			&cli.BoolFlag{Name: "client", Usage: "shorthand for --profile client"},
@@ -65,11 +59,21 @@ the store before the files are written.`,
 			if c.Int("days") < 0 {
 				return usagef("--days must be positive")
 			}
-			authority, st, err := e.loadOrInitCA(c)
+			files := ca.FilesFor(c.String("out-dir"), c.Args().First(), c.Bool("p12"))
+			if f := c.String("p12-password-file"); f != "" {
+				pw, err := readPasswordFile(f)
+				if err != nil {
+					return err
+				}
+				files.P12Password = string(pw)
+			}
+			if err := files.Check(); err != nil {
+				return err
+			}
+			authority, err := e.connectCA(c, true)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			iss, err := authority.Issue(ca.IssueRequest{
 				Names: c.Args().Slice(), Profile: profile, KeyType: c.String("key-type"),
 				Validity: time.Duration(c.Int("days")) * 24 * time.Hour,
@@ -77,61 +81,28 @@ the store before the files are written.`,
 			if err != nil {
 				return err
 			}
-			return e.writeIssued(c, iss, c.Args().First())
+			if err := files.Write(iss); err != nil {
+				return filesError(err)
+			}
+			return e.printIssued(c, iss, files)
 		},
 	}
 }
 
-// fileBase turns a name into a file name as mkcert does: "*" → "_wildcard",
-// ":" (IPv6) and "/" (URIs) → "_".
-func fileBase(name string) string {
-	r := strings.NewReplacer("*", "_wildcard", ":", "_", "/", "_")
-	return r.Replace(name)
-}
+// fileBase is ca.FileBase (tests name files with it).
+func fileBase(name string) string { return ca.FileBase(name) }
 
-func (e *env) writeIssued(c *cli.Context, iss *ca.Issued, first string) error {
-	dir := c.String("out-dir")
-	base := filepath.Join(dir, fileBase(first))
-	certFile, keyFile := base+".pem", base+"-key.pem"
-	// The key first: a certificate file never stands without its key. The
-	// files are renamed into place but not fsynced: the store has both
-	// already (committed, fsynced), and export writes them again.
-	if err := atomicfile.Replace(
-		atomicfile.File{Path: keyFile, Data: iss.KeyPEM, Perm: 0o600},
-		atomicfile.File{Path: certFile, Data: iss.ChainPEM(), Perm: 0o644},
-	); err != nil {
-		s := iss.Record.SerialHex()
-		return fmt.Errorf("certificate %s is stored, but its files were not written (write them with `localca export %s --chain --out FILE` and `localca export %s --key --out FILE`): %w", s, s, s, err)
-	}
-	files := map[string]string{"cert": certFile, "key": keyFile}
-	if c.Bool("p12") {
-		pw := defaultP12Password
-		if f := c.String("p12-password-file"); f != "" {
-			b, err := readPasswordFile(f)
-			if err != nil {
-				return err
-			}
-			pw = string(b)
-		}
-		pfx, err := pkcs12.Modern.Encode(iss.Key, iss.Cert, []*x509.Certificate{iss.Issuer}, pw)
-		if err != nil {
-			return fmt.Errorf("encoding PKCS#12: %w", err)
-		}
-		if err := e.writeOut(base+".p12", pfx, true); err != nil {
-			return err
-		}
-		files["p12"] = base + ".p12"
-	}
+func (e *env) printIssued(c *cli.Context, iss *ca.Issued, files ca.Files) error {
 	if c.Bool("json") {
 		out := map[string]any{"serial": iss.Record.SerialHex(), "names": iss.Record.Names, "profile": iss.Record.Profile,
-			"not_after": iss.Cert.NotAfter, "files": files}
+			"not_after": iss.Cert.NotAfter, "files": filesMap(files)}
 		return json.NewEncoder(e.stdout).Encode(out)
 	}
 	fmt.Fprintf(e.stdout, "Issued %s for %s (%s, serial %s, valid until %s)\n  certificate: %s\n  key:         %s\n",
-		iss.Record.Profile, strings.Join(iss.Record.Names, ", "), keyNameOf(iss), iss.Record.SerialHex(),
-		iss.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"), certFile, keyFile)
-	if p, ok := files["p12"]; ok {
-		fmt.Fprintf(e.stdout, "  pkcs12:      %s\n", p)
+		iss.Record.Profile, strings.Join(quoteAll(iss.Record.Names), ", "), keyNameOf(iss), iss.Record.SerialHex(),
+		iss.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"), shellQuote(files.Cert), shellQuote(files.Key))
+	if files.P12 != "" {
+		fmt.Fprintf(e.stdout, "  pkcs12:      %s\n", shellQuote(files.P12))
 	}
 	return nil
 }

@@ -35,52 +35,42 @@ func (e *env) listCommand() *cli.Command {
 			default:
 				return usagef("--status %q: want valid, revoked or expired", c.String("status"))
 			}
-			st, err := e.openStore(c, true)
+			now := time.Now()
+			f := store.Filter{Status: c.String("status"), Name: c.String("name"), ExpiringWithin: c.Duration("expiring"), Now: now, Limit: c.Int("limit")}
+			// Read, close, then print: a reader paused on a full pipe
+			// (list | less) must not hold the store.
+			var recs []*store.Cert
+			err := e.withStore(c, true, func(st *store.Store) error {
+				return st.ForEachCert(f, func(rec *store.Cert) error {
+					if !skipFixture(c, rec.Profile) {
+						recs = append(recs, rec)
+					}
+					return nil
+				})
+			})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			now := time.Now()
-			f := store.Filter{Status: c.String("status"), Name: c.String("name"), ExpiringWithin: c.Duration("expiring"), Now: now, Limit: c.Int("limit")}
 			if c.Bool("json") {
-				var out []ca.CertInfo
-				err := st.ForEachCert(f, func(rec *store.Cert) error {
-					if skipFixture(c, rec.Profile) {
-						return nil
-					}
+				out := make([]ca.CertInfo, 0, len(recs))
+				for _, rec := range recs {
 					cert, err := x509.ParseCertificate(rec.DER)
 					if err != nil {
 						return err
 					}
 					out = append(out, ca.Describe(cert, rec, now))
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-				if out == nil {
-					out = []ca.CertInfo{}
 				}
 				return e.printJSON(out)
 			}
 			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "SERIAL\tSTATUS\tPROFILE\tNOT AFTER\tNAMES")
-			n := 0
-			err = st.ForEachCert(f, func(rec *store.Cert) error {
-				if skipFixture(c, rec.Profile) {
-					return nil
-				}
-				n++
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rec.SerialHex(), rec.StatusAt(now), rec.Profile, rec.NotAfter.UTC().Format("2006-01-02 15:04"), strings.Join(rec.Names, ","))
-				return nil
-			})
-			if err != nil {
-				return err
+			for _, rec := range recs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rec.SerialHex(), rec.StatusAt(now), rec.Profile, rec.NotAfter.UTC().Format("2006-01-02 15:04"), strings.Join(quoteAll(rec.Names), ","))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
 			}
-			e.note("%d certificate(s)", n)
+			e.note("%d certificate(s)", len(recs))
 			return nil
 		},
 	}
@@ -119,4 +109,17 @@ func (e *env) backupCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// withStore runs fn with this command's store open, and closes it before it
+// returns: commands read what they need in fn and print after, so that a
+// reader paused on a full pipe (`localca list --json | less`) holds no lock
+// that other commands wait for.
+func (e *env) withStore(c *cli.Context, readOnly bool, fn func(st *store.Store) error) error {
+	st, err := e.openStore(c, readOnly)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(st)
 }

@@ -34,8 +34,8 @@ func (e *env) logCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			events, err := st.Events(c.Int("n"))
+			st.Close() // before printing: a paused reader holds no lock
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/localca/localca/ca"
@@ -24,9 +25,13 @@ func (e *env) showCommand() *cli.Command {
 			arg := c.Args().First()
 			var cert *x509.Certificate
 			var rec *store.Cert
+			// The store is closed before anything is printed (closeStore),
+			// so a paused reader of the output holds no lock.
 			st, stErr := e.openStore(c, true)
+			closeStore := func() {}
 			if stErr == nil {
-				defer st.Close()
+				closeStore = sync.OnceFunc(func() { st.Close() })
+				defer closeStore()
 			}
 			if data, err := readInput(arg, maxInputFile); errors.Is(err, errInputTooLarge) {
 				return err
@@ -50,6 +55,7 @@ func (e *env) showCommand() *cli.Command {
 					return err
 				}
 			}
+			closeStore()
 			in := ca.Describe(cert, rec, time.Now())
 			if c.Bool("json") {
 				return e.printJSON(in)

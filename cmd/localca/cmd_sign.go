@@ -52,11 +52,10 @@ over 1 MiB. The certificate is in the store before it is written.`,
 			if c.IsSet("key") {
 				return usagef("--key is only for --self-signed")
 			}
-			authority, st, err := e.loadCA(c, false)
+			authority, err := e.connectCA(c, false)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
 			iss, err := authority.SignRequest(csr, opts)
 			if err != nil {
 				return err

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -48,9 +49,21 @@ func homeFlagValue(c *cli.Context) string {
 	return ""
 }
 
-// openStore opens HOME/localca.db. Read-only commands take a shared lock so
-// that they can run beside each other.
+// openStore opens HOME/localca.db (see opener) for this command's work.
 func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
+	open, err := e.opener(c, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	return open()
+}
+
+// opener opens HOME/localca.db for one short piece of work at a time.
+// Read-only commands take a shared lock so that they can run beside each
+// other. Each open waits for other localca processes (ca.DefaultLockWait,
+// or $LOCALCA_LOCK_WAIT) and says after a second that it waits, and for
+// whom, so that a paused `list | less` elsewhere is found, not guessed at.
+func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
 	h, err := e.home(c)
 	if err != nil {
 		return nil, err
@@ -61,16 +74,22 @@ func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
 			return nil, fmt.Errorf("no store at %s yet: run `localca init` or `localca issue NAME`", path)
 		}
 	}
-	var opts store.Options
-	if e.storeOptions != nil {
-		opts = *e.storeOptions
+	o := ca.OpenOptions{ReadOnly: readOnly, OnWait: func(p, holder string) {
+		e.note("localca: waiting for the store %s, in use by %s", p, holder)
+	}}
+	if w := e.getenv("LOCALCA_LOCK_WAIT"); w != "" {
+		if o.Wait, err = time.ParseDuration(w); err != nil || o.Wait <= 0 {
+			return nil, usagef("LOCALCA_LOCK_WAIT=%q: want a duration such as 30s", w)
+		}
 	}
-	opts.ReadOnly = readOnly
+	if e.storeOptions != nil {
+		o.Store = *e.storeOptions
+	}
 	// A one-shot command migrates a small older store itself, saying so;
 	// a large one is refused with the command that migrates it.
-	opts.Migrate = store.MigrateSmall
-	opts.Notice = func(m string) { fmt.Fprintln(e.stderr, "localca: "+m) }
-	return store.Open(path, &opts)
+	o.Store.Migrate = store.MigrateSmall
+	o.Store.Notice = func(m string) { fmt.Fprintln(e.stderr, "localca: "+m) }
+	return ca.StoreOpener(path, o), nil
 }
 
 // policy is the policy in force: --policy / $LOCALCA_POLICY, else

@@ -127,14 +127,10 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 // issueNow issues a short-lived certificate (the profile's default validity:
 // 24 hours for peer) and returns it with the CA's root and intermediate.
 func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, *x509.Certificate, *x509.Certificate, error) {
-	if err := e.autoInit(c); err != nil {
-		return nil, nil, nil, err
-	}
-	authority, st, err := e.loadCA(c, false)
+	authority, err := e.connectCA(c, true)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	defer st.Close()
 	iss, err := authority.Issue(ca.IssueRequest{Names: []string{name}, Profile: profile})
 	if err != nil {
 		return nil, nil, nil, err

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/localca/localca/ca"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) renewCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "renew",
+		Usage: "a new certificate in place of an issued one: same names, profile and validity length",
+		UsageText: `localca renew localhost.pem                  # writes localhost.pem and localhost-key.pem anew
+   localca renew 01A2B3… --out-dir certs       # by serial: writes certs/FIRST.pem, certs/FIRST-key.pem
+   localca renew app.test.pem --reuse-key --revoke-old`,
+		Description: `Issues a successor of an issued certificate: the same names (the first one
+first), the same profile, the same validity length, and a new key of the same
+type unless --reuse-key (then the key file beside FILE, else the key the store
+kept when issue made it). The policy in force today decides, as for issue.
+
+Given a FILE, it writes over FILE and its key file (FILE without .pem, then
+-key.pem, or --key-file); given a SERIAL, it writes as issue does, FIRST.pem
+and FIRST-key.pem in --out-dir. The new certificate is in the store before the
+files are written. --revoke-old then revokes the old one, reason superseded.`,
+		ArgsUsage: "SERIAL|FILE",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "reuse-key", Usage: "certify the old key again instead of a new one"},
+			&cli.BoolFlag{Name: "revoke-old", Usage: "revoke the old certificate (reason superseded) once the new one is stored"},
+			&cli.StringFlag{Name: "key-file", Usage: "the key file of FILE (default: FILE's name, .pem replaced by -key.pem)"},
+			&cli.StringFlag{Name: "out-dir", Value: ".", Usage: "folder for the files when renewing by SERIAL"},
+			&cli.BoolFlag{Name: "p12", Usage: "also write a PKCS#12 bundle beside the certificate (FIRST.p12)"},
+			&cli.StringFlag{Name: "p12-password-file", Usage: "password of the .p12 (default \"changeit\")"},
+			passwordFileFlag(),
+			policyFlag(),
+			urlFlag(),
+			jsonFlag(),
+		},
+		Action: e.renew,
+	}
+}
+
+func (e *env) renew(c *cli.Context) error {
+	if c.Args().Len() != 1 {
+		return usagef("renew takes one SERIAL or FILE, like: localca renew localhost.pem")
+	}
+	arg := c.Args().First()
+	fromFile := isRegularFile(arg)
+	if !fromFile && (c.IsSet("key-file")) {
+		return usagef("--key-file goes with a FILE; %q is none", arg)
+	}
+	if fromFile && c.IsSet("out-dir") {
+		return usagef("--out-dir goes with a SERIAL: a FILE is renewed in place")
+	}
+	var serial []byte
+	if fromFile {
+		data, err := readInput(arg, maxInputFile)
+		if err != nil {
+			return err
+		}
+		certs, err := ca.ParseCertificates(data)
+		if err != nil {
+			return fmt.Errorf("%s: %w", arg, err)
+		}
+		serial = certs[0].SerialNumber.Bytes()
+	} else {
+		var err error
+		if serial, err = ca.ParseSerial(arg); err != nil {
+			return usagef("%q is neither a file nor a serial: %v", arg, err)
+		}
+	}
+	authority, err := e.connectCA(c, false)
+	if err != nil {
+		return err
+	}
+	old, err := authority.Stored(serial)
+	if err != nil {
+		return fmt.Errorf("renewing %s: %w", ca.FormatSerial(serial), err)
+	}
+	files, err := e.renewFiles(c, arg, fromFile, old)
+	if err != nil {
+		return err
+	}
+	if err := files.Check(); err != nil {
+		return err
+	}
+	req := ca.RenewRequest{Serial: serial, ReuseKey: c.Bool("reuse-key"), RevokeOld: c.Bool("revoke-old")}
+	if req.ReuseKey && fromFile && isRegularFile(files.Key) {
+		if req.Key, err = e.readKeyFile(c, files.Key); err != nil {
+			return err
+		}
+	}
+	r, err := authority.Renew(req)
+	if err != nil {
+		if r != nil { // stored, but the old one was not revoked
+			if werr := files.Write(r.Issued); werr != nil {
+				return fmt.Errorf("%w; and %w", err, filesError(werr))
+			}
+		}
+		return err
+	}
+	if err := files.Write(r.Issued); err != nil {
+		return filesError(err)
+	}
+	return e.printRenewed(c, r, files)
+}
+
+// renewFiles are where the renewed certificate goes: over FILE and its key
+// file, or as issue names them in --out-dir.
+func (e *env) renewFiles(c *cli.Context, arg string, fromFile bool, old *ca.Issued) (ca.Files, error) {
+	var files ca.Files
+	if fromFile {
+		files = ca.Files{Cert: arg, Key: c.String("key-file")}
+		if files.Key == "" {
+			files.Key = ca.KeyFileFor(arg)
+		}
+		if c.Bool("p12") {
+			files.P12 = strings.TrimSuffix(arg, ".pem") + ".p12"
+		}
+	} else {
+		first := old.Cert.Subject.CommonName
+		if first == "" && len(old.Record.Names) > 0 {
+			first = old.Record.Names[0]
+		}
+		files = ca.FilesFor(c.String("out-dir"), first, c.Bool("p12"))
+	}
+	if f := c.String("p12-password-file"); f != "" {
+		pw, err := readPasswordFile(f)
+		if err != nil {
+			return files, err
+		}
+		files.P12Password = string(pw)
+	}
+	return files, nil
+}
+
+func (e *env) printRenewed(c *cli.Context, r *ca.Renewed, files ca.Files) error {
+	if c.Bool("json") {
+		return e.printJSON(map[string]any{
+			"serial": ca.FormatSerial(r.Record.Serial), "old_serial": ca.FormatSerial(r.Old.Record.Serial),
+			"names": r.Record.Names, "profile": r.Record.Profile, "not_after": r.Cert.NotAfter,
+			"old_revoked": r.Revoked, "key_reused": c.Bool("reuse-key"), "files": filesMap(files),
+		})
+	}
+	fmt.Fprintf(e.stdout, "Renewed %s as %s for %s (%s, valid until %s)\n  certificate: %s\n  key:         %s\n",
+		ca.FormatSerial(r.Old.Record.Serial), ca.FormatSerial(r.Record.Serial), strings.Join(quoteAll(r.Record.Names), ", "),
+		keyNameOf(r.Issued), r.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"), shellQuote(files.Cert), shellQuote(files.Key))
+	if files.P12 != "" {
+		fmt.Fprintf(e.stdout, "  pkcs12:      %s\n", shellQuote(files.P12))
+	}
+	if r.Revoked {
+		fmt.Fprintf(e.stdout, "  revoked %s (superseded)\n", ca.FormatSerial(r.Old.Record.Serial))
+	}
+	return nil
+}
+
+// filesMap is what --json says of the files written.
+func filesMap(f ca.Files) map[string]string {
+	m := map[string]string{"cert": f.Cert, "key": f.Key}
+	if f.P12 != "" {
+		m["p12"] = f.P12
+	}
+	return m
+}
+
+// quoteAll quotes names that hold what a terminal would interpret.
+func quoteAll(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = printable(n)
+	}
+	return out
+}
+
+func isRegularFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
