@@ -42,8 +42,8 @@ func (e *env) acmeEABCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	k, err := acme.CreateEAB(acme.OpenStorage(st), c.String("name"), c.StringSlice("allow"), time.Now())
+	st.Close() // before printing: a paused reader holds no lock
 	if err != nil {
 		return err
 	}
@@ -60,8 +60,8 @@ func (e *env) acmeAccounts(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	accts, err := acme.Accounts(acme.OpenStorage(st))
+	st.Close() // before printing: a paused reader holds no lock
 	if err != nil {
 		return err
 	}
@@ -84,8 +84,8 @@ func (e *env) acmeOrders(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	orders, err := acme.Orders(acme.OpenStorage(st), time.Now())
+	st.Close() // before printing: a paused reader holds no lock
 	if err != nil {
 		return err
 	}

@@ -55,8 +55,8 @@ func (e *env) csrCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				defer st.Close()
 				id, err := ca.RecordCSR(st, csr)
+				st.Close() // before printing: a paused reader holds no lock
 				if err != nil {
 					return err
 				}

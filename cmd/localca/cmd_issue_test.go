@@ -53,7 +53,7 @@ func TestIssueFreshHome(t *testing.T) {
 		t.Errorf("localhost-key.pem is not the certificate's key")
 	}
 	list := h.listJSON()
-	if len(list) != 1 || list[0].Serial != chain[0].SerialNumber.Text(16) && list[0].Serial != "0"+chain[0].SerialNumber.Text(16) {
+	if len(list) != 1 || !sameSerial(list[0].Serial, chain[0].SerialNumber.Text(16)) {
 		t.Errorf("list --json = %+v, want the issued certificate", list)
 	}
 	// A second issue reuses the CA, silently.
@@ -143,9 +143,11 @@ func TestIssueP12(t *testing.T) {
 	}
 }
 
-// TestIssueCommitsBeforeWriting makes writing the files fail (a missing
-// folder, a read-only one): the command fails, and the certificate is
-// nevertheless in the store, because the commit comes first.
+// TestIssueCommitsBeforeWriting: where the files cannot be written (a
+// missing folder, a file for a folder, a read-only folder) issue refuses
+// before it issues, naming the folder, and stores nothing (it used to
+// commit, then fail with a raw error). TestIssueWriteFailsAfterCommit
+// covers a write that fails after the commit all the same.
 func TestIssueCommitsBeforeWriting(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
@@ -163,10 +165,9 @@ func TestIssueCommitsBeforeWriting(t *testing.T) {
 			if tt.dir == ro && os.Geteuid() == 0 {
 				t.Skip("root writes into read-only folders")
 			}
-			before := len(h.listJSON("--name", "lost.test"))
 			h.fail(1, tt.dir, "issue", "--out-dir", tt.dir, "lost.test")
-			if n := len(h.listJSON("--name", "lost.test")); n != before+1 {
-				t.Errorf("%d certificates for lost.test in the store, want %d", n, before+1)
+			if n := len(h.listJSON("--name", "lost.test")); n != 0 {
+				t.Errorf("%d certificates for lost.test in the store, want none", n)
 			}
 		})
 	}

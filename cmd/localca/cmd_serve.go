@@ -115,7 +115,7 @@ func (e *env) serve(c *cli.Context) error {
 	if acmeDir != "" {
 		fmt.Fprintf(e.stdout, "acme directory %s\n", acmeDir)
 	}
-	e.note("serving %s (TLS certificate for %v, serial %x); stop with Ctrl-C", base, names, tlsCert.Leaf.SerialNumber.Bytes())
+	e.note("serving %s (TLS certificate for %v, serial %X); stop with Ctrl-C", base, names, tlsCert.Leaf.SerialNumber.Bytes())
 	if err := srv.Serve(ctx, ln, tlsCert); err != nil {
 		return err
 	}

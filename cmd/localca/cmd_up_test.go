@@ -13,10 +13,10 @@ import (
 
 var (
 	upDNS         = regexp.MustCompile(`^dns (\S+) zone (\S+)$`)
-	upServiceLine = regexp.MustCompile(`^service (\S+) (tcp|http) (\S+) serial ([0-9a-f]+) allow (\S*)$`)
+	upServiceLine = regexp.MustCompile(`^service (\S+) (tcp|http) (\S+) serial ([0-9A-F]+) allow (\S*)$`)
 	upReady       = regexp.MustCompile(`^ready; `)
-	upRenewed     = regexp.MustCompile(`^renewed (\S+) serial ([0-9a-f]+)$`)
-	callConnect   = regexp.MustCompile(`(?m)^connected to (\S+) \((\S+)\) over (TLS 1\.\d), server serial ([0-9a-f]+)$`)
+	upRenewed     = regexp.MustCompile(`^renewed (\S+) serial ([0-9A-F]+)$`)
+	callConnect   = regexp.MustCompile(`(?m)^connected to (\S+) \((\S+)\) over (TLS 1\.\d), server serial ([0-9A-F]+)$`)
 )
 
 // upRun is a running `localca up`: its DNS address and each service's

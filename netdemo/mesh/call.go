@@ -53,7 +53,7 @@ func (c Caller) Call(ctx context.Context, service, msg string) error {
 	}
 	defer conn.Close()
 	st := conn.ConnectionState()
-	fmt.Fprintf(c.Out, "connected to %s (%s) over %s, server serial %x\n", target, conn.RemoteAddr(), tls.VersionName(st.Version), st.PeerCertificates[0].SerialNumber.Bytes())
+	fmt.Fprintf(c.Out, "connected to %s (%s) over %s, server serial %X\n", target, conn.RemoteAddr(), tls.VersionName(st.Version), st.PeerCertificates[0].SerialNumber.Bytes())
 	if c.Timeout > 0 {
 		conn.SetDeadline(time.Now().Add(c.Timeout))
 	}

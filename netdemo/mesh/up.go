@@ -134,7 +134,7 @@ func (u *Up) start(ctx context.Context, s Service) error {
 		return err
 	}
 	u.running = append(u.running, r)
-	fmt.Fprintf(u.Out, "service %s %s %s serial %x allow %s\n", s.Name, s.Protocol, addr, cert.Leaf.SerialNumber.Bytes(), strings.Join(s.Allow, ","))
+	fmt.Fprintf(u.Out, "service %s %s %s serial %X allow %s\n", s.Name, s.Protocol, addr, cert.Leaf.SerialNumber.Bytes(), strings.Join(s.Allow, ","))
 	return nil
 }
 
@@ -234,6 +234,6 @@ func (u *Up) renewAll() {
 			continue
 		}
 		r.id.Set(cert)
-		fmt.Fprintf(u.Out, "renewed %s serial %x\n", r.Name, cert.Leaf.SerialNumber.Bytes())
+		fmt.Fprintf(u.Out, "renewed %s serial %X\n", r.Name, cert.Leaf.SerialNumber.Bytes())
 	}
 }
