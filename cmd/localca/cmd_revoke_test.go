@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/testkit"
 )
 
@@ -21,7 +21,7 @@ func (h *home) issueLeaf(name string) *x509.Certificate {
 	return certs(h.t, h.read(name+".pem"))[0]
 }
 
-func serialOf(c *x509.Certificate) string { return hex.EncodeToString(c.SerialNumber.Bytes()) }
+func serialOf(c *x509.Certificate) string { return ca.FormatSerial(c.SerialNumber.Bytes()) }
 
 func TestRevokeSerial(t *testing.T) {
 	h := newHome(t)

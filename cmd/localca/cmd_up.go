@@ -124,11 +124,10 @@ func loadServices(path string) (*mesh.File, error) {
 // issueService issues a service's peer certificate: its host name and
 // exactly one URI SAN, its SPIFFE ID.
 func (e *env) issueService(c *cli.Context, host, spiffeID string, validity time.Duration) (*tls.Certificate, error) {
-	authority, st, err := e.loadCA(c, false)
+	authority, err := e.connectCA(c, false) // the store is held only to commit
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
 	iss, err := authority.Issue(ca.IssueRequest{Names: []string{host, spiffeID}, Profile: policies.ProfilePeer, Validity: validity})
 	if err != nil {
 		return nil, err

@@ -165,13 +165,12 @@ func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (
 // localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
 // this machine's store: the revocation source of demos and services that
 // run beside the CA, with no `localca serve` needed. The store is held only
-// while the CRLs are made.
+// while the CRLs are numbered (not while the key is decrypted).
 func (e *env) localCRL(c *cli.Context) ([]byte, error) {
-	authority, st, err := e.loadCA(c, false)
+	authority, err := e.connectCA(c, false)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
 	inter, err := authority.CRL(ca.CRLOptions{})
 	if err != nil {
 		return nil, err
