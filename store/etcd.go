@@ -158,7 +158,7 @@ func (b *EtcdBackend) Revision(ctx context.Context) (int64, error) {
 // Status reports the members, which one leads, the revision and the size of
 // etcd's database.
 func (b *EtcdBackend) Status(ctx context.Context) (BackendStatus, error) {
-	st := BackendStatus{Engine: "etcd", Where: strings.Join(b.eps, ",") + "/" + strings.TrimSuffix(b.prefix, "/")}
+	st := BackendStatus{Engine: "etcd", Where: b.URL()}
 	c, cancel := b.ctx(ctx)
 	defer cancel()
 	ml, err := b.cli.MemberList(c)
@@ -228,4 +228,10 @@ func noQuorum(err error) bool {
 		return true
 	}
 	return false
+}
+
+// URL is the --store value that names this store:
+// etcd://host:port[,host:port...]/prefix.
+func (b *EtcdBackend) URL() string {
+	return "etcd://" + strings.Join(b.eps, ",") + "/" + strings.TrimSuffix(b.prefix, "/")
 }

@@ -99,7 +99,7 @@ func TestCommitConcurrent(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(path, nil)
+	s2, err := OpenURL(path, nil, nil)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}

@@ -33,7 +33,15 @@ func openTest(t testing.TB, opts *Options) *Store {
 	if o.Now == nil {
 		o.Now = func() time.Time { return testNow }
 	}
-	s, err := Open(filepath.Join(t.TempDir(), "localca.db"), &o)
+	var s *Store
+	var err error
+	if etcdUnderTest != nil {
+		// TestTypedStoreOnEtcd: the same test on etcd, a fresh prefix each.
+		etcdPrefixes++
+		s, err = OpenURL(etcdUnderTest.URL(fmt.Sprintf("typed%d", etcdPrefixes)), &o, nil)
+	} else {
+		s, err = Open(filepath.Join(t.TempDir(), "localca.db"), &o)
+	}
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

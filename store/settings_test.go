@@ -54,7 +54,9 @@ func TestSettingOrInitConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if made.Load() != 1 {
+	// On etcd the callers read "none" at once and each makes a value; one
+	// commit wins and the others run again and read it (below).
+	if made.Load() != 1 && etcdUnderTest == nil {
 		t.Errorf("newValue ran %d times, want once", made.Load())
 	}
 	for _, v := range got {

@@ -74,6 +74,8 @@ func New(b Backend, opts *Options) (*Store, error) {
 	var where string
 	if p, ok := b.(interface{ Path() string }); ok {
 		where = p.Path() // a bbolt file: no need to ask Status, which stats it
+	} else if u, ok := b.(interface{ URL() string }); ok {
+		where = u.URL() // etcd: no need to ask every member
 	} else {
 		st, _ := b.Status(context.Background())
 		where = st.Where
@@ -138,14 +140,23 @@ func (s *Store) update(fn func(WriteTx) error) error {
 	return s.named(s.b.Update(context.Background(), s.hooked(fn)))
 }
 
-// hooked adds Options.BeforeCommit to the end of fn.
+// hooked refuses the write on a store that `localca store copy` moved
+// (naming the live one) and adds Options.BeforeCommit to the end of fn.
+// The mark is read inside the transaction, so it is one of the commit's
+// conditions on etcd: no write lands after a copy marked the source, and
+// two live copies of one CA never issue.
 func (s *Store) hooked(fn func(WriteTx) error) func(WriteTx) error {
-	if s.beforeCommit == nil {
-		return fn
-	}
 	return func(tx WriteTx) error {
+		if v, err := tx.Get(keyMovedTo); err != nil {
+			return err
+		} else if v != nil {
+			return fmt.Errorf("%w to %q: use --store %q (this copy is read-only)", ErrMoved, v, v)
+		}
 		if err := fn(tx); err != nil {
 			return err
+		}
+		if s.beforeCommit == nil {
+			return nil
 		}
 		if err := s.beforeCommit(); err != nil {
 			return fmt.Errorf("store: commit: %w", err)
