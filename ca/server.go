@@ -35,6 +35,10 @@ type ServerConfig struct {
 	// while requests run, so other localca commands (revoke, issue, list)
 	// keep working beside it.
 	Open Opener
+	// KeepOpen holds the store opened once for the server's life instead
+	// of per request: for a store kept in etcd, which has no file lock to
+	// free and where opening is a connection to the cluster.
+	KeepOpen bool
 	// BaseURL ("https://127.0.0.1:8443") is written into the certificates
 	// /sign issues: CRL distribution point BASE/crl, OCSP BASE/ocsp and
 	// caIssuers BASE/intermediate.crt. Empty leaves them out.
@@ -110,7 +114,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	cfg.CA = base
 	return &Server{
 		cfg:       cfg,
-		lease:     storeLease{open: cfg.Open},
+		lease:     storeLease{open: cfg.Open, keep: cfg.KeepOpen},
 		responder: newResponder(base, cfg.OCSP),
 		crls:      map[bool]*CRL{},
 	}, nil

@@ -37,6 +37,7 @@ func (c *CA) withStore(st *store.Store) *CA {
 // only while the server works.
 type storeLease struct {
 	open Opener
+	keep bool // never close (ServerConfig.KeepOpen)
 
 	mu    sync.Mutex
 	st    *store.Store
@@ -63,7 +64,7 @@ func (l *storeLease) release() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.users--
-	if l.users == 0 && l.st != nil {
+	if l.users == 0 && l.st != nil && !l.keep {
 		l.st.Close()
 		l.st = nil
 	}

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -206,15 +208,21 @@ func (b *EtcdBackend) wrap(ctx context.Context, what string, err error) error {
 	if !noQuorum(err) {
 		return fmt.Errorf("store: etcd: %s: %w", what, err)
 	}
-	up := 0
+	// The members are asked at once, so the error comes at most half a
+	// second after the request timeout, however many are down.
+	var up atomic.Int32
+	var wg sync.WaitGroup
 	for _, ep := range b.eps {
-		c, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		if _, err := b.cli.Status(c, b.scheme+ep); err == nil {
-			up++
-		}
-		cancel()
+		wg.Go(func() {
+			c, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			if _, err := b.cli.Status(c, b.scheme+ep); err == nil {
+				up.Add(1)
+			}
+		})
 	}
-	return fmt.Errorf("store: etcd: %s: %w (%d of %d members answer): %v", what, ErrNoQuorum, up, len(b.eps), err)
+	wg.Wait()
+	return fmt.Errorf("store: etcd: %s: %w (%d of %d members answer): %v", what, ErrNoQuorum, up.Load(), len(b.eps), err)
 }
 
 func noQuorum(err error) bool {
