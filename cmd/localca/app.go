@@ -86,7 +86,7 @@ func newApp(e *env) *cli.App {
 		Reader:               e.stdin,
 		Writer:               e.stdout,
 		ErrWriter:            e.stderr,
-		Flags:                []cli.Flag{homeFlag()},
+		Flags:                append([]cli.Flag{homeFlag()}, storeFlags()...),
 		EnableBashCompletion: true,
 		Commands:             e.commands(),
 		ExitErrHandler:       func(*cli.Context, error) {}, // run() decides exit codes
@@ -111,7 +111,7 @@ func newApp(e *env) *cli.App {
 // addCommon gives every command --home and turns its flag errors into usage
 // errors (exit 2).
 func addCommon(c *cli.Command) {
-	c.Flags = append(c.Flags, homeFlag())
+	c.Flags = append(append(c.Flags, homeFlag()), storeFlags()...)
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 	if c.Action == nil && len(c.Subcommands) > 0 {
 		c.Action = func(cc *cli.Context) error {

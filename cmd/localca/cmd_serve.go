@@ -2,13 +2,13 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"net"
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"syscall"
 	"time"
@@ -79,22 +79,27 @@ func (e *env) serve(c *cli.Context) error {
 	}
 	defer ln.Close()
 	tlsCert, err := unlockAndCertify(authority, names)
-	st.Close() // from here on the store is opened per request
-	if err != nil {
+	loc, lerr := e.storeLocation(c)
+	// A file is opened per request (its lock would shut other commands
+	// out); etcd is kept open, shared with the other nodes.
+	open := func() (*store.Store, error) { return store.Open(loc.Where, &store.Options{Timeout: serveStoreTimeout}) }
+	if loc.IsEtcd() {
+		defer st.Close()
+		open = func() (*store.Store, error) { return st, nil }
+	} else {
+		st.Close()
+	}
+	if err = errors.Join(err, lerr); err != nil {
 		return err
 	}
-	home, err := e.home(c)
-	if err != nil {
-		return err
-	}
-	path := filepath.Join(home, "localca.db")
 	logger := log.New(e.stderr, "localca serve: ", log.LstdFlags)
 	srv, err := ca.NewServer(ca.ServerConfig{
-		CA:      authority,
-		Open:    func() (*store.Store, error) { return store.Open(path, &store.Options{Timeout: serveStoreTimeout}) },
-		BaseURL: base,
-		CRL:     ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
-		Log:     logger,
+		CA:       authority,
+		Open:     open,
+		KeepOpen: loc.IsEtcd(),
+		BaseURL:  base,
+		CRL:      ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
+		Log:      logger,
 	})
 	if err != nil {
 		return err

@@ -22,20 +22,25 @@ func (e *env) storeCommand() *cli.Command {
 		Name:  "store",
 		Usage: "the store file: its status, and migrating it to this localca's schema",
 		Subcommands: []*cli.Command{
+			e.storeCopyCommand(),
 			{
 				Name: "status", Usage: "engine, file size, bytes in use, records by kind, schema",
 				UsageText: "localca store status [--json]", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					p, err := path(c)
+					loc, err := e.storeLocation(c)
 					if err != nil {
 						return err
 					}
-					st, err := ca.StoreStatus(p, 2*time.Second)
+					st, err := ca.StoreStatusAt(loc, 2*time.Second)
 					if err != nil {
 						return err
 					}
 					if c.Bool("json") {
 						return e.printJSON(st)
+					}
+					if loc.IsEtcd() {
+						e.printEtcdStatus(st)
+						return nil
 					}
 					fmt.Fprintf(e.stdout, "engine   %s (%s)\nschema   %d\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n",
 						st.Engine, printable(st.Where), st.Schema, st.Size, st.InUse, st.PageSize)

@@ -58,17 +58,27 @@ func (e *env) openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
 	return open()
 }
 
-// opener opens HOME/localca.db for one short piece of work at a time.
-// Read-only commands take a shared lock so that they can run beside each
-// other. Each open waits for other localca processes (ca.DefaultLockWait,
-// or $LOCALCA_LOCK_WAIT) and says after a second that it waits, and for
-// whom, so that a paused `list | less` elsewhere is found, not guessed at.
+// opener opens the store (--store, $LOCALCA_STORE, else HOME/localca.db)
+// for one short piece of work at a time. Read-only commands take a shared
+// lock so that they can run beside each other. Each open waits for other
+// localca processes (ca.DefaultLockWait, or $LOCALCA_LOCK_WAIT) and says
+// after a second that it waits, and for whom, so that a paused `list |
+// less` elsewhere is found, not guessed at. etcd has no lock to wait for.
 func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
-	h, err := e.home(c)
+	loc, err := e.storeLocation(c)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(h, "localca.db")
+	if loc.IsEtcd() {
+		var so store.Options
+		if e.storeOptions != nil {
+			so = *e.storeOptions
+		}
+		return func() (*store.Store, error) {
+			return ca.OpenStoreAt(loc, ca.OpenOptions{ReadOnly: readOnly, Store: so})
+		}, nil
+	}
+	path := loc.Where
 	if readOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s yet: run `localca init` or `localca issue NAME`", path)

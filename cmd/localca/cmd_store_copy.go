@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
+	"github.com/localca/localca/store"
+)
+
+// storeCopyCommand is `localca store copy`: every record from one store to
+// another (a file into etcd, or back), verified, the source marked moved.
+func (e *env) storeCopyCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "copy",
+		Usage: "copy every record to another store, verify it, and mark the source as moved",
+		UsageText: "localca store copy --from ~/.local/share/localca/localca.db --to etcd://10.0.0.5:2379/ca \\\n" +
+			"     --etcd-cacert etcd-ca.pem --etcd-cert client.pem --etcd-key client-key.pem\n" +
+			"   The target must be empty; the source answers reads afterwards, and refuses every write naming the target.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "from", Usage: "the store to copy: a file or etcd://...", Required: true},
+			&cli.StringFlag{Name: "to", Usage: "the empty store to fill: a file or etcd://...", Required: true},
+			jsonFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() > 0 {
+				return usagef("store copy takes no arguments")
+			}
+			loc, err := e.storeLocation(c)
+			if err != nil {
+				return err
+			}
+			from, to := loc, loc
+			from.Where, to.Where = c.String("from"), c.String("to")
+			last := 0
+			rep, err := ca.CopyStore(c.Context, from, to, func(done int) {
+				if done-last >= 10000 {
+					last = done
+					fmt.Fprintf(e.stderr, "copied %d records\n", done)
+				}
+			})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return e.printJSON(rep)
+			}
+			fmt.Fprintf(e.stdout, "copied and verified %d records (digest %s)\n%s is marked as moved to %s: use --store %s from now on\n",
+				rep.Records, rep.Digest, printable(from.Where), printable(to.Where), printable(to.Where))
+			return nil
+		},
+	}
+}
+
+// printEtcdStatus shows a store kept in etcd: its members, which leads,
+// the revision, and the records by kind.
+func (e *env) printEtcdStatus(st *store.Status) {
+	fmt.Fprintf(e.stdout, "engine   etcd (%s)\nschema   %d\nrevision %d\ndatabase %d bytes (%d in use, the whole cluster's)\nmembers\n",
+		printable(st.Where), st.Schema, st.Revision, st.Size, st.InUse)
+	for _, m := range st.Members {
+		fmt.Fprintf(e.stdout, "  %s\n", printable(m))
+	}
+	kinds := make([]string, 0, len(st.Records))
+	for k := range st.Records {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		fmt.Fprintf(e.stdout, "  %-16s %d\n", k, st.Records[k])
+	}
+}

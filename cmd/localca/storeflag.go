@@ -1,0 +1,60 @@
+package main
+
+import (
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
+)
+
+// storeFlags are the global flags naming the store: --store is a bbolt
+// file's path or etcd://host:port[,host:port...][/prefix] (a CA several
+// machines share), with the mutual TLS to etcd.
+func storeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "store", Usage: "the store: a file, or etcd://host:2379[,host:2379...][/prefix] (default $LOCALCA_STORE, else HOME/localca.db)"},
+		&cli.StringFlag{Name: "etcd-cacert", Usage: "CA certificate that signed etcd's server certificates (PEM)"},
+		&cli.StringFlag{Name: "etcd-cert", Usage: "client certificate for etcd's --client-cert-auth (PEM)"},
+		&cli.StringFlag{Name: "etcd-key", Usage: "the client certificate's key (PEM)"},
+	}
+}
+
+// lineageString is a flag's value wherever it was given, before or after
+// the subcommand.
+func lineageString(c *cli.Context, name string) string {
+	for _, cc := range c.Lineage() {
+		if v := cc.String(name); cc.IsSet(name) && v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// storeLocation is where this command's store is: --store, else
+// $LOCALCA_STORE, else HOME/localca.db.
+func (e *env) storeLocation(c *cli.Context) (ca.StoreLocation, error) {
+	l := ca.StoreLocation{
+		Where:      lineageString(c, "store"),
+		EtcdCACert: lineageString(c, "etcd-cacert"),
+		EtcdCert:   lineageString(c, "etcd-cert"),
+		EtcdKey:    lineageString(c, "etcd-key"),
+	}
+	if l.Where == "" {
+		l.Where = e.getenv("LOCALCA_STORE")
+	}
+	if l.Where == "" {
+		h, err := e.home(c)
+		if err != nil {
+			return l, err
+		}
+		l.Where = filepath.Join(h, "localca.db")
+	} else if !l.IsEtcd() {
+		abs, err := filepath.Abs(l.Where)
+		if err != nil {
+			return l, err
+		}
+		l.Where = abs
+	}
+	return l, nil
+}
