@@ -21,6 +21,9 @@ import (
 	"github.com/localca/localca/store"
 )
 
+// etcdPassword encrypts the CA keys: etcd never holds them in clear.
+var etcdPassword = []byte("correct horse battery staple")
+
 // etcdTimeout is every etcd call's bound in these tests.
 const etcdTimeout = 2 * time.Second
 
@@ -45,7 +48,7 @@ func openEtcdStore(t *testing.T, url string) *store.Store {
 func startEtcdNode(t *testing.T, url string) *etcdNode {
 	t.Helper()
 	st := openEtcdStore(t, url)
-	c, err := ca.Load(st, ca.Options{})
+	c, err := ca.Load(st, ca.Options{Password: func() ([]byte, error) { return etcdPassword, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +72,11 @@ func etcdCA(t *testing.T) (*etcdtest.Cluster, [2]*etcdNode) {
 	t.Helper()
 	cl := etcdtest.Start(t, 3)
 	url := cl.URL("ca")
-	if _, err := ca.Init(openEtcdStore(t, url), ca.InitOptions{}, ca.Options{}); err != nil {
+	st := openEtcdStore(t, url)
+	if _, err := ca.Init(st, ca.InitOptions{}, ca.Options{}); !errors.Is(err, ca.ErrUnencryptedIntoEtcd) {
+		t.Fatalf("init without a password on etcd: %v, want ErrUnencryptedIntoEtcd", err)
+	}
+	if _, err := ca.Init(st, ca.InitOptions{Password: etcdPassword}, ca.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	return cl, [2]*etcdNode{startEtcdNode(t, url), startEtcdNode(t, url)}

@@ -44,6 +44,10 @@ func Init(st *store.Store, init InitOptions, opts Options) (*CA, error) {
 	if init.Name == "" {
 		init.Name = "localca Root CA"
 	}
+	if len(init.Password) == 0 && store.IsEtcdURL(st.Path()) {
+		// Every node, and every snapshot of etcd, would hold the keys.
+		return nil, fmt.Errorf("%w: a CA kept in etcd (%s) needs a password (--password-file F)", ErrUnencryptedIntoEtcd, st.Path())
+	}
 	if !init.Force {
 		if _, _, err := st.CA(); err == nil {
 			return nil, fmt.Errorf("%w: use --force to replace it", store.ErrCAExists)

@@ -52,3 +52,14 @@ func TestStoreCopyIntoEtcd(t *testing.T) {
 		t.Errorf("the backup of the etcd store lists %d certificates, want 2", len(got))
 	}
 }
+
+// TestInitOnEtcdNeedsPassword: a CA made straight in etcd is encrypted.
+func TestInitOnEtcdNeedsPassword(t *testing.T) {
+	cl := etcdtest.Start(t, 1)
+	h := newHome(t)
+	url := cl.URL("fresh")
+	h.fail(1, "needs a password", "--store", url, "init", "--no-password")
+	pw := h.write("pw", []byte("a password\n"))
+	h.ok("--store", url, "init", "--password-file", pw)
+	h.ok("--store", url, "issue", "--password-file", pw, "--out-dir", h.out, "fresh.localca.test")
+}
