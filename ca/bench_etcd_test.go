@@ -55,7 +55,7 @@ func BenchmarkIssuanceEtcd(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for _, callers := range []int{1, 64, 256} {
 				b.Run(strconv.Itoa(callers), func(b *testing.B) {
-					benchalt.Bench(b, max(b.N, 4*callers),
+					benchalt.Bench(b, max(b.N, callers),
 						func(n int) error { return benchalt.Parallel(callers, n, onEtcd) },
 						func(n int) error { return benchalt.Parallel(callers, n, sides[name]) })
 				})
