@@ -234,6 +234,10 @@ func noQuorum(err error) bool {
 	switch status.Code(err) {
 	case codes.Unavailable, codes.DeadlineExceeded:
 		return true
+	case codes.Unknown:
+		// A member that lost its leader times out the read index itself
+		// and says so only in the message.
+		return strings.Contains(status.Convert(err).Message(), "context deadline exceeded")
 	}
 	return false
 }
