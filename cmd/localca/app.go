@@ -111,7 +111,10 @@ func newApp(e *env) *cli.App {
 // addCommon gives every command --home and turns its flag errors into usage
 // errors (exit 2).
 func addCommon(c *cli.Command) {
-	c.Flags = append(append(c.Flags, homeFlag()), storeFlags()...)
+	c.Flags = append(c.Flags, homeFlag())
+	if !hasFlag(c, "store") { // trust's --store names trust stores
+		c.Flags = append(c.Flags, storeFlags()...)
+	}
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 	if c.Action == nil && len(c.Subcommands) > 0 {
 		c.Action = func(cc *cli.Context) error {
