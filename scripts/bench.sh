@@ -189,6 +189,12 @@ END {
 		min = ncallers[c] == "1" ? one[k] : (ncallers[c] == "64" ? 0.80 : 0.90)
 		tput("durable issuance " kts[k] ", " ncallers[c] " caller(s), vs no store (throughput)", "BenchmarkIssuance/" kts[k] "/" ncallers[c], min > 0 ? ">= " min : "(report)", min)
 	}
+	# issue 18: a CA kept in a three-member etcd cluster, against bbolt (what a
+	# user has without etcd) and against no store; reported, no target.
+	for (c = 1; c <= 3; c++) for (k = 1; k <= 2; k++) {
+		base = k == 1 ? "bbolt" : "nostore"
+		tput("durable issuance on 3-member etcd, " ncallers[c] " caller(s), vs " (k == 1 ? "bbolt" : "no store") " (throughput)", "BenchmarkIssuanceEtcd/vs-" base "/" ncallers[c], "(report)", 0)
+	}
 	for (k = 1; k <= 2; k++) {
 		b = "BenchmarkCommitCPU/" (k == 1 ? "cert" : "issue")
 		if (v[b, "new/old-median"] != "")
