@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"sort"
 	"strings"
 	"time"
@@ -157,13 +156,8 @@ func (e *env) dnsServe(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	pc, err := net.ListenPacket("udp", c.String("addr"))
+	pc, ln, err := dnssrv.Listen(c.String("addr"))
 	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return err
 	}
 	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), zone.Origin())

@@ -102,13 +102,8 @@ func (u *Up) Run(ctx context.Context) error {
 // serveDNS serves the zone over UDP and TCP on one port (for :0, the port
 // the UDP socket got).
 func (u *Up) serveDNS(ctx context.Context) error {
-	pc, err := net.ListenPacket("udp", u.File.DNS)
+	pc, ln, err := dnssrv.Listen(u.File.DNS)
 	if err != nil {
-		return fmt.Errorf("starting DNS on %s: %w", u.File.DNS, err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return fmt.Errorf("starting DNS on %s: %w", u.File.DNS, err)
 	}
 	srv := &dnssrv.Server{Zone: u.Zone, Keys: u.Keys}
