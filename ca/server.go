@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // Server limits. Every handler runs under them; the numbers suit a CA that
@@ -109,6 +111,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = log.New(io.Discard, "", 0)
 	}
+	// Every line names what a client sent (a path, a CSR's name): the
+	// writer escapes what a handler forgot to quote.
+	cfg.Log = log.New(logsafe.NewWriter(cfg.Log.Writer()), cfg.Log.Prefix(), cfg.Log.Flags())
 	base := cfg.CA.withStore(nil)
 	base.opts.BaseURL = cfg.BaseURL
 	cfg.CA = base

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/localca/localca/internal/logsafe"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -74,7 +75,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no endpoint %s", path))
+		s.fail(w, r, http.StatusNotFound, fmt.Errorf("no endpoint %q", path))
 		return
 	}
 	if allow(w, r, rt.method) {
@@ -242,7 +243,7 @@ func bearer(r *http.Request) (string, bool) {
 
 // fail writes a JSON error and logs it.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
-	s.cfg.Log.Printf("%s %s from %s: %d %v", r.Method, r.URL.Path, r.RemoteAddr, status, err)
+	s.cfg.Log.Printf("%q %q from %s: %d %s", r.Method, r.URL.Path, r.RemoteAddr, status, logsafe.String(err.Error()))
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="localca"`)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -213,6 +214,9 @@ func describeCert(c *x509.Certificate) string {
 	}
 	sans = append(sans, c.EmailAddresses...)
 	if len(sans) > 0 {
+		for i, n := range sans {
+			sans[i] = strconv.Quote(n) // a client's SANs: quoted before any log
+		}
 		s += ", SANs " + strings.Join(sans, " ")
 	}
 	return s + ")"

@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // handshakeListener completes each connection's TLS handshake before
@@ -55,7 +57,7 @@ func (l *handshakeListener) handshake(c net.Conn) {
 	cancel()
 	if err != nil {
 		if l.log != nil {
-			fmt.Fprintf(l.log, "http: TLS handshake error from %s: %v\n", c.RemoteAddr(), err)
+			fmt.Fprintf(logsafe.NewWriter(l.log), "http: TLS handshake error from %s: %v\n", c.RemoteAddr(), err)
 		}
 		lingerClose(c)
 		c.Close()

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // HTTPServer is the server of `localca demo http-server`. It answers
@@ -84,7 +86,7 @@ func (s *HTTPServer) server() *http.Server {
 	readHeader := min(lim.ReadHeaderTimeout, lim.HandshakeTimeout) // net/http bounds the handshake by it
 	errLog := io.Discard
 	if s.Log != nil {
-		errLog = s.Log
+		errLog = logsafe.NewWriter(s.Log)
 	}
 	return &http.Server{
 		Handler:           s.Handler(),

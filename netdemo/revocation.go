@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // RevocationChecker decides whether a verified certificate is revoked.
@@ -176,7 +178,7 @@ func (c *CRLChecker) loop(ctx context.Context) {
 		case <-t.C:
 		}
 		if err := c.Update(ctx); err != nil && c.Log != nil && ctx.Err() == nil {
-			fmt.Fprintf(c.Log, "%v (keeping the CRL held; retry in %s)\n", err, c.refresh())
+			fmt.Fprintf(logsafe.NewWriter(c.Log), "%v (keeping the CRL held; retry in %s)\n", err, c.refresh())
 		}
 	}
 }

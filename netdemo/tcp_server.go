@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/localca/localca/internal/logsafe"
 	"golang.org/x/net/netutil"
 )
 
@@ -45,7 +46,7 @@ func (s *TCPServer) now() time.Time {
 
 func (s *TCPServer) logf(format string, args ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "tcp: "+format+"\n", args...)
+		fmt.Fprintf(logsafe.NewWriter(s.Log), "tcp: "+format+"\n", args...)
 	}
 }
 

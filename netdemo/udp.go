@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // UDP payload limits. The default fits one Ethernet frame without IP
@@ -75,7 +77,7 @@ func (s *UDPServer) Serve(ctx context.Context, pc net.PacketConn) error {
 
 func (s *UDPServer) logf(format string, args ...any) {
 	if s.Log != nil {
-		fmt.Fprintf(s.Log, "udp: "+format+"\n", args...)
+		fmt.Fprintf(logsafe.NewWriter(s.Log), "udp: "+format+"\n", args...)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/localca/localca/internal/atomicfile"
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // writeOut writes data to path, or to stdout when path is "" or "-". Files
@@ -30,8 +31,10 @@ func (e *env) printJSON(v any) error {
 
 // note prints a line for the human at the terminal, on stderr so that stdout
 // stays clean for the PEM or JSON a script reads.
+// Servers (serve, demos, dns serve, up) note what outsiders sent, so the
+// line is escaped: a name or error cannot start a forged line of its own.
 func (e *env) note(format string, args ...any) {
-	fmt.Fprintf(e.stderr, format+"\n", args...)
+	fmt.Fprintln(e.stderr, logsafe.String(fmt.Sprintf(format, args...)))
 }
 
 func readFile(what, path string) ([]byte, error) {
