@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/safehome"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -79,6 +80,11 @@ func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
 		}, nil
 	}
 	path := loc.Where
+	// StrictModes: the folder that holds the store (the home, by default)
+	// and the store itself, before either is read or created.
+	if err := e.checkHome(filepath.Dir(path), path, !readOnly); err != nil {
+		return nil, err
+	}
 	if readOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("no store at %s yet: run `localca init` or `localca issue NAME`", path)
@@ -102,6 +108,35 @@ func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
 	return ca.StoreOpener(path, o), nil
 }
 
+// checkHome refuses, as OpenSSH's StrictModes, a home folder or a file in
+// it (the store, the policy) that another user owns or may write, or whose
+// folders above they may write; with create it makes the home (0700).
+// It runs before anything there is read or created.
+func (e *env) checkHome(home, file string, create bool) error {
+	chk, err := safehome.ForProcess(e.getenv)
+	if err != nil {
+		return err
+	}
+	if create {
+		err = chk.MakeHome(home)
+	} else {
+		err = chk.Dir(home)
+	}
+	if err != nil {
+		return err
+	}
+	return chk.File(file)
+}
+
+// checkFile is checkHome for a file given by its own path (--policy).
+func (e *env) checkFile(path string) error {
+	chk, err := safehome.ForProcess(e.getenv)
+	if err != nil {
+		return err
+	}
+	return chk.File(path)
+}
+
 // policy is the policy in force: --policy / $LOCALCA_POLICY, else
 // HOME/policy.toml when it exists, else the built-in default. A broken file is
 // an error: the CA never falls back to the default silently.
@@ -113,12 +148,19 @@ func (e *env) policy(c *cli.Context) (*policies.Policy, string, error) {
 			path = e.getenv("LOCALCA_POLICY")
 		}
 	} else if h, err := e.home(c); err == nil {
-		if p := filepath.Join(h, "policy.toml"); fileExists(p) {
+		p := filepath.Join(h, "policy.toml")
+		if err := e.checkHome(h, p, false); err != nil {
+			return nil, "", err
+		}
+		if fileExists(p) {
 			path = p
 		}
 	}
 	if path == "" {
 		return policies.Default(), "built-in default", nil
+	}
+	if err := e.checkFile(path); err != nil {
+		return nil, "", err
 	}
 	p, err := policies.Load(path)
 	if err != nil {
