@@ -113,7 +113,7 @@ func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
 // folders above they may write; with create it makes the home (0700).
 // It runs before anything there is read or created.
 func (e *env) checkHome(home, file string, create bool) error {
-	chk, err := safehome.ForProcess(e.getenv)
+	chk, err := e.homeChecker()
 	if err != nil {
 		return err
 	}
@@ -130,11 +130,24 @@ func (e *env) checkHome(home, file string, create bool) error {
 
 // checkFile is checkHome for a file given by its own path (--policy).
 func (e *env) checkFile(path string) error {
-	chk, err := safehome.ForProcess(e.getenv)
+	chk, err := e.homeChecker()
 	if err != nil {
 		return err
 	}
 	return chk.File(path)
+}
+
+// homeChecker checks for this process's user, or under sudo for the user
+// who ran sudo (as trust finds them: SUDO_USER, else SUDO_UID).
+func (e *env) homeChecker() (safehome.Checker, error) {
+	inv, err := e.sudoInvoker()
+	if err != nil {
+		return safehome.Checker{}, err
+	}
+	if inv != nil {
+		return safehome.Checker{UID: inv.uid}, nil
+	}
+	return safehome.ForProcess(e.getenv)
 }
 
 // policy is the policy in force: --policy / $LOCALCA_POLICY, else
