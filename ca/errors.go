@@ -63,6 +63,13 @@ var (
 	ErrBadSerial = errors.New("ca: bad serial number")
 	ErrBadToken  = errors.New("ca: bad token")
 	ErrBadOCSP   = errors.New("ca: malformed OCSP request")
+	// ErrTokenScope is a good token used for what it was not made for:
+	// another endpoint, or a name outside its --allow patterns. It stays
+	// good for what it was made for.
+	ErrTokenScope = errors.New("ca: the token does not allow this")
+	// ErrProtectedCert is a /revoke of the server's own TLS certificate or
+	// of an OCSP responder's: only the CLI may revoke those.
+	ErrProtectedCert = errors.New("ca: this certificate is revoked only with the CLI")
 
 	// ErrUnknownFixture is a broken-on-purpose case that does not exist.
 	ErrUnknownFixture = errors.New("ca: unknown fixture case")

@@ -72,7 +72,7 @@ func TestServerRefusesAfterIntermediateRevoked(t *testing.T) {
 		t.Fatalf("/sign after the revocation: %d %s", r.status, r.body)
 	}
 	srv.withStore(t, func(c *ca.CA) {
-		if _, err := c.SpendToken(tok); err != nil {
+		if _, err := c.SpendToken(tok, ca.TokenSign, []string{"a.localhost"}); err != nil {
 			t.Errorf("the refused /sign spent its token: %v", err)
 		}
 	})

@@ -1,8 +1,10 @@
 package ca
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -69,6 +71,9 @@ type Server struct {
 	// mounts are handlers of other packages under a path prefix (the ACME
 	// server at /acme/); they apply their own body limits.
 	mounts map[string]http.Handler
+
+	ownMu sync.Mutex
+	own   [][]byte // serials of the TLS certificates Serve was given
 }
 
 // Mount serves h for every path under prefix ("/acme/"). Call it before
@@ -100,6 +105,19 @@ func (s *Server) UseStore(fn func(*CA) error) error {
 	return fn(s.cfg.CA.withStore(st))
 }
 
+// isOwn reports whether serial is of a certificate the server serves TLS
+// with: no token may revoke it.
+func (s *Server) isOwn(serial []byte) bool {
+	s.ownMu.Lock()
+	defer s.ownMu.Unlock()
+	for _, o := range s.own {
+		if bytes.Equal(o, serial) {
+			return true
+		}
+	}
+	return false
+}
+
 // NewServer checks cfg and makes a Server.
 func NewServer(cfg ServerConfig) (*Server, error) {
 	if cfg.CA == nil || cfg.Open == nil {
@@ -129,6 +147,11 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // gracefully: it stops accepting, lets running requests finish (at most
 // 10 s) and returns nil. It returns an error only when serving failed.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, cert tls.Certificate) error {
+	if leaf, err := leafOf(cert); err == nil {
+		s.ownMu.Lock()
+		s.own = append(s.own, leaf.SerialNumber.Bytes())
+		s.ownMu.Unlock()
+	}
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -175,4 +198,14 @@ func (c *CA) TLSCertificate(names ...string) (tls.Certificate, error) {
 		PrivateKey:  iss.Key,
 		Leaf:        iss.Cert,
 	}, nil
+}
+
+func leafOf(cert tls.Certificate) (*x509.Certificate, error) {
+	if cert.Leaf != nil {
+		return cert.Leaf, nil
+	}
+	if len(cert.Certificate) == 0 {
+		return nil, errors.New("ca: a TLS certificate without certificates")
+	}
+	return x509.ParseCertificate(cert.Certificate[0])
 }

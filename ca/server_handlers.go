@@ -263,7 +263,7 @@ func statusOf(err error) int {
 	switch {
 	case errors.Is(err, store.ErrTokenInvalid):
 		return http.StatusUnauthorized
-	case errors.Is(err, policies.ErrRefused), errors.Is(err, store.ErrKeyRevoked), errors.Is(err, store.ErrCSRRejected),
+	case errors.Is(err, policies.ErrRefused), errors.Is(err, ErrTokenScope), errors.Is(err, ErrProtectedCert), errors.Is(err, store.ErrKeyRevoked), errors.Is(err, store.ErrCSRRejected),
 		errors.Is(err, ErrCSRRequestsCA), errors.Is(err, ErrWeakSignature):
 		return http.StatusForbidden
 	case errors.Is(err, store.ErrNotFound):

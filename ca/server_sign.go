@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/localca/localca/policies"
@@ -21,7 +22,7 @@ import (
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 	tok, ok := bearer(r)
 	if !ok {
-		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN (make one with `localca token create --name NAME`)"))
+		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN (make one with `localca token create --name NAME --allow NAME`)"))
 		return
 	}
 	raw, ok := s.readBody(w, r)
@@ -42,14 +43,16 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			err = c.refuseRevoked(store.Record{Key: key, CSR: rec})
 		}
+		var d *policies.Decision
 		if err == nil {
-			_, err = c.opts.Policy.Check(policies.RequestFromCSR(csr, opts.Profile))
+			d, err = c.opts.Policy.Check(policies.RequestFromCSR(csr, opts.Profile))
 		}
 		if err != nil {
 			s.fail(w, r, statusOf(err), fmt.Errorf("ca: signing CSR for %q: %w", firstName(csr), err))
 			return
 		}
-		t, err := c.spendToken(tok)
+		// The names as they will be issued (lower case, the CN among them).
+		t, err := c.SpendToken(tok, TokenSign, names(d.DNSNames, d.IPAddresses, d.EmailAddresses, d.URIs))
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return
@@ -81,8 +84,14 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	var req revokeRequest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.fail(w, r, http.StatusBadRequest, fmt.Errorf(`body must be JSON {"serial": "…", "reason": "…"}: %v`, err))
+	err := dec.Decode(&req)
+	if err == nil {
+		if _, more := dec.Token(); more != io.EOF {
+			err = errors.New("trailing data after the JSON object")
+		}
+	}
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, fmt.Errorf(`body must be one JSON {"serial": "…", "reason": "…"}: %v`, err))
 		return
 	}
 	serial, err := ParseSerial(req.Serial)
@@ -100,11 +109,14 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		if err == nil && cur.Status == store.CertRevoked {
 			err = fmt.Errorf("%w: certificate %X (at %s)", store.ErrAlreadyRevoked, serial, cur.RevokedAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
+		if err == nil {
+			err = s.protected(cur)
+		}
 		if err != nil {
 			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %X: %w", serial, err))
 			return
 		}
-		t, err := c.spendToken(tok)
+		t, err := c.SpendToken(tok, TokenRevoke, cur.Names)
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return
@@ -117,4 +129,19 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Log.Printf("revoked %s (reason %q, token %q)", rec.SerialHex(), ReasonName(rec.Reason), t.Name)
 		writeJSON(w, http.StatusOK, RevokeResponse{Serial: FormatSerial(rec.Serial), RevokedAt: rec.RevokedAt, Reason: ReasonName(rec.Reason)})
 	})
+}
+
+// protected refuses a /revoke of a certificate the server itself relies on
+// (its TLS certificate, an OCSP responder's), and of one without names,
+// which no token's patterns can speak for.
+func (s *Server) protected(cur *store.Cert) error {
+	switch {
+	case cur.Profile == ProfileOCSP:
+		return fmt.Errorf("%w: %x is an OCSP responder's certificate (localca revoke %x)", ErrProtectedCert, cur.Serial, cur.Serial)
+	case s.isOwn(cur.Serial):
+		return fmt.Errorf("%w: %x is this server's own TLS certificate (localca revoke %x)", ErrProtectedCert, cur.Serial, cur.Serial)
+	case len(cur.Names) == 0:
+		return fmt.Errorf("%w: %x has no names for a token to allow (localca revoke %x)", ErrProtectedCert, cur.Serial, cur.Serial)
+	}
+	return nil
 }

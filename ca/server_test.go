@@ -65,12 +65,19 @@ func (s *testServer) withStore(t *testing.T, fn func(*ca.CA)) {
 	fn(s.WithStore(st))
 }
 
+// token is a sign token for any name the policy allows.
 func (s *testServer) token(t *testing.T) string {
+	t.Helper()
+	return s.scopedToken(t, ca.TokenSign, "*")
+}
+
+// scopedToken is a token for purpose, allowing the patterns.
+func (s *testServer) scopedToken(t *testing.T, purpose string, allow ...string) string {
 	t.Helper()
 	var secret string
 	s.withStore(t, func(c *ca.CA) {
 		var err error
-		if secret, _, err = c.CreateToken("test", time.Hour); err != nil {
+		if secret, _, err = c.CreateToken(ca.TokenRequest{Name: "test", For: purpose, Allow: allow, TTL: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -303,7 +310,7 @@ func TestServerRevoke(t *testing.T) {
 		}
 	})
 	serial := iss.Record.SerialHex()
-	tok := s.token(t)
+	tok := s.scopedToken(t, ca.TokenRevoke, "a.test")
 	body := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	refusals := []struct {
 		name, token string
@@ -317,6 +324,9 @@ func TestServerRevoke(t *testing.T) {
 		{"bad serial", tok, body(map[string]string{"serial": "xyz"}), http.StatusBadRequest},
 		{"unknown serial", tok, body(map[string]string{"serial": "0badc0de"}), http.StatusNotFound},
 		{"certificateHold", tok, body(map[string]string{"serial": serial, "reason": "certificateHold"}), http.StatusUnprocessableEntity},
+		{"trailing bytes", tok, append(body(map[string]string{"serial": serial}), `{"serial":"01"}`...), http.StatusBadRequest},
+		{"a sign token", s.token(t), body(map[string]string{"serial": serial}), http.StatusForbidden},
+		{"a token for other names", s.scopedToken(t, ca.TokenRevoke, "*.b.test"), body(map[string]string{"serial": serial}), http.StatusForbidden},
 	}
 	for _, tt := range refusals {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,7 +352,7 @@ func TestServerRevoke(t *testing.T) {
 			t.Errorf("store after /revoke: %+v", rec)
 		}
 	})
-	if r := s.do(t, http.MethodPost, "/revoke", s.token(t), body(map[string]string{"serial": serial})); r.status != http.StatusConflict {
+	if r := s.do(t, http.MethodPost, "/revoke", s.scopedToken(t, ca.TokenRevoke, "*"), body(map[string]string{"serial": serial})); r.status != http.StatusConflict {
 		t.Errorf("second revocation: %d %s, want 409", r.status, r.body)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 func TestTokenSingleUse(t *testing.T) {
 	r := newRevCA(t)
-	secret, tok, err := r.CreateToken("ci", 0)
+	secret, tok, err := r.CreateToken(ca.TokenRequest{Name: "ci", Allow: []string{"*"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,27 +34,27 @@ func TestTokenSingleUse(t *testing.T) {
 		t.Errorf("stored hash %x, want SHA-256 of the secret", tok.Hash)
 	}
 
-	used, err := r.SpendToken(secret)
+	used, err := r.SpendToken(secret, ca.TokenSign, []string{"a.test"})
 	if err != nil || used.Name != "ci" {
 		t.Fatalf("first use: %v", err)
 	}
-	if _, err := r.SpendToken(secret); !errors.Is(err, store.ErrTokenInvalid) {
+	if _, err := r.SpendToken(secret, ca.TokenSign, []string{"a.test"}); !errors.Is(err, store.ErrTokenInvalid) {
 		t.Errorf("second use: %v, want ErrTokenInvalid", err)
 	}
 }
 
 func TestTokenExpiresAndRefusals(t *testing.T) {
 	r := newRevCA(t)
-	secret, _, err := r.CreateToken("short", time.Minute)
+	secret, _, err := r.CreateToken(ca.TokenRequest{Name: "short", Allow: []string{"*"}, TTL: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.clock.Advance(time.Minute + time.Second)
-	if _, err := r.SpendToken(secret); !errors.Is(err, store.ErrTokenInvalid) {
+	if _, err := r.SpendToken(secret, ca.TokenSign, []string{"a.test"}); !errors.Is(err, store.ErrTokenInvalid) {
 		t.Errorf("expired token: %v, want ErrTokenInvalid", err)
 	}
 	for _, bad := range []string{"", "lca_nothing", secret + "x"} {
-		if _, err := r.SpendToken(bad); !errors.Is(err, store.ErrTokenInvalid) {
+		if _, err := r.SpendToken(bad, ca.TokenSign, nil); !errors.Is(err, store.ErrTokenInvalid) {
 			t.Errorf("token %q: %v, want ErrTokenInvalid", bad, err)
 		}
 	}
@@ -63,12 +63,12 @@ func TestTokenExpiresAndRefusals(t *testing.T) {
 		ttl  time.Duration
 	}{{"", time.Hour}, {"x", -time.Second}, {"x", ca.MaxTokenTTL + time.Second}}
 	for _, tt := range tests {
-		if _, _, err := r.CreateToken(tt.name, tt.ttl); !errors.Is(err, ca.ErrBadToken) {
+		if _, _, err := r.CreateToken(ca.TokenRequest{Name: tt.name, Allow: []string{"*"}, TTL: tt.ttl}); !errors.Is(err, ca.ErrBadToken) {
 			t.Errorf("CreateToken(%q, %s): %v, want ErrBadToken", tt.name, tt.ttl, err)
 		}
 	}
-	a, _, _ := r.CreateToken("a", 0)
-	b, _, _ := r.CreateToken("a", 0)
+	a, _, _ := r.CreateToken(ca.TokenRequest{Name: "a", Allow: []string{"*"}})
+	b, _, _ := r.CreateToken(ca.TokenRequest{Name: "a", Allow: []string{"*"}})
 	if a == b {
 		t.Error("two tokens are equal")
 	}

@@ -109,11 +109,15 @@ func (c *Cert) StatusAt(t time.Time) string {
 	return CertValid
 }
 
-// Token is a one-time credential for the CA's HTTP endpoints. Only the SHA-256
-// of the secret is stored.
+// Token is a credential for the CA's HTTP endpoints. Only the SHA-256 of
+// the secret is stored. For says what it may do ("sign", "revoke": once;
+// "read": until it expires) and Allow which names ("" For: an older
+// localca's token, which the CA refuses).
 type Token struct {
 	Hash    []byte    `json:"hash"`
 	Name    string    `json:"name"`
+	For     string    `json:"for,omitempty"`
+	Allow   []string  `json:"allow,omitempty"`
 	Created time.Time `json:"created"`
 	Expires time.Time `json:"expires"`
 	Used    time.Time `json:"used,omitzero"`

@@ -54,3 +54,21 @@ func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 	}
 	return &t, nil
 }
+
+// Token reads a token by its hash without spending it (its purpose and
+// names are checked before it is spent; a read token is never spent).
+// An unknown hash is ErrTokenInvalid.
+func (s *Store) Token(hash []byte) (*Token, error) {
+	var t Token
+	err := s.view(func(tx *bolt.Tx) error {
+		found, err := getRecord(tx.Bucket(bucketTokens), hash, &t)
+		if err == nil && !found {
+			err = fmt.Errorf("%w: unknown token", ErrTokenInvalid)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}

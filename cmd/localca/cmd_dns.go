@@ -161,7 +161,8 @@ func (e *env) dnsServe(c *cli.Context) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), zone.Origin())
-	e.note("updates: nsupdate -y %s", key.NsupdateArg())
+	// The secret stays off the terminal and logs: `dns key` prints it.
+	e.note("updates: RFC 2136 signed with TSIG key %s: nsupdate -y \"$(localca dns key)\"", key.Name)
 	go zone.Follow(ctx, c.Duration("sync"), e.note)
 	return (&dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}}).Serve(ctx, pc, ln)
 }

@@ -155,6 +155,10 @@ func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 		h := h.in(t)
 		testkit.NeedTool(t, "nsupdate")
 		key := strings.TrimSpace(h.ok("dns", "key"))
+		secret := key[strings.LastIndex(key, ":")+1:]
+		if out := srv.stdout.String() + srv.stderr.String(); strings.Contains(out, secret) {
+			t.Errorf("dns serve printed the TSIG secret:\n%s", out)
+		}
 		if r := nsupdate(t, port, "update add new.localca.test. 60 IN A 127.0.0.9", "-y", key); r.code != 0 {
 			t.Fatalf("nsupdate -y: %s", r)
 		}

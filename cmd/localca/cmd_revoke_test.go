@@ -119,7 +119,7 @@ func TestCRLCommand(t *testing.T) {
 func TestTokenCreate(t *testing.T) {
 	h := newHome(t)
 	h.initCA()
-	tok := strings.TrimSpace(h.ok("token", "create", "--name", "ci", "--ttl", "10m"))
+	tok := strings.TrimSpace(h.ok("token", "create", "--name", "ci", "--allow", "api.test", "--ttl", "10m"))
 	if !strings.HasPrefix(tok, "lca_") || len(tok) < 40 {
 		t.Errorf("token %q", tok)
 	}
@@ -131,7 +131,14 @@ func TestTokenCreate(t *testing.T) {
 		t.Error("the store holds the token in clear")
 	}
 	h.fail(exitUsage, "name", "token", "create")
-	h.unchanged(exitUsage, "--ttl", "token", "create", "--name", "x", "--ttl", "0s")
+	h.unchanged(exitUsage, "--ttl", "token", "create", "--name", "x", "--allow", "a.test", "--ttl", "0s")
+	h.unchanged(exitUsage, "--allow", "token", "create", "--name", "x")
+	h.unchanged(exitUsage, "--allow", "token", "create", "--name", "x", "--for", "revoke")
+	h.unchanged(exitUsage, "want one of", "token", "create", "--name", "x", "--for", "admin", "--allow", "*")
+	h.unchanged(exitUsage, "takes no names", "token", "create", "--name", "x", "--for", "read", "--allow", "a.test")
+	// DESIGN's spelling: --san and --endpoint.
+	h.ok("token", "create", "--name", "y", "--endpoint", "revoke", "--san", "*.dev.test")
+	h.ok("token", "create", "--name", "z", "--for", "read")
 }
 
 // execTool runs a tool that may fail and returns its combined output.

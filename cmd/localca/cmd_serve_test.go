@@ -83,7 +83,7 @@ func TestServeInterop(t *testing.T) {
 		"-keyout", h.path("api.key"), "-subj", "/CN=api.test", "-addext", "subjectAltName=DNS:api.test", "-out", h.path("api.csr")); r.code != 0 {
 		t.Fatalf("openssl req: %s", r)
 	}
-	tok := strings.TrimSpace(h.subprocess("", "token", "create", "--name", "ci").stdout)
+	tok := strings.TrimSpace(h.subprocess("", "token", "create", "--name", "ci", "--allow", "api.test").stdout)
 	sign := func(token string) cliResult {
 		return runTool(t, "", curl, "-sS", "--cacert", root, "-H", "Authorization: Bearer "+token,
 			"--data-binary", "@"+h.path("api.csr"), "-o", h.path("api.pem"), "-w", "%{http_code}", url+"/sign")
@@ -101,7 +101,7 @@ func TestServeInterop(t *testing.T) {
 	}
 
 	// /revoke: an unknown serial is a JSON 404, and the server keeps going.
-	tok = strings.TrimSpace(h.subprocess("", "token", "create", "--name", "ops").stdout)
+	tok = strings.TrimSpace(h.subprocess("", "token", "create", "--name", "ops", "--for", "revoke", "--allow", "*").stdout)
 	r := runTool(t, "", curl, "-sS", "--cacert", root, "-H", "Authorization: Bearer "+tok,
 		"-d", `{"serial":"0badc0de"}`, "-w", "\n%{http_code}", url+"/revoke")
 	i := strings.LastIndex(r.stdout, "\n")

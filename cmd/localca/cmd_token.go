@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -12,16 +13,25 @@ import (
 func (e *env) tokenCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "token",
-		Usage: "one-time tokens for `localca serve` (/sign, /revoke)",
+		Usage: "tokens for `localca serve`: /sign and /revoke (one-time), pages (read)",
 		Subcommands: []*cli.Command{{
 			Name:  "create",
-			Usage: "make a one-time token and print it (once)",
-			UsageText: `TOKEN=$(localca token create --name ci-runner --ttl 30m)
-   curl --cacert root.pem -H "Authorization: Bearer $TOKEN" --data-binary @api.csr https://127.0.0.1:8443/sign`,
+			Usage: "make a token and print it (once)",
+			UsageText: `TOKEN=$(localca token create --name ci --allow api.test --allow '*.dev.test' --ttl 30m)
+   curl --cacert root.pem -H "Authorization: Bearer $TOKEN" --data-binary @api.csr https://127.0.0.1:8443/sign
+   localca token create --name ops --for revoke --allow api.test
+   localca token create --name dashboard --for read --ttl 24h`,
 			Description: `The token is printed once, on stdout. The store keeps only its SHA-256.
-It authorises one request to /sign or /revoke and expires after --ttl.`,
+--for sign (the default) signs, once, CSRs whose names all match --allow;
+--for revoke revokes, once, a certificate whose names all match --allow
+(never serve's own TLS certificate or an OCSP responder's); --for read reads
+pages and listings until it expires. Patterns: a name or IP, '*.dev.test'
+(any name under dev.test), 'spiffe://dev.test/*' (a URI prefix), or '*' (any
+name the policy allows). A refused request does not spend the token.`,
 			Flags: []cli.Flag{
 				&cli.StringFlag{Name: "name", Usage: "who or what the token is for (shown in the server's log)", Required: true},
+				&cli.StringFlag{Name: "for", Aliases: []string{"endpoint"}, Value: ca.TokenSign, Usage: strings.Join(ca.TokenPurposes(), ", ")},
+				&cli.StringSliceFlag{Name: "allow", Aliases: []string{"san"}, Usage: "a name pattern the token may sign or revoke (repeat; required for sign and revoke)"},
 				&cli.DurationFlag{Name: "ttl", Value: ca.DefaultTokenTTL, Usage: fmt.Sprintf("lifetime, at most %s", ca.MaxTokenTTL)},
 				jsonFlag(),
 			},
@@ -29,20 +39,28 @@ It authorises one request to /sign or /revoke and expires after --ttl.`,
 				if c.Duration("ttl") <= 0 || c.Duration("ttl") > ca.MaxTokenTTL {
 					return usagef("--ttl must be between 1s and %s", ca.MaxTokenTTL)
 				}
+				req := ca.TokenRequest{Name: c.String("name"), For: c.String("for"), Allow: c.StringSlice("allow"), TTL: c.Duration("ttl")}
+				if req.For != ca.TokenRead && len(req.Allow) == 0 {
+					return usagef("a %s token needs --allow PATTERN (the names it may %s; '*' for any the policy allows)", req.For, req.For)
+				}
 				authority, st, err := e.loadCA(c, false)
 				if err != nil {
 					return err
 				}
 				defer st.Close()
-				secret, t, err := authority.CreateToken(c.String("name"), c.Duration("ttl"))
+				secret, t, err := authority.CreateToken(req)
 				if err != nil {
-					return err
+					return usageError{err}
 				}
 				if c.Bool("json") {
-					return e.printJSON(map[string]any{"token": secret, "name": t.Name, "expires": t.Expires})
+					return e.printJSON(map[string]any{"token": secret, "name": t.Name, "for": t.For, "allow": t.Allow, "expires": t.Expires})
 				}
 				fmt.Fprintln(e.stdout, secret)
-				e.note("token %q, single use, expires %s; it is not shown again", t.Name, t.Expires.Format(time.RFC3339))
+				use := "single use"
+				if t.For == ca.TokenRead {
+					use = "reusable"
+				}
+				e.note("token %q for %s %s, %s, expires %s; it is not shown again", t.Name, t.For, strings.Join(t.Allow, " "), use, t.Expires.Format(time.RFC3339))
 				return nil
 			},
 		}},

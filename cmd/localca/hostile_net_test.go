@@ -30,7 +30,7 @@ func TestHostileHTTPBody(t *testing.T) {
 	t.Parallel()
 	h := newHome(t)
 	h.initCA()
-	token := strings.TrimSpace(h.ok("token", "create", "--name", "hostile"))
+	token := strings.TrimSpace(h.ok("token", "create", "--name", "hostile", "--allow", "body.test"))
 	key := h.write("k.pem", mustKeyPEM(t))
 	h.ok("csr", "create", "--key", key, "--cn", "body.test", "--out", h.path("body.csr"))
 	srv, url := h.serve("serve", "--addr", "127.0.0.1:0")
