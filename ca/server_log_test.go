@@ -11,6 +11,8 @@ import (
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/store"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 type lockedBuffer struct {
@@ -34,7 +36,7 @@ func (l *lockedBuffer) String() string {
 // www.google.com" line in serve's log, with no token. curl sends the path
 // as it is given.
 func TestServerLogEscapesRequestPath(t *testing.T) {
-	curl := needTool(t, "curl")
+	curl := testkit.NeedTool(t, "curl")
 	r := newRevCA(t)
 	if err := r.st.Close(); err != nil {
 		t.Fatal(err)
@@ -51,7 +53,7 @@ func TestServerLogEscapesRequestPath(t *testing.T) {
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	forged := "/x%0a2026/12/01%2002:00:00%20localca%20serve:%20signed%20server%20for%20%22www.google.com%22%1b[1A"
-	runTool(t, curl, "-sS", "-o", "/dev/null", "--path-as-is", "--globoff", hs.URL+forged)
+	testkit.MustRun(t, curl, "-sS", "-o", "/dev/null", "--path-as-is", "--globoff", hs.URL+forged)
 	got := buf.String()
 	if strings.ContainsRune(got, 0x1b) {
 		t.Errorf("ESC reached the log: %q", got)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/testkit"
 )
 
 // The uids of this test: a neighbour on the machine and the user running
@@ -26,7 +28,7 @@ func strictModesBase(t *testing.T) (base, exe string) {
 		}
 		t.Skip("needs root to act as two other users (setpriv --reuid)")
 	}
-	needTool(t, "setpriv")
+	testkit.NeedTool(t, "setpriv")
 	base, err := os.MkdirTemp("", "localca-strictmodes-")
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +78,7 @@ func plant(t *testing.T, path string, mode os.FileMode, data string) {
 func asUser(t *testing.T, exe string, args ...string) cliResult {
 	t.Helper()
 	full := append([]string{"--reuid=" + userUID, "--regid=" + userUID, "--clear-groups", exe}, args...)
-	return runTool(t, "", needTool(t, "setpriv"), full...)
+	return runTool(t, "", testkit.NeedTool(t, "setpriv"), full...)
 }
 
 // TestStrictModesNeighbour is issue 14's attack: a neighbour pre-creates
