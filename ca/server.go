@@ -71,6 +71,8 @@ type Server struct {
 	// mounts are handlers of other packages under a path prefix (the ACME
 	// server at /acme/); they apply their own body limits.
 	mounts map[string]http.Handler
+	// plainMounts are the same for the plain-HTTP listener (MountPlain).
+	plainMounts map[string]http.Handler
 
 	ownMu sync.Mutex
 	own   [][]byte // serials of the TLS certificates Serve was given
@@ -152,22 +154,32 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, cert tls.Certificat
 		s.own = append(s.own, leaf.SerialNumber.Bytes())
 		s.ownMu.Unlock()
 	}
-	srv := &http.Server{
-		Handler:           s.Handler(),
+	srv := s.httpServer(ctx, s.Handler())
+	srv.TLSConfig = &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+	}
+	return run(ctx, srv, func() error { return srv.ServeTLS(ln, "", "") })
+}
+
+// httpServer is an http.Server with every limit set.
+func (s *Server) httpServer(ctx context.Context, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          s.cfg.Log,
-		TLSConfig: &tls.Config{
-			Certificates: []tls.Certificate{cert},
-			MinVersion:   tls.VersionTLS12,
-		},
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+}
+
+// run serves until ctx is done, then shuts srv down gracefully.
+func run(ctx context.Context, srv *http.Server, serve func() error) error {
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ServeTLS(ln, "", "") }()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("ca: serving: %w", err)

@@ -32,13 +32,39 @@ import (
 // Errors are JSON {"error": "…"} with a status that says what kind. Every
 // handler runs under a deadline and a body limit.
 func (s *Server) Handler() http.Handler {
-	h := http.HandlerFunc(s.route)
+	return s.handler(s.mounts, s.tlsRoutes())
+}
+
+// route is an endpoint: the method it takes and its handler.
+type route struct {
+	method string
+	h      func(http.ResponseWriter, *http.Request)
+}
+
+func (s *Server) tlsRoutes() map[string]route {
+	return map[string]route{
+		"/healthz":           {http.MethodGet, s.healthz},
+		"/roots.pem":         {http.MethodGet, s.certPEM(true)},
+		"/intermediates.pem": {http.MethodGet, s.certPEM(false)},
+		"/intermediate.crt":  {http.MethodGet, s.intermediateDER},
+		"/crl":               {http.MethodGet, s.crl(false)},
+		"/crl/root":          {http.MethodGet, s.crl(true)},
+		"/ocsp":              {http.MethodPost, s.ocspPost},
+		"/sign":              {http.MethodPost, s.sign},
+		"/revoke":            {http.MethodPost, s.revoke},
+	}
+}
+
+// handler routes to mounts (by path prefix), OCSP GETs and routes, under
+// the deadline.
+func (s *Server) handler(mounts map[string]http.Handler, routes map[string]route) http.Handler {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.route(w, r, mounts, routes) })
 	return http.TimeoutHandler(h, handlerTimeout, `{"error":"request took too long"}`)
 }
 
-func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+func (s *Server) route(w http.ResponseWriter, r *http.Request, mounts map[string]http.Handler, routes map[string]route) {
 	path := r.URL.Path
-	for prefix, h := range s.mounts {
+	for prefix, h := range mounts {
 		if prefix != "/" && strings.HasPrefix(path, prefix) {
 			h.ServeHTTP(w, r)
 			return
@@ -54,23 +80,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.ocspGet(w, r)
 		return
 	}
-	type route struct {
-		method string
-		h      func(http.ResponseWriter, *http.Request)
-	}
-	routes := map[string]route{
-		"/healthz":           {http.MethodGet, s.healthz},
-		"/roots.pem":         {http.MethodGet, s.certPEM(true)},
-		"/intermediates.pem": {http.MethodGet, s.certPEM(false)},
-		"/intermediate.crt":  {http.MethodGet, s.intermediateDER},
-		"/crl":               {http.MethodGet, s.crl(false)},
-		"/crl/root":          {http.MethodGet, s.crl(true)},
-		"/ocsp":              {http.MethodPost, s.ocspPost},
-		"/sign":              {http.MethodPost, s.sign},
-		"/revoke":            {http.MethodPost, s.revoke},
-	}
 	rt, ok := routes[path]
-	if fallback := s.mounts["/"]; !ok && fallback != nil {
+	if fallback := mounts["/"]; !ok && fallback != nil {
 		fallback.ServeHTTP(w, r)
 		return
 	}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"crypto/tls"
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -42,13 +42,21 @@ With --acme, an ACME server (RFC 8555) answers at /acme/directory, printed
 on the second line as "acme directory URL"; see ` + "`localca acme`" + ` and the
 README's ACME section (certbot, lego, Caddy).
 
+A plain-HTTP listener (--http-addr, 127.0.0.1:8080; "off" for none) serves
+/crl, /crl/root, /ocsp, /intermediate.crt and /root.crt: signed data that
+nginx's OCSP stapling, openssl -crl_download, gnutls and NSS fetch over
+plain HTTP only. Certificates issued through /sign (and serve's own) carry
+its http:// CRL distribution point and AIA (OCSP, caIssuers) URLs, under
+--url's https:// when the listener is off.
+
 The server's TLS certificate is issued by the CA itself at start for the
-host of --url. Certificates issued through /sign carry the CRL distribution
-point and AIA (OCSP, caIssuers) URLs under --url.
+host of --url.
 
 The CA keys are decrypted once at start. The store is opened only while a
 request runs, so other localca commands (revoke, issue, list) work while the
-server is up. The first line on stdout is "listening on URL". SIGINT or
+server is up. The first line on stdout is "listening on URL", then (after
+ACME's line) "plain http on URL"; stderr says per listener what it serves
+and who may use it. SIGINT or
 SIGTERM stops it gracefully.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8443", Usage: "listen address (port 0 picks a free one)"},
@@ -56,7 +64,7 @@ SIGTERM stops it gracefully.`,
 			&cli.DurationFlag{Name: "crl-next-update", Value: ca.DefaultCRLValidity, Usage: "time from thisUpdate to nextUpdate of served CRLs"},
 			passwordFileFlag(),
 			policyFlag(),
-		}, acmeServeFlags()...),
+		}, append(plainServeFlags(), acmeServeFlags()...)...),
 		Action: e.serve,
 	}
 }
@@ -78,7 +86,15 @@ func (e *env) serve(c *cli.Context) error {
 		return err
 	}
 	defer ln.Close()
-	tlsCert, err := unlockAndCertify(authority, names)
+	plainLn, plainBase, err := listenPlain(c, c.String("addr"))
+	if err != nil {
+		st.Close()
+		return err
+	}
+	if plainLn != nil {
+		defer plainLn.Close()
+	}
+	err = authority.Unlock() // the one password prompt
 	loc, lerr := e.storeLocation(c)
 	// A file is opened per request (its lock would shut other commands
 	// out); etcd is kept open, shared with the other nodes.
@@ -97,10 +113,14 @@ func (e *env) serve(c *cli.Context) error {
 		CA:       authority,
 		Open:     open,
 		KeepOpen: loc.IsEtcd(),
-		BaseURL:  base,
+		BaseURL:  certBase(base, plainBase),
 		CRL:      ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
 		Log:      logger,
 	})
+	if err != nil {
+		return err
+	}
+	tlsCert, err := serverCert(srv, names)
 	if err != nil {
 		return err
 	}
@@ -120,21 +140,31 @@ func (e *env) serve(c *cli.Context) error {
 	if acmeDir != "" {
 		fmt.Fprintf(e.stdout, "acme directory %s\n", acmeDir)
 	}
-	e.note("serving %s (TLS certificate for %v, serial %X); stop with Ctrl-C", base, names, tlsCert.Leaf.SerialNumber.Bytes())
-	if err := srv.Serve(ctx, ln, tlsCert); err != nil {
+	e.announce(ln.Addr(), base, "/roots.pem /intermediates.pem /intermediate.crt /crl /crl/root /ocsp /healthz over TLS", "")
+	e.announce(ln.Addr(), base, "/sign and /revoke", "each request with a token of `localca token create` that allows its names")
+	ctx, cancelPlain := context.WithCancel(ctx)
+	defer cancelPlain()
+	plainErr := e.servePlain(ctx, cancelPlain, srv, plainLn, plainBase)
+	e.note("TLS certificate for %v, serial %X; stop with Ctrl-C", names, tlsCert.Leaf.SerialNumber.Bytes())
+	err = srv.Serve(ctx, ln, tlsCert)
+	cancelPlain()
+	if perr := <-plainErr; err == nil {
+		err = perr
+	}
+	if err != nil {
 		return err
 	}
 	e.note("stopped")
 	return nil
 }
 
-// unlockAndCertify decrypts the CA keys (the one password prompt) and
-// issues the server's own TLS certificate.
-func unlockAndCertify(authority *ca.CA, names []string) (tls.Certificate, error) {
-	if err := authority.Unlock(); err != nil {
-		return tls.Certificate{}, err
+// certBase is the base of the CRL and AIA URLs that certificates carry:
+// the plain-HTTP listener's, which every fetcher can use, else the TLS one.
+func certBase(tlsBase, plainBase string) string {
+	if plainBase != "" {
+		return plainBase
 	}
-	return authority.TLSCertificate(names...)
+	return tlsBase
 }
 
 // listenServe opens the listener and works out the base URL and the names
@@ -151,7 +181,7 @@ func listenServe(addr, rawURL string) (net.Listener, string, []string, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
 		ln.Close()
-		return nil, "", nil, usagef("--url %q must be https://HOST[:PORT] with no path", rawURL)
+		return nil, "", nil, usagef("--url %q must be https://HOST[:PORT] with no path (the plain-HTTP listener's is --http-url)", rawURL)
 	}
 	base := "https://" + u.Host
 	host, _, _ := net.SplitHostPort(ln.Addr().String())

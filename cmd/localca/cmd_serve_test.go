@@ -93,7 +93,9 @@ func TestServeInterop(t *testing.T) {
 	}
 	h.verify(h.path("api.pem"), "sslserver")
 	api := certs(t, h.read("api.pem"))[0]
-	if len(api.OCSPServer) != 1 || api.OCSPServer[0] != url+"/ocsp" || len(api.CRLDistributionPoints) != 1 || api.CRLDistributionPoints[0] != url+"/crl" {
+	// The plain-HTTP listener's URLs, which every fetcher can use.
+	plain, _ := srv.waitStdout(t, 0, plainOn)
+	if len(api.OCSPServer) != 1 || api.OCSPServer[0] != plain[1]+"/ocsp" || len(api.CRLDistributionPoints) != 1 || api.CRLDistributionPoints[0] != plain[1]+"/crl" {
 		t.Errorf("a certificate from /sign carries OCSP %v, CRL DP %v", api.OCSPServer, api.CRLDistributionPoints)
 	}
 	if r := sign(tok); r.stdout != "401" || !strings.Contains(string(h.read("api.pem")), `"error"`) {
