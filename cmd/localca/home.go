@@ -16,6 +16,7 @@ import (
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/safehome"
+	"github.com/localca/localca/internal/truststore"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -140,12 +141,12 @@ func (e *env) checkFile(path string) error {
 // homeChecker checks for this process's user, or under sudo for the user
 // who ran sudo (as trust finds them: SUDO_USER, else SUDO_UID).
 func (e *env) homeChecker() (safehome.Checker, error) {
-	inv, err := e.sudoInvoker()
+	inv, err := truststore.SudoUser(e.getenv, e.lookupUser)
 	if err != nil {
 		return safehome.Checker{}, err
 	}
 	if inv != nil {
-		return safehome.Checker{UID: inv.uid}, nil
+		return safehome.Checker{UID: inv.UID}, nil
 	}
 	return safehome.ForProcess(e.getenv)
 }
