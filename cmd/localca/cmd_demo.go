@@ -94,6 +94,7 @@ func (e *env) demoServer(name, addr, usage string) *cli.Command {
 			}
 			limits := netdemo.Limits{MaxConns: c.Int("max-conns")}
 			fmt.Fprintf(e.stdout, "listening on %s\n", ln.Addr())
+			e.announce(ln.Addr(), name, map[string]string{"tcp-server": "a line echo", "http-server": "/whoami and /echo"}[name], tlsWho(c.Bool("mtls"), c.Bool("tls"), c.StringSlice("allow")))
 			if name == "tcp-server" {
 				return (&netdemo.TCPServer{TLS: cfg, Limits: limits, Tick: c.Duration("tick"), Log: e.stderr}).Serve(ctx, ln)
 			}
@@ -175,6 +176,7 @@ func (e *env) udpServerCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "listening on %s\n", pc.LocalAddr())
+			e.announce(pc.LocalAddr(), "udp-server", "a datagram echo (udp)", "")
 			return (&netdemo.UDPServer{MaxPayload: c.Int("max-payload"), Log: e.stderr}).Serve(ctx, pc)
 		},
 	}

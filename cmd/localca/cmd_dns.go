@@ -161,6 +161,8 @@ func (e *env) dnsServe(c *cli.Context) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "listening on %s (udp and tcp), zone %s\n", pc.LocalAddr(), zone.Origin())
+	e.announce(pc.LocalAddr(), "dns", "queries for zone "+zone.Origin()+" (udp and tcp)", "")
+	e.announce(pc.LocalAddr(), "dns", "RFC 2136 updates of "+zone.Origin(), "only with the TSIG key "+key.Name)
 	// The secret stays off the terminal and logs: `dns key` prints it.
 	e.note("updates: RFC 2136 signed with TSIG key %s: nsupdate -y \"$(localca dns key)\"", key.Name)
 	go zone.Follow(ctx, c.Duration("sync"), e.note)

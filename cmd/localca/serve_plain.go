@@ -78,21 +78,3 @@ func (e *env) servePlain(ctx context.Context, cancel context.CancelFunc, srv *ca
 	}()
 	return errc
 }
-
-// announce says, for a listener, what it serves and who may use it:
-// anyone who can reach it (only local processes on loopback), narrowed by
-// who ("with a token", "clients with a certificate of this CA").
-func (e *env) announce(addr net.Addr, where, what, who string) {
-	reach := "anyone who can reach " + addr.String()
-	if host, _, err := net.SplitHostPort(addr.String()); err == nil {
-		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-			reach = "local processes only (loopback)"
-		}
-	}
-	if who == "" {
-		who = "open to " + reach
-	} else {
-		who = reach + ", " + who
-	}
-	e.note("%s serves %s; %s", where, what, who)
-}

@@ -110,6 +110,7 @@ func (u *Up) serveDNS(ctx context.Context) error {
 	u.wg.Add(1)
 	go func() { defer u.wg.Done(); srv.Serve(ctx, pc, ln) }()
 	fmt.Fprintf(u.Out, "dns %s zone %s\n", pc.LocalAddr(), u.File.Zone)
+	u.Logf("dns %s serves queries and service discovery for zone %s to anyone who can reach it; updates only with the TSIG key", pc.LocalAddr(), u.File.Zone)
 	return nil
 }
 
@@ -130,6 +131,11 @@ func (u *Up) start(ctx context.Context, s Service) error {
 	}
 	u.running = append(u.running, r)
 	fmt.Fprintf(u.Out, "service %s %s %s serial %X allow %s\n", s.Name, s.Protocol, addr, cert.Leaf.SerialNumber.Bytes(), strings.Join(s.Allow, ","))
+	who := "no caller (the service allows none)"
+	if len(s.Allow) > 0 {
+		who = "callers with a certificate of this CA (clientAuth, not revoked) of the services " + strings.Join(s.Allow, ", ")
+	}
+	u.Logf("service %s at %s serves %s over mTLS; it admits %s", s.Name, addr, s.Protocol, who)
 	return nil
 }
 
