@@ -56,6 +56,13 @@ type CRLChecker struct {
 	// Issuers are the CA certificates whose CRLs are accepted (typically the
 	// intermediate that signs leaves, and the root). Required.
 	Issuers []*x509.Certificate
+	// Roots and Intermediates let a CRL be signed by a CA certificate that
+	// is not among Issuers: an intermediate of Intermediates (the chain of
+	// the demo's own certificate, say) whose chain up to Roots verifies and
+	// which may sign CRLs. So `--ca root.pem --crl inter.crl` accepts the
+	// intermediate's CRL, verified up the same chain that peers' leaves are.
+	Roots         *x509.CertPool
+	Intermediates []*x509.Certificate
 	// Refresh is the refetch interval; zero means DefaultCRLRefresh.
 	Refresh time.Duration
 	// FailOpen accepts certificates whose revocation status is unknown.
@@ -243,9 +250,32 @@ func parseCRLs(data []byte) ([]*x509.RevocationList, error) {
 	return out, nil
 }
 
+// signers are the CA certificates a CRL may be signed by: Issuers, then
+// those of Intermediates that chain up to Roots and may sign CRLs.
+func (c *CRLChecker) signers(rawIssuer []byte) []*x509.Certificate {
+	out := append([]*x509.Certificate(nil), c.Issuers...)
+	if c.Roots == nil {
+		return out
+	}
+	pool := x509.NewCertPool()
+	for _, ic := range c.Intermediates {
+		pool.AddCert(ic)
+	}
+	for _, ic := range c.Intermediates {
+		if string(ic.RawSubject) != string(rawIssuer) || !ic.IsCA || ic.KeyUsage != 0 && ic.KeyUsage&x509.KeyUsageCRLSign == 0 {
+			continue
+		}
+		if _, err := ic.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: pool, CurrentTime: c.now(),
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err == nil {
+			out = append(out, ic)
+		}
+	}
+	return out
+}
+
 func (c *CRLChecker) verifyCRL(rl *x509.RevocationList) (string, *issuerCRL, error) {
 	var lastErr error
-	for _, iss := range c.Issuers {
+	for _, iss := range c.signers(rl.RawIssuer) {
 		if string(iss.RawSubject) != string(rl.RawIssuer) {
 			continue
 		}

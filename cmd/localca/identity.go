@@ -34,6 +34,7 @@ type demoIdentity struct {
 	id     *netdemo.Identity // nil when no certificate was asked for
 	roots  *x509.CertPool
 	issuer []*x509.Certificate // CA certificates whose CRLs are trusted
+	chain  []*x509.Certificate // the CA certificates of --cert's file: CRL signers once verified up to the roots
 	renew  func(context.Context) error
 	crl    func(context.Context) ([]byte, error)
 }
@@ -85,6 +86,9 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 			return nil, err
 		}
 		d.id = id
+		if d.chain, err = chainOf(c.String("cert")); err != nil {
+			return nil, err
+		}
 		d.renew = func(ctx context.Context) error {
 			id.WatchFiles(ctx, 2*time.Second, func(err error) {
 				if err != nil {
@@ -110,6 +114,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 			d.roots.AddCert(cert)
 		}
 		d.issuer = append(d.issuer, certs...)
+		e.ownCRLFor(c, d, certs)
 	}
 	if d.roots == nil {
 		authority, st, err := e.loadCA(c, true)
@@ -120,6 +125,9 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		d.roots.AddCert(authority.Root())
 		d.issuer = []*x509.Certificate{authority.Intermediate(), authority.Root()}
 		st.Close()
+		if d.crl == nil {
+			d.crl = func(context.Context) ([]byte, error) { return e.localCRL(c) }
+		}
 	}
 	return d, nil
 }
@@ -141,25 +149,6 @@ func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, 
 	}
 	e.note("issued %s certificate for %s, serial %s, until %s", profile, name, iss.Record.SerialHex(), iss.Cert.NotAfter.UTC().Format(time.RFC3339))
 	return &cert, authority.Root(), authority.Intermediate(), nil
-}
-
-// revocation builds the CRL checker the flags ask for, started, and the
-// function that stops it; with no CRL source it returns no checker and a
-// no-op. A first fetch that fails is reported, not fatal: the checker keeps
-// trying, and fails closed (or open, with --fail-open) meanwhile.
-func (e *env) revocation(ctx context.Context, c *cli.Context, d *demoIdentity) (netdemo.RevocationChecker, func()) {
-	fetch := d.crl
-	if src := c.String("crl"); src != "" {
-		fetch = netdemo.FetchCRL(src, d.roots)
-	}
-	if fetch == nil {
-		return nil, func() {}
-	}
-	chk := &netdemo.CRLChecker{Fetch: fetch, Issuers: d.issuer, Refresh: c.Duration("crl-refresh"), FailOpen: c.Bool("fail-open"), Log: e.stderr}
-	if err := chk.Start(ctx); err != nil {
-		e.note("first CRL fetch failed (%v); %s", err, map[bool]string{true: "failing open", false: "refusing peers until a CRL arrives"}[c.Bool("fail-open")])
-	}
-	return chk, func() { chk.Close() }
 }
 
 // localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
