@@ -78,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 	if _, err := authority.RevokeCert(f.issued[1].Record.Serial, 1); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := authority.CreateToken(hostileLabel, time.Hour); err != nil {
+	if _, _, err := authority.CreateToken(ca.TokenRequest{Name: hostileLabel, For: ca.TokenRead, TTL: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	return f
