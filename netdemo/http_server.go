@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"time"
 
-	"golang.org/x/net/netutil"
-
 	"github.com/localca/localca/internal/logsafe"
 )
 
@@ -106,7 +104,6 @@ func (s *HTTPServer) server() *http.Server {
 func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 	lim := s.Limits.withDefaults()
 	srv := s.server()
-	ln = netutil.LimitListener(ln, lim.MaxConns)
 	errc := make(chan error, 1)
 	if s.TLS != nil {
 		// The handshake happens below net/http (http_handshake.go), with
@@ -117,8 +114,20 @@ func (s *HTTPServer) Serve(ctx context.Context, ln net.Listener) error {
 			cfg.NextProtos = []string{"h2", "http/1.1"}
 		}
 		srv.TLSConfig = cfg
-		ln = newHandshakeListener(ln, cfg, lim.HandshakeTimeout, s.Log)
+		ln = newHandshakeListener(ln, cfg, lim, func(format string, args ...any) {
+			if s.Log != nil {
+				fmt.Fprintf(logsafe.NewWriter(s.Log), "http: "+format+"\n", args...)
+			}
+		})
 	}
+	// Only connections past their handshake count towards MaxConns.
+	slots := newSlotListener(ln, lim.MaxConns)
+	srv.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateClosed || st == http.StateHijacked {
+			slots.release()
+		}
+	}
+	ln = slots
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:

@@ -14,6 +14,8 @@ const (
 	DefaultMaxBodyBytes      = 1 << 20  // 1 MiB of request body
 	DefaultMaxLineBytes      = 4 << 10  // 4 KiB per TCP echo line
 	DefaultMaxConns          = 256
+	DefaultFirstByteTimeout  = 2 * time.Second
+	DefaultMaxPending        = 64
 )
 
 // Limits bound what one client can take from a server. The zero value of each
@@ -42,8 +44,16 @@ type Limits struct {
 	// MaxLineBytes caps one TCP echo line; a longer line closes the connection.
 	MaxLineBytes int
 	// MaxConns caps connections served at once; further clients wait in the
-	// kernel's accept queue until one closes.
+	// kernel's accept queue until one closes. With TLS, only connections
+	// whose handshake completed count.
 	MaxConns int
+	// FirstByteTimeout bounds the wait for a TLS client's first byte (its
+	// ClientHello): a socket that says nothing is closed after it.
+	FirstByteTimeout time.Duration
+	// MaxPending caps TLS handshakes under way; a new connection closes
+	// the oldest pending one when the pool is full, so silent sockets cannot
+	// keep real clients out.
+	MaxPending int
 }
 
 // withDefaults returns l with every unset or invalid field replaced by its default.
@@ -69,6 +79,10 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxConns <= 0 {
 		l.MaxConns = DefaultMaxConns
+	}
+	dur(&l.FirstByteTimeout, DefaultFirstByteTimeout)
+	if l.MaxPending <= 0 {
+		l.MaxPending = DefaultMaxPending
 	}
 	return l
 }

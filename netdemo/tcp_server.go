@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/localca/localca/internal/logsafe"
-	"golang.org/x/net/netutil"
 )
 
 // TCPServer is the line echo server of `localca demo tcp-server`. It shows
@@ -56,7 +55,14 @@ func (s *TCPServer) logf(format string, args ...any) {
 // Limits.MaxConns connections are served at once.
 func (s *TCPServer) Serve(ctx context.Context, ln net.Listener) error {
 	lim := s.Limits.withDefaults()
-	ln = netutil.LimitListener(ln, lim.MaxConns)
+	if s.TLS != nil {
+		hl := newHandshakeListener(ln, s.TLS, lim, s.logf)
+		defer hl.Close()
+		ln = hl
+	}
+	// Only connections past their handshake count towards MaxConns.
+	slots := newSlotListener(ln, lim.MaxConns)
+	ln = slots
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
@@ -80,6 +86,7 @@ func (s *TCPServer) Serve(ctx context.Context, ln net.Listener) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer slots.release()
 			s.serveConn(ctx, c, lim)
 		}()
 	}
@@ -104,16 +111,7 @@ func (s *TCPServer) serveConn(ctx context.Context, c net.Conn, lim Limits) {
 	defer c.Close()
 	remote := c.RemoteAddr().String()
 	who := "anonymous (plain TCP)"
-	if s.TLS != nil {
-		tc := tls.Server(c, s.TLS)
-		hctx, cancel := context.WithTimeout(ctx, lim.HandshakeTimeout)
-		err := tc.HandshakeContext(hctx)
-		cancel()
-		if err != nil {
-			s.logf("%s: handshake refused: %v", remote, err)
-			lingerClose(c)
-			return
-		}
+	if tc, ok := c.(*tls.Conn); ok { // handshake done by handshakeListener
 		cs := tc.ConnectionState()
 		info := DescribeConnection(&cs, s.now())
 		who = fmt.Sprintf("%s, %s", info.TLSVersion, info.CipherSuite)
@@ -123,7 +121,6 @@ func (s *TCPServer) serveConn(ctx context.Context, c net.Conn, lim Limits) {
 		if info.Resumed {
 			who += ", resumed session"
 		}
-		c = tc
 	}
 	s.logf("%s: connected: %s", remote, who)
 	w := &tcpConn{c: c, timeout: lim.WriteTimeout}
