@@ -39,7 +39,7 @@ func TestWebPageChromium(t *testing.T) {
 	h.ok("key", "create", "--out", h.path("hostile-key.pem"))
 	h.ok("csr", "create", "--key", h.path("hostile-key.pem"), "--subject", "/CN=hostile.test/O=<script>document.title='pwned'<\\/script>", "--out", h.path("hostile.csr"))
 	h.ok("sign", "--csr", h.path("hostile.csr"), "--out", h.path("hostile.pem"))
-	h.ok("token", "create", "--name", `<img src=x alt=label-markup>`)
+	h.ok("token", "create", "--name", `<img src=x alt=label-markup>`, "--for", "read")
 	hostile := h.listJSON("--name", "hostile.test")
 	if len(hostile) != 1 {
 		t.Fatalf("list --name hostile.test: %d certificates", len(hostile))
