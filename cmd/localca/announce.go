@@ -38,12 +38,3 @@ func tlsWho(mtls, tls bool, allow []string) string {
 	}
 	return "" // plain: open
 }
-
-// serviceWho says who an `up` service admits: its callers, or nobody when
-// it names none.
-func serviceWho(allow []string) string {
-	if len(allow) == 0 {
-		return "no caller (the service allows none)"
-	}
-	return tlsWho(true, true, allow)
-}
