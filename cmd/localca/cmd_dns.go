@@ -166,7 +166,9 @@ func (e *env) dnsServe(c *cli.Context) error {
 	// The secret stays off the terminal and logs: `dns key` prints it.
 	e.note("updates: RFC 2136 signed with TSIG key %s: nsupdate -y \"$(localca dns key)\"", key.Name)
 	go zone.Follow(ctx, c.Duration("sync"), e.note)
-	return (&dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}}).Serve(ctx, pc, ln)
+	// Replays are caught by every server of this store, across restarts.
+	replay := ca.DNSReplayGuard{Open: e.dnsZone(c).Write}
+	return (&dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, Replay: replay}).Serve(ctx, pc, ln)
 }
 
 func (e *env) dnsLookup(c *cli.Context) error {

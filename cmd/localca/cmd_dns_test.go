@@ -179,7 +179,10 @@ func TestDNSServeWithDigAndNsupdate(t *testing.T) {
 			args       []string
 		}{
 			{"unsigned", "REFUSED", nil},
-			{"wrong secret", "NOTAUTH", []string{"-y", wrong}},
+			// The answer carries the TSIG error, which nsupdate reports
+			// (it said "expected a TSIG or SIG(0)" before).
+			{"wrong secret", "NOTAUTH(BADSIG)", []string{"-y", wrong}},
+			{"unknown key", "NOTAUTH(BADKEY)", []string{"-y", "hmac-sha256:stranger:" + strings.Repeat("A", 43) + "="}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				r := nsupdate(t, port, "update add bad.localca.test. 60 IN A 127.0.0.66", c.args...)

@@ -49,9 +49,7 @@ func (s *Server) serveQuery(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	signed := req.IsTsig() != nil
 	if signed && w.TsigStatus() != nil {
-		reply := new(dns.Msg)
-		reply.SetRcode(req, dns.RcodeNotAuth)
-		s.write(w, req, reply)
+		s.writeTSIGError(w, req, req.IsTsig(), w.TsigStatus())
 		return
 	}
 

@@ -32,6 +32,9 @@ type Server struct {
 	// Keys may sign UPDATEs (HMAC-SHA256). With no keys every UPDATE is
 	// refused.
 	Keys []TSIGKey
+	// Replay remembers the MACs of answered updates (see ReplayGuard);
+	// nil keeps them in this process's memory.
+	Replay ReplayGuard
 	// MaxUDPSize caps the size of UDP answers to EDNS0 clients (they get
 	// min(their size, MaxUDPSize), never less than 512); default
 	// DefaultMaxUDPSize.
@@ -227,4 +230,13 @@ func acceptMsg(dh dns.Header) dns.MsgAcceptAction {
 func isTCP(w dns.ResponseWriter) bool {
 	_, ok := w.LocalAddr().(*net.TCPAddr)
 	return ok
+}
+
+func (s *Server) replayGuard() ReplayGuard {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Replay == nil {
+		s.Replay = &memoryGuard{}
+	}
+	return s.Replay
 }

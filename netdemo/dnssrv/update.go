@@ -1,6 +1,7 @@
 package dnssrv
 
 import (
+	"encoding/hex"
 	"errors"
 
 	"github.com/miekg/dns"
@@ -19,14 +20,30 @@ func (s *Server) serveUpdate(w dns.ResponseWriter, req *dns.Msg) {
 		s.write(w, req, reply)
 		return
 	case w.TsigStatus() != nil:
-		// Unknown key, bad MAC or clock skew: we cannot sign the answer
-		// with a key we do not trust, so it goes unsigned.
-		reply.Rcode = dns.RcodeNotAuth
+		s.writeTSIGError(w, req, t, w.TsigStatus())
+		return
+	}
+	reply.SetTsig(t.Hdr.Name, t.Algorithm, tsigFudge, s.now().Unix())
+	mac, err := hex.DecodeString(t.MAC)
+	if err != nil {
+		reply.Rcode = dns.RcodeFormatError
 		s.write(w, req, reply)
 		return
 	}
-	reply.Rcode = s.applyUpdate(req)
-	reply.SetTsig(t.Hdr.Name, t.Algorithm, 300, s.now().Unix())
+	rcode, replay, err := s.replayGuard().Claim(mac, s.now())
+	switch {
+	case err != nil:
+		reply.Rcode = dns.RcodeServerFailure // nothing changed: a retry is safe
+	case replay && rcode < 0:
+		reply.Rcode = dns.RcodeServerFailure // the first copy is still being answered
+	case replay:
+		reply.Rcode = rcode // the original answer, nothing changed
+	default:
+		reply.Rcode = s.applyUpdate(req)
+		// A guard that cannot record the answer leaves the MAC claimed as
+		// pending: a repeat gets SERVFAIL and still changes nothing.
+		_ = s.replayGuard().Answered(mac, reply.Rcode)
+	}
 	s.write(w, req, reply)
 }
 

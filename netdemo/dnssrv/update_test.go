@@ -21,7 +21,9 @@ func sendUpdate(t *testing.T, addr string, key TSIGKey, build func(m *dns.Msg)) 
 		c.TsigSecret = map[string]string{dns.CanonicalName(key.Name): key.Secret}
 	}
 	in, _, err := c.Exchange(m, addr)
-	if err != nil && !(errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrSig)) {
+	// A refusal's TSIG carries the error and, for BADSIG and BADKEY, no
+	// MAC: the client reports it as such.
+	if err != nil && !(errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrAuth)) {
 		t.Fatalf("update: %v", err)
 	}
 	if in == nil {
@@ -112,6 +114,11 @@ func TestUpdate(t *testing.T) {
 			r := sendUpdate(t, ts.addr, tt.key, tt.build)
 			if r.Rcode != tt.rcode {
 				t.Fatalf("rcode %s, want %s", dns.RcodeToString[r.Rcode], dns.RcodeToString[tt.rcode])
+			}
+			if want, ok := map[string]uint16{"wrong secret": dns.RcodeBadSig, "unknown key": dns.RcodeBadKey}[tt.name]; ok {
+				if ts := r.IsTsig(); ts == nil || ts.Error != want || ts.MAC != "" {
+					t.Errorf("TSIG of the refusal %v, want error %s and no MAC", ts, dns.RcodeToString[int(want)])
+				}
 			}
 			if tt.rcode != dns.RcodeNotAuth && tt.rcode != dns.RcodeRefused && tt.key.Name != "" && r.IsTsig() == nil {
 				t.Error("answer to a signed update is not signed")
