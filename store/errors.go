@@ -8,6 +8,8 @@ var (
 	ErrInUse = errors.New("store: in use by another localca process")
 	// ErrNotFound means no record has the asked-for id, serial or fingerprint.
 	ErrNotFound = errors.New("store: not found")
+	// ErrExists means a record of that name is already stored (a DNS key).
+	ErrExists = errors.New("store: already exists")
 	// ErrNoCA means the store holds no root and intermediate yet.
 	ErrNoCA = errors.New("store: no CA initialised")
 	// ErrCAExists means an init would replace an existing CA without force.

@@ -72,3 +72,54 @@ func (s *Store) AnsweredTSIG(mac []byte, rcode int) error {
 		return b.Put(mac, nv)
 	})
 }
+
+// The DNS zone's limited update keys (`dns key create`), by name; the
+// value is the ca package's encoding of the key.
+var bucketDNSKeys = []byte("dns_keys")
+
+// PutDNSKey stores a new key; a name the store holds is refused.
+func (s *Store) PutDNSKey(name string, value []byte) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketDNSKeys)
+		if err != nil {
+			return err
+		}
+		if b.Get([]byte(name)) != nil {
+			return fmt.Errorf("%w: DNS key %q", ErrExists, name)
+		}
+		if err := b.Put([]byte(name), value); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "dns.key.created", name, "")
+	})
+}
+
+// DNSKeys returns every stored key by name.
+func (s *Store) DNSKeys() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDNSKeys)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			out[string(k)] = clone(v)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// DeleteDNSKey removes a key; an unknown name is ErrNotFound.
+func (s *Store) DeleteDNSKey(name string) error {
+	return s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketDNSKeys)
+		if b == nil || b.Get([]byte(name)) == nil {
+			return fmt.Errorf("%w: DNS key %q", ErrNotFound, name)
+		}
+		if err := b.Delete([]byte(name)); err != nil {
+			return err
+		}
+		return s.addEvent(tx, "dns.key.revoked", name, "")
+	})
+}

@@ -72,17 +72,7 @@ func (e *env) dnsCommand() *cli.Command {
 					return nil
 				},
 			},
-			{
-				Name: "key", Usage: "print the TSIG key for nsupdate -y", UsageText: `nsupdate -y "$(localca dns key)"`,
-				Action: func(c *cli.Context) error {
-					k, err := e.tsigKey(c)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(e.stdout, k.NsupdateArg())
-					return nil
-				},
-			},
+			e.dnsKeyCommand(),
 			{
 				Name: "lookup", Usage: "resolve a name two ways side by side: the system's resolver and a direct query",
 				UsageText: "localca dns lookup _web._tcp.localca.test --type SRV --server 127.0.0.1:8053",
@@ -168,7 +158,9 @@ func (e *env) dnsServe(c *cli.Context) error {
 	go zone.Follow(ctx, c.Duration("sync"), e.note)
 	// Replays are caught by every server of this store, across restarts.
 	replay := ca.DNSReplayGuard{Open: e.dnsZone(c).Write}
-	return (&dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, Replay: replay}).Serve(ctx, pc, ln)
+	srv := &dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, Replay: replay}
+	go e.followKeys(ctx, c, srv, key, c.Duration("sync"))
+	return srv.Serve(ctx, pc, ln)
 }
 
 func (e *env) dnsLookup(c *cli.Context) error {

@@ -51,7 +51,7 @@ type Server struct {
 
 	initOnce sync.Once
 	initErr  error
-	provider tsigProvider
+	provider *tsigProvider
 
 	mu     sync.Mutex
 	cancel context.CancelFunc
@@ -239,4 +239,13 @@ func (s *Server) replayGuard() ReplayGuard {
 		s.Replay = &memoryGuard{}
 	}
 	return s.Replay
+}
+
+// SetKeys replaces the update keys while the server runs (or before):
+// a key left out is refused from the next message on.
+func (s *Server) SetKeys(keys []TSIGKey) error {
+	if err := s.init(); err != nil {
+		return err
+	}
+	return s.provider.set(keys)
 }

@@ -39,7 +39,7 @@ func (s *Server) serveUpdate(w dns.ResponseWriter, req *dns.Msg) {
 	case replay:
 		reply.Rcode = rcode // the original answer, nothing changed
 	default:
-		reply.Rcode = s.applyUpdate(req)
+		reply.Rcode = s.applyUpdate(req, t.Hdr.Name)
 		// A guard that cannot record the answer leaves the MAC claimed as
 		// pending: a repeat gets SERVFAIL and still changes nothing.
 		_ = s.replayGuard().Answered(mac, reply.Rcode)
@@ -49,7 +49,7 @@ func (s *Server) serveUpdate(w dns.ResponseWriter, req *dns.Msg) {
 
 // applyUpdate checks the zone section, prescans the update section (RFC
 // 2136 §3.4.1) and applies it as one change; it returns the rcode.
-func (s *Server) applyUpdate(req *dns.Msg) int {
+func (s *Server) applyUpdate(req *dns.Msg, keyName string) int {
 	z := s.Zone
 	if len(req.Question) != 1 || req.Question[0].Qtype != dns.TypeSOA {
 		return dns.RcodeFormatError
@@ -60,9 +60,13 @@ func (s *Server) applyUpdate(req *dns.Msg) int {
 	if len(req.Answer) > 0 {
 		return dns.RcodeNotImplemented // prerequisites
 	}
+	key, _ := s.provider.entry(keyName)
 	for _, rr := range req.Ns {
 		if rc := z.prescan(rr); rc != dns.RcodeSuccess {
 			return rc
+		}
+		if !key.permits(rr) {
+			return dns.RcodeRefused // a limited key, outside its names or types
 		}
 	}
 	err := z.change(false, func(w *writer) error {

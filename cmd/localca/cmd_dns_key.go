@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/localca/localca/netdemo/dnssrv"
+	"github.com/urfave/cli/v2"
+)
+
+func (e *env) dnsKeyCommand() *cli.Command {
+	return &cli.Command{
+		Name: "key", Usage: "print the zone's TSIG key for nsupdate -y; create, list and revoke keys limited to some names",
+		UsageText: `nsupdate -y "$(localca dns key)"
+   localca dns key create --name acme --allow _acme-challenge.app.localca.test --type TXT
+   localca dns key list
+   localca dns key revoke acme`,
+		Action: func(c *cli.Context) error {
+			k, err := e.tsigKey(c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(e.stdout, k.NsupdateArg())
+			return nil
+		},
+		Subcommands: []*cli.Command{
+			{
+				Name: "create", Usage: "make a key that may update only --allow names (and --type types); prints it for nsupdate -y",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "name", Required: true, Usage: "the key's name"},
+					&cli.StringSliceFlag{Name: "allow", Required: true, Usage: "a name, or *.NAME for any name under NAME (repeat)"},
+					&cli.StringSliceFlag{Name: "type", Usage: "a record type the key may change, e.g. TXT (repeat; default any)"},
+				},
+				Action: func(c *cli.Context) error {
+					k, err := e.dnsZone(c).CreateKey(c.String("name"), c.StringSlice("allow"), c.StringSlice("type"))
+					if err != nil {
+						return usageError{err}
+					}
+					fmt.Fprintln(e.stdout, k.NsupdateArg())
+					e.note("key %s may update %s (types %s); revoke with `localca dns key revoke %s`",
+						k.Name, strings.Join(k.Allow, " "), strings.Join(append(k.Types, "any")[:max(len(k.Types), 1)], " "), strings.TrimSuffix(k.Name, "."))
+					return nil
+				},
+			},
+			{
+				Name: "list", Usage: "the limited keys (names, what they may update; not their secrets)", Flags: []cli.Flag{jsonFlag()},
+				Action: func(c *cli.Context) error {
+					keys, err := e.dnsZone(c).Keys()
+					if err != nil {
+						return err
+					}
+					for i := range keys {
+						keys[i].Secret = ""
+					}
+					if c.Bool("json") {
+						return e.printJSON(keys)
+					}
+					for _, k := range keys {
+						fmt.Fprintf(e.stdout, "%s\tallow %s\ttypes %s\tcreated %s\n", k.Name, strings.Join(k.Allow, ","),
+							strings.Join(append(k.Types, "any")[:max(len(k.Types), 1)], ","), k.Created.Format(time.RFC3339))
+					}
+					return nil
+				},
+			},
+			{
+				Name: "revoke", Usage: "delete a limited key: running servers refuse it from their next sync", ArgsUsage: "NAME",
+				Action: func(c *cli.Context) error {
+					if c.Args().Len() != 1 {
+						return usagef("revoke takes the key's NAME")
+					}
+					return e.dnsZone(c).RevokeKey(c.Args().First())
+				},
+			},
+		},
+	}
+}
+
+// followKeys gives srv the zone's key and the limited keys of the store
+// every interval, so that keys created or revoked while it runs count.
+func (e *env) followKeys(ctx context.Context, c *cli.Context, srv *dnssrv.Server, zoneKey dnssrv.TSIGKey, interval time.Duration) {
+	load := func() {
+		keys, err := e.dnsZone(c).Keys()
+		if err != nil {
+			e.note("dns: reading keys from the store: %v", err)
+			return
+		}
+		all := []dnssrv.TSIGKey{zoneKey}
+		for _, k := range keys {
+			all = append(all, dnssrv.TSIGKey{Name: k.Name, Secret: k.Secret, Allow: k.Allow, Types: k.Types})
+		}
+		if err := srv.SetKeys(all); err != nil {
+			e.note("dns: %v", err)
+		}
+	}
+	load()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			load()
+		}
+	}
+}
