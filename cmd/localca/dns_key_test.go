@@ -39,7 +39,7 @@ func TestDNSLimitedKeys(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"check-names no\nupdate add _acme-challenge.app.localca.test. 60 IN A 127.0.0.1", // another type
-		"update add _acme-challenge.other.localca.test. 60 IN TXT \"x\"", // another name
+		"update add _acme-challenge.other.localca.test. 60 IN TXT \"x\"",                 // another name
 		"update add www.localca.test. 60 IN TXT \"x\"",
 	} {
 		if r := nsupdate(t, port, bad, "-y", acme); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "REFUSED") {
