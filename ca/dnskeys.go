@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,9 +11,6 @@ import (
 
 	"github.com/localca/localca/store"
 )
-
-// ErrBadDNSKey is a DNS update key that cannot be made as asked.
-var ErrBadDNSKey = errors.New("ca: bad DNS key")
 
 // DNSKey is a TSIG key for RFC 2136 updates of the zone, limited to some
 // names (Allow: a name, or "*.suffix" for any name under suffix) and

@@ -67,6 +67,8 @@ var (
 	// another endpoint, or a name outside its --allow patterns. It stays
 	// good for what it was made for.
 	ErrTokenScope = errors.New("ca: the token does not allow this")
+	// ErrBadDNSKey is a DNS update key that cannot be made as asked.
+	ErrBadDNSKey = errors.New("ca: bad DNS key")
 	// ErrProtectedCert is a /revoke of the server's own TLS certificate or
 	// of an OCSP responder's: only the CLI may revoke those.
 	ErrProtectedCert = errors.New("ca: this certificate is revoked only with the CLI")
