@@ -60,8 +60,8 @@ func (s *Store) UseToken(hash []byte, now time.Time) (*Token, error) {
 // An unknown hash is ErrTokenInvalid.
 func (s *Store) Token(hash []byte) (*Token, error) {
 	var t Token
-	err := s.view(func(tx *bolt.Tx) error {
-		found, err := getRecord(tx.Bucket(bucketTokens), hash, &t)
+	err := s.view(func(tx ReadTx) error {
+		found, err := getRecord(tx, tokenKey(hash), &t)
 		if err == nil && !found {
 			err = fmt.Errorf("%w: unknown token", ErrTokenInvalid)
 		}

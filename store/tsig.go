@@ -4,15 +4,17 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The MACs of answered DNS UPDATEs, so that a captured update replayed
 // within TSIG's window (to this server or another of the zone) changes
-// nothing. Each entry: the MAC -> 8 bytes of expiry (Unix seconds) and 2 of
-// the rcode answered (0xFFFF while it is being answered).
-var bucketTSIG = []byte("tsig_macs")
+// nothing: tsigmac/MAC -> 8 bytes of expiry (Unix seconds) and 2 of the
+// rcode answered (0xFFFF while it is being answered). And the zone's
+// limited update keys: dnskey/NAME -> the ca package's encoding.
+var (
+	pTSIGMAC = []byte("tsigmac/")
+	pDNSKey  = []byte("dnskey/")
+)
 
 const tsigPending = 0xFFFF
 
@@ -24,70 +26,66 @@ func (s *Store) ClaimTSIG(mac []byte, now time.Time, keep time.Duration) (rcode 
 	if len(mac) == 0 {
 		return 0, false, fmt.Errorf("store: an empty TSIG MAC")
 	}
-	err = s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketTSIG)
+	err = s.update(func(tx WriteTx) error {
+		rcode, seen = 0, false
+		var expired [][]byte
+		err := tx.Range(pTSIGMAC, nil, false, func(k, v []byte) error {
+			if len(v) == 10 && int64(binary.BigEndian.Uint64(v)) < now.Unix() {
+				expired = append(expired, clone(k))
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		var expired [][]byte
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(v) == 10 && int64(binary.BigEndian.Uint64(v)) < now.Unix() {
-				expired = append(expired, append([]byte(nil), k...))
-			}
-		}
 		for _, k := range expired {
-			if err := b.Delete(k); err != nil {
+			if err := tx.Delete(k); err != nil {
 				return err
 			}
 		}
-		if v := b.Get(mac); len(v) == 10 {
+		v, err := tx.Get(cat(pTSIGMAC, mac))
+		if err != nil {
+			return err
+		}
+		if len(v) == 10 && int64(binary.BigEndian.Uint64(v)) >= now.Unix() {
 			seen = true
 			if rcode = int(binary.BigEndian.Uint16(v[8:])); rcode == tsigPending {
 				rcode = -1
 			}
 			return nil
 		}
-		v := make([]byte, 10)
-		binary.BigEndian.PutUint64(v, uint64(now.Add(keep).Unix()))
-		binary.BigEndian.PutUint16(v[8:], tsigPending)
-		return b.Put(mac, v)
+		nv := make([]byte, 10)
+		binary.BigEndian.PutUint64(nv, uint64(now.Add(keep).Unix()))
+		binary.BigEndian.PutUint16(nv[8:], tsigPending)
+		return tx.Put(cat(pTSIGMAC, mac), nv)
 	})
 	return rcode, seen, err
 }
 
 // AnsweredTSIG records the rcode a claimed MAC was answered with.
 func (s *Store) AnsweredTSIG(mac []byte, rcode int) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTSIG)
-		if b == nil {
-			return nil
+	return s.update(func(tx WriteTx) error {
+		v, err := tx.Get(cat(pTSIGMAC, mac))
+		if err != nil || len(v) != 10 {
+			return err
 		}
-		v := b.Get(mac)
-		if len(v) != 10 {
-			return nil
-		}
-		nv := append([]byte(nil), v...)
+		nv := clone(v)
 		binary.BigEndian.PutUint16(nv[8:], uint16(rcode))
-		return b.Put(mac, nv)
+		return tx.Put(cat(pTSIGMAC, mac), nv)
 	})
 }
 
-// The DNS zone's limited update keys (`dns key create`), by name; the
-// value is the ca package's encoding of the key.
-var bucketDNSKeys = []byte("dns_keys")
-
 // PutDNSKey stores a new key; a name the store holds is refused.
 func (s *Store) PutDNSKey(name string, value []byte) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketDNSKeys)
+	return s.update(func(tx WriteTx) error {
+		v, err := tx.Get(cat(pDNSKey, []byte(name)))
 		if err != nil {
 			return err
 		}
-		if b.Get([]byte(name)) != nil {
+		if v != nil {
 			return fmt.Errorf("%w: DNS key %q", ErrExists, name)
 		}
-		if err := b.Put([]byte(name), value); err != nil {
+		if err := tx.Put(cat(pDNSKey, []byte(name)), value); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "dns.key.created", name, "")
@@ -97,13 +95,9 @@ func (s *Store) PutDNSKey(name string, value []byte) error {
 // DNSKeys returns every stored key by name.
 func (s *Store) DNSKeys() (map[string][]byte, error) {
 	out := map[string][]byte{}
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDNSKeys)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			out[string(k)] = clone(v)
+	err := s.view(func(tx ReadTx) error {
+		return tx.Range(pDNSKey, nil, false, func(k, v []byte) error {
+			out[string(k[len(pDNSKey):])] = clone(v)
 			return nil
 		})
 	})
@@ -112,12 +106,15 @@ func (s *Store) DNSKeys() (map[string][]byte, error) {
 
 // DeleteDNSKey removes a key; an unknown name is ErrNotFound.
 func (s *Store) DeleteDNSKey(name string) error {
-	return s.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDNSKeys)
-		if b == nil || b.Get([]byte(name)) == nil {
+	return s.update(func(tx WriteTx) error {
+		v, err := tx.Get(cat(pDNSKey, []byte(name)))
+		if err != nil {
+			return err
+		}
+		if v == nil {
 			return fmt.Errorf("%w: DNS key %q", ErrNotFound, name)
 		}
-		if err := b.Delete([]byte(name)); err != nil {
+		if err := tx.Delete(cat(pDNSKey, []byte(name))); err != nil {
 			return err
 		}
 		return s.addEvent(tx, "dns.key.revoked", name, "")

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo"
 	"github.com/urfave/cli/v2"
 )
@@ -55,7 +56,7 @@ func chainOf(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	certs, err := parseCerts(data)
+	certs, err := ca.ParseCertificates(data)
 	if err != nil {
 		return nil, fmt.Errorf("--cert %s: %w", path, err)
 	}
