@@ -87,7 +87,7 @@ func tokens(t *testing.T, c *ca.CA, n int) chan string {
 	t.Helper()
 	ch := make(chan string, n)
 	for i := range n {
-		tok, _, err := c.CreateToken(fmt.Sprintf("issuer-%d", i), time.Hour)
+		tok, _, err := c.CreateToken(ca.TokenRequest{Name: fmt.Sprintf("issuer-%d", i), Allow: []string{"*"}, TTL: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}

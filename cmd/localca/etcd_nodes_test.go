@@ -46,7 +46,7 @@ func TestEtcdServeNodeKilled(t *testing.T) {
 	const issuers, each = 64, 2
 	toks := make(chan string, issuers*each)
 	for i := range issuers * each {
-		toks <- strings.TrimSpace(h.ok("--store", url, "token", "create", "--name", fmt.Sprintf("ci-%d", i)))
+		toks <- strings.TrimSpace(h.ok("--store", url, "token", "create", "--name", fmt.Sprintf("ci-%d", i), "--allow", "*"))
 	}
 	var nodes [2]*server
 	var addrs [2]string
