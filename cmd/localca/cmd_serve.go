@@ -128,7 +128,7 @@ func (e *env) serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := mountPage(srv, ln, base, acmeDir, logger); err != nil {
+	if err := mountPage(srv, ln, base, plainBase, acmeDir, logger); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)

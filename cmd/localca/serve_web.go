@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"log"
 	"net"
 
@@ -10,13 +9,19 @@ import (
 )
 
 // mountPage serves the web page of ca/web at / on srv, for what no
-// endpoint of the CA answers. Reading is open when the listener is on
-// loopback only; elsewhere the inventory needs a read token.
-func mountPage(srv *ca.Server, ln net.Listener, base, acmeDir string, logger *log.Logger) error {
-	cfg := web.Config{CA: srv.CA(), Read: srv.UseStore, BaseURL: base, ACMEDirectory: acmeDir, Log: logger}
+// endpoint of the CA answers, and its public part (the trust page, the
+// root's downloads) on the plain-HTTP listener when there is one
+// (plainBase), where the QR code points. Reading is open when the TLS
+// listener is on loopback only; elsewhere the inventory needs a read token
+// (`localca token create --for read`).
+func mountPage(srv *ca.Server, ln net.Listener, base, plainBase, acmeDir string, logger *log.Logger) error {
+	cfg := web.Config{CA: srv.CA(), Read: srv.UseStore, BaseURL: base, HTTPBaseURL: plainBase, ACMEDirectory: acmeDir, Log: logger}
 	if !onLoopback(ln) {
-		cfg.Authorize = func(string) error {
-			return errors.New("read tokens are not in this build yet: the inventory stays closed off loopback")
+		cfg.Authorize = func(token string) error {
+			return srv.UseStore(func(c *ca.CA) error {
+				_, err := c.CheckReadToken(token)
+				return err
+			})
 		}
 	}
 	page, err := web.New(cfg)
@@ -24,6 +29,9 @@ func mountPage(srv *ca.Server, ln net.Listener, base, acmeDir string, logger *lo
 		return err
 	}
 	srv.Mount("/", page.Handler())
+	if plainBase != "" {
+		srv.MountPlain("/", page.TrustHandler())
+	}
 	return nil
 }
 
