@@ -47,8 +47,8 @@ name the policy allows). A refused request does not spend the token.`,
 				if err != nil {
 					return err
 				}
-				defer st.Close()
 				secret, t, err := authority.CreateToken(req)
+				st.Close() // print with the store closed: a paused reader of stdout blocks no one
 				if err != nil {
 					return usageError{err}
 				}
