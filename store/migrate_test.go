@@ -33,7 +33,7 @@ func TestMigrate(t *testing.T) {
 			return err
 		}
 		k = binKey.key()
-		k.Status, k.Created, k.PEM = KeyActive, testNow, []byte("-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n")
+		k.Status, k.Created, k.PEM = KeyActive, testNow, placeholderKeyPEM(2)
 		if err := l.putKey(tx, k, false); err != nil {
 			return err
 		}
