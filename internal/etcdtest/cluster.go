@@ -92,8 +92,11 @@ func Start(tb testing.TB, n int) *Cluster {
 			"--auto-compaction-mode", "revision",
 			"--auto-compaction-retention", "1000",
 			"--quota-backend-bytes", fmt.Sprint(512 << 20),
-			"--heartbeat-interval", "50",
-			"--election-timeout", "500",
+			// etcd's own defaults: a CI machine running other test
+			// packages on both cores misses shorter heartbeats and
+			// falls into repeated elections.
+			"--heartbeat-interval", "100",
+			"--election-timeout", "1000",
 			"--logger", "zap",
 			"--log-level", "error",
 		}
@@ -170,35 +173,57 @@ func (c *Cluster) Restart(i int) {
 	}
 }
 
-// Leader returns the index of the member that leads now.
+// Leader returns the index of the member that leads now. Each running member
+// is asked on its own connection with its own deadline, so a killed member
+// (whose dial only times out) cannot use up the time the others need; a
+// member that was killed is not asked at all.
 func (c *Cluster) Leader(ctx context.Context) (int, error) {
-	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		return -1, err
-	}
-	defer cli.Close()
+	var last error = fmt.Errorf("no member is running")
 	for i, m := range c.Members {
-		sctx, cancel := context.WithTimeout(ctx, time.Second)
-		st, err := cli.Status(sctx, m.ClientURL)
-		cancel()
-		if err != nil {
+		if !m.running() {
 			continue
 		}
-		if st.Leader == st.Header.MemberId {
+		leads, err := m.leads(ctx)
+		if err != nil {
+			last = err
+			continue
+		}
+		if leads {
 			return i, nil
 		}
+		last = fmt.Errorf("%s follows", m.Name)
 	}
-	return -1, fmt.Errorf("etcdtest: no member says it leads")
+	return -1, fmt.Errorf("etcdtest: no member says it leads (last: %v)", last)
 }
 
-// WaitHealthy waits until a member reports a leader.
+func (m *Member) running() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cmd != nil
+}
+
+// leads asks this member alone whether it is the leader.
+func (m *Member) leads(ctx context.Context) (bool, error) {
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.ClientURL}, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", m.Name, err)
+	}
+	defer cli.Close()
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	st, err := cli.Status(sctx, m.ClientURL)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", m.Name, err)
+	}
+	return st.Leader != 0 && st.Leader == st.Header.MemberId, nil
+}
+
+// WaitHealthy waits until a running member reports that it leads.
 func (c *Cluster) WaitHealthy(d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_, last = c.Leader(ctx)
-		cancel()
+		_, last = c.Leader(context.Background())
 		if last == nil {
 			return nil
 		}

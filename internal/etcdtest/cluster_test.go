@@ -15,7 +15,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	if _, err := cli.Put(ctx, "k", "v1"); err != nil {
 		t.Fatal(err)
@@ -25,7 +25,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Kill(l)
-	if err := c.WaitHealthy(10 * time.Second); err != nil {
+	if err := c.WaitHealthy(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	r, err := cli.Get(ctx, "k")
@@ -33,7 +33,7 @@ func TestClusterSurvivesLeaderKill(t *testing.T) {
 		t.Fatalf("after the leader died: %v %v", r, err)
 	}
 	c.Restart(l)
-	if err := c.WaitHealthy(10 * time.Second); err != nil {
+	if err := c.WaitHealthy(30 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
