@@ -57,3 +57,19 @@ func (z DNSZone) write(f func(*store.Store) error) error {
 	defer st.Close()
 	return f(st)
 }
+
+// NewDNSZone is the zone of the store that open names, looked up afresh
+// for every call (a read-only open for reads): for a program that picks
+// its store per call, as a localca command does from --store and --home.
+func NewDNSZone(open func(readOnly bool) (Opener, error)) DNSZone {
+	lazy := func(readOnly bool) Opener {
+		return func() (*store.Store, error) {
+			o, err := open(readOnly)
+			if err != nil {
+				return nil, err
+			}
+			return o()
+		}
+	}
+	return DNSZone{Read: lazy(true), Write: lazy(false)}
+}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo/dnssrv"
-	"github.com/localca/localca/store"
 )
 
 const tsigKeyName = "localca-update."
@@ -89,10 +88,7 @@ func (e *env) dnsCommand() *cli.Command {
 
 // dnsZone is the zone's records and settings in this home's store.
 func (e *env) dnsZone(c *cli.Context) ca.DNSZone {
-	return ca.DNSZone{
-		Read:  func() (*store.Store, error) { return e.openStore(c, true) },
-		Write: func() (*store.Store, error) { return e.openStore(c, false) },
-	}
+	return ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) { return e.opener(c, readOnly) })
 }
 
 // tsigKey is the zone's update key, made on first use and kept in the store.
@@ -159,7 +155,7 @@ func (e *env) dnsServe(c *cli.Context) error {
 	// Replays are caught by every server of this store, across restarts.
 	replay := ca.DNSReplayGuard{Open: e.dnsZone(c).Write}
 	srv := &dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, Replay: replay}
-	go e.followKeys(ctx, c, srv, key, c.Duration("sync"))
+	go srv.FollowKeys(ctx, e.dnsKeys(c, key), c.Duration("sync"), e.note)
 	return srv.Serve(ctx, pc, ln)
 }
 

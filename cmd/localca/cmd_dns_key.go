@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -77,32 +76,18 @@ func (e *env) dnsKeyCommand() *cli.Command {
 	}
 }
 
-// followKeys gives srv the zone's key and the limited keys of the store
-// every interval, so that keys created or revoked while it runs count.
-func (e *env) followKeys(ctx context.Context, c *cli.Context, srv *dnssrv.Server, zoneKey dnssrv.TSIGKey, interval time.Duration) {
-	load := func() {
+// dnsKeys are the keys a DNS server of this store accepts: the zone's own
+// and the limited ones, read from the store on every call.
+func (e *env) dnsKeys(c *cli.Context, zoneKey dnssrv.TSIGKey) dnssrv.KeySource {
+	return func() ([]dnssrv.TSIGKey, error) {
 		keys, err := e.dnsZone(c).Keys()
 		if err != nil {
-			e.note("dns: reading keys from the store: %v", err)
-			return
+			return nil, err
 		}
 		all := []dnssrv.TSIGKey{zoneKey}
 		for _, k := range keys {
 			all = append(all, dnssrv.TSIGKey{Name: k.Name, Secret: k.Secret, Allow: k.Allow, Types: k.Types})
 		}
-		if err := srv.SetKeys(all); err != nil {
-			e.note("dns: %v", err)
-		}
-	}
-	load()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			load()
-		}
+		return all, nil
 	}
 }

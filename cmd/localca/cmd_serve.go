@@ -1,22 +1,16 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log"
-	"net"
-	"net/url"
-	"os"
-	"os/signal"
-	"slices"
-	"syscall"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
+	"github.com/localca/localca/ca/online"
 )
 
 // serveStoreTimeout is how long a request of `localca serve` waits for
@@ -76,128 +70,75 @@ func (e *env) serve(c *cli.Context) error {
 	if c.Duration("crl-next-update") <= 0 {
 		return usagef("--crl-next-update must be positive")
 	}
-	authority, st, err := e.loadCA(c, false)
+	authority, err := e.connectCA(c, false)
 	if err != nil {
 		return err
 	}
-	ln, base, names, err := listenServe(c.String("addr"), c.String("url"))
+	ln, base, err := listenServe(c.String("addr"), c.String("url"))
 	if err != nil {
-		st.Close()
 		return err
 	}
 	defer ln.Close()
 	plainLn, plainBase, err := listenPlain(c, c.String("addr"))
 	if err != nil {
-		st.Close()
 		return err
 	}
 	if plainLn != nil {
 		defer plainLn.Close()
 	}
 	err = authority.Unlock() // the one password prompt
-	loc, lerr := e.storeLocation(c)
-	// A file is opened per request (its lock would shut other commands
-	// out); etcd is kept open, shared with the other nodes.
-	open := func() (*store.Store, error) { return store.Open(loc.Where, &store.Options{Timeout: serveStoreTimeout}) }
-	if loc.IsEtcd() {
-		defer st.Close()
-		open = func() (*store.Store, error) { return st, nil }
-	} else {
-		st.Close()
-	}
-	if err = errors.Join(err, lerr); err != nil {
+	open, keep, oerr := e.serveOpener(c)
+	if err = errors.Join(err, oerr); err != nil {
 		return err
 	}
 	logger := log.New(e.stderr, "localca serve: ", log.LstdFlags)
-	srv, err := ca.NewServer(ca.ServerConfig{
-		CA:       authority,
-		Open:     open,
-		KeepOpen: loc.IsEtcd(),
-		BaseURL:  certBase(base, plainBase),
-		CRL:      ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")},
-		Log:      logger,
+	site, err := online.New(online.Config{
+		Server: ca.ServerConfig{CA: authority, Open: open, KeepOpen: keep,
+			CRL: ca.CRLOptions{NextUpdate: c.Duration("crl-next-update")}},
+		TLS: ln, URL: base, Plain: plainLn, PlainURL: plainBase,
+		ACME: acmeConfig(c), Log: logger,
 	})
 	if err != nil {
 		return err
 	}
-	tlsCert, err := serverCert(srv, names)
-	if err != nil {
-		return err
+	if a := site.ACME; a != nil {
+		who := "accounts need an external account binding (`localca acme eab create`)"
+		if !a.RequireEAB {
+			who = "any local user can order certificates for the policy's names (--acme-require-eab to require EAB)"
+		}
+		e.note("ACME at %s: %s; http-01 on port %d, tls-alpn-01 on port %d", site.ACMEDirectory, who, a.HTTPPort, a.TLSPort)
 	}
-	acmeDir, background, err := e.startACME(c, srv, base, ln)
-	if err != nil {
-		return err
-	}
-	if err := mountPage(srv, ln, base, plainBase, acmeDir, logger); err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext(c.Context)
 	defer stop()
-	if background != nil {
-		go background(ctx)
-	}
 	fmt.Fprintf(e.stdout, "listening on %s\n", base)
-	if acmeDir != "" {
-		fmt.Fprintf(e.stdout, "acme directory %s\n", acmeDir)
+	if site.ACMEDirectory != "" {
+		fmt.Fprintf(e.stdout, "acme directory %s\n", site.ACMEDirectory)
 	}
 	e.announce(ln.Addr(), base, "/roots.pem /intermediates.pem /intermediate.crt /crl /crl/root /ocsp /healthz over TLS", "")
 	e.announce(ln.Addr(), base, "/sign and /revoke", "each request with a token of `localca token create` that allows its names")
-	ctx, cancelPlain := context.WithCancel(ctx)
-	defer cancelPlain()
-	plainErr := e.servePlain(ctx, cancelPlain, srv, plainLn, plainBase)
-	e.note("TLS certificate for %v, serial %X; stop with Ctrl-C", names, tlsCert.Leaf.SerialNumber.Bytes())
-	err = srv.Serve(ctx, ln, tlsCert)
-	cancelPlain()
-	if perr := <-plainErr; err == nil {
-		err = perr
+	if plainLn != nil {
+		fmt.Fprintf(e.stdout, "plain http on %s\n", plainBase)
+		e.announce(plainLn.Addr(), plainBase, strings.Join(site.PlainPaths(), " ")+" over plain HTTP (signed data, read-only)", "")
 	}
-	if err != nil {
+	e.note("TLS certificate for %v, serial %X; stop with Ctrl-C", site.Names, site.Cert.Leaf.SerialNumber.Bytes())
+	if err := site.Run(ctx); err != nil {
 		return err
 	}
 	e.note("stopped")
 	return nil
 }
 
-// certBase is the base of the CRL and AIA URLs that certificates carry:
-// the plain-HTTP listener's, which every fetcher can use, else the TLS one.
-func certBase(tlsBase, plainBase string) string {
-	if plainBase != "" {
-		return plainBase
-	}
-	return tlsBase
-}
-
-// listenServe opens the listener and works out the base URL and the names
-// the server's certificate must carry. With port 0 the URL names the port
-// the system picked.
-func listenServe(addr, rawURL string) (net.Listener, string, []string, error) {
-	ln, err := net.Listen("tcp", addr)
+// serveOpener opens the store per request when it is a file (its lock
+// would shut other commands out), and once, kept open, when it is etcd,
+// shared with the other nodes.
+func (e *env) serveOpener(c *cli.Context) (open ca.Opener, keep bool, err error) {
+	loc, err := e.storeLocation(c)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("listening on %s: %w", addr, err)
+		return nil, false, err
 	}
-	if rawURL == "" {
-		rawURL = "https://" + ln.Addr().String()
+	if loc.IsEtcd() {
+		open, err = e.opener(c, false)
+		return open, true, err
 	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-		ln.Close()
-		return nil, "", nil, usagef("--url %q must be https://HOST[:PORT] with no path (the plain-HTTP listener's is --http-url)", rawURL)
-	}
-	base := "https://" + u.Host
-	host, _, _ := net.SplitHostPort(ln.Addr().String())
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	var names []string
-	// A certificate whose first name is an IP gets that IP as its common
-	// name, which openssl checks against the intermediate's DNS name
-	// constraints and refuses; on loopback "localhost" leads instead.
-	if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
-		names = append(names, "localhost")
-	}
-	names = append(names, u.Hostname())
-	if host != u.Hostname() && !slices.Contains(names, host) {
-		names = append(names, host)
-	}
-	return ln, base, names, nil
+	return ca.StoreOpener(loc.Where, ca.OpenOptions{Wait: serveStoreTimeout}), false, nil
 }

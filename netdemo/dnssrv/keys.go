@@ -1,0 +1,40 @@
+package dnssrv
+
+import (
+	"context"
+	"time"
+)
+
+// KeySource returns the TSIG keys a server accepts now, its zone's own key
+// among them; keys another process adds or revokes (the CA's store, shared
+// by every localca command) appear in its answer. It is called from one
+// goroutine at a time.
+type KeySource func() ([]TSIGKey, error)
+
+// FollowKeys gives the server the keys of src now and then every interval
+// until ctx ends, so that a key created while it runs is accepted and a
+// revoked one refused from the next tick. A failed read is told to logf
+// and the keys in force stay until the next one succeeds.
+func (s *Server) FollowKeys(ctx context.Context, src KeySource, interval time.Duration, logf func(string, ...any)) {
+	load := func() {
+		keys, err := src()
+		if err != nil {
+			logf("dns: reading keys from the store: %v", err)
+			return
+		}
+		if err := s.SetKeys(keys); err != nil {
+			logf("dns: %v", err)
+		}
+	}
+	load()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			load()
+		}
+	}
+}
