@@ -70,6 +70,19 @@ func Describe(cert *x509.Certificate, rec *store.Cert, now time.Time) CertInfo {
 	return in
 }
 
+// DescribeHierarchy describes the CA's root and intermediate as of now, as
+// `localca ca info` shows them: both in the store and active, unless the
+// intermediate is revoked, which then signs nothing more.
+func (c *CA) DescribeHierarchy(now time.Time) (root, inter CertInfo) {
+	root, inter = Describe(c.Root(), nil, now), Describe(c.Intermediate(), nil, now)
+	root.InStore, root.Status = true, "active"
+	inter.InStore, inter.Status = true, "active"
+	if at, reason := c.IntermediateRevoked(); !at.IsZero() {
+		inter.Status, inter.RevokedAt, inter.RevokedReason = "revoked (signs nothing more: localca init --force)", at, ReasonName(reason)
+	}
+	return root, inter
+}
+
 // left says how long a certificate has to live, in the unit that reads best.
 func left(notAfter, now time.Time) string {
 	d := notAfter.Sub(now)

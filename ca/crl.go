@@ -67,6 +67,39 @@ func (c *CA) RootCRL(opts CRLOptions) (*CRL, error) {
 	return c.makeCRL(c.root.ID, c.rootCert, root, opts)
 }
 
+// CRLs makes the CRLs asked for, the intermediate's first: one file can
+// then hold both, as openssl's -crl_check_all wants.
+func (c *CA) CRLs(inter, root bool, opts CRLOptions) ([]*CRL, error) {
+	var lists []*CRL
+	for _, mk := range []struct {
+		want bool
+		make func(CRLOptions) (*CRL, error)
+	}{{inter, c.CRL}, {root, c.RootCRL}} {
+		if !mk.want {
+			continue
+		}
+		l, err := mk.make(opts)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, l)
+	}
+	return lists, nil
+}
+
+// JoinCRLs puts CRLs one after the other, as DER or as PEM blocks.
+func JoinCRLs(lists []*CRL, der bool) []byte {
+	var out []byte
+	for _, l := range lists {
+		if der {
+			out = append(out, l.DER...)
+		} else {
+			out = append(out, l.PEM()...)
+		}
+	}
+	return out
+}
+
 // crlDigest is the Digest a CRL of the intermediate (root false) or the root
 // would have now, computed from the store without signing or spending a CRL
 // number. A server compares it with its cached CRL to know when to re-sign.

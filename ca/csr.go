@@ -219,12 +219,33 @@ func (c *CA) RecordCSR(csr *x509.CertificateRequest) ([]byte, error) {
 	if err := c.opts.Policy.CheckKey(csr.PublicKey); err != nil {
 		return nil, fmt.Errorf("ca: CSR %q: %w", csr.Subject.CommonName, err)
 	}
-	return RecordCSR(c.st, csr)
+	return recordCSR(c.st, csr)
 }
 
-// RecordCSR records a CSR in a store that may hold no CA yet: `csr create`
-// works before `init`.
-func RecordCSR(st *store.Store, csr *x509.CertificateRequest) ([]byte, error) {
+// CreateAndRecordCSR makes a CSR signed by key (CreateCSR), reads it back
+// as any CSR is read (ParseCSR), and records it as pending in the store
+// open opens, which may hold no CA yet: `localca csr create` works before
+// `init`. It returns the CSR and its id; the store is closed on return.
+func CreateAndRecordCSR(open Opener, key crypto.Signer, req CSRRequest) (*x509.CertificateRequest, []byte, error) {
+	der, err := CreateCSR(key, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	csr, err := ParseCSR(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := open()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	id, err := recordCSR(st, csr)
+	return csr, id, err
+}
+
+// recordCSR commits a CSR and its public key to st, as pending.
+func recordCSR(st *store.Store, csr *x509.CertificateRequest) ([]byte, error) {
 	rec, key, err := csrRecord(csr)
 	if err != nil {
 		return nil, err

@@ -5,9 +5,11 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/localca/localca/internal/atomicfile"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
 )
@@ -115,6 +117,23 @@ func (f *Fixture) ChainPEM() []byte {
 		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
 	}
 	return out
+}
+
+// WriteFiles writes the fixture into dir as `localca issue --broken` does:
+// NAME.pem (the leaf, then Chain) and NAME-key.pem (0600), where NAME is
+// FixtureName of its case, the key first. The fixture is stored already, so
+// an error names its serial.
+func (f *Fixture) WriteFiles(dir string) (Files, error) {
+	name := FixtureName(f.Case.Name)
+	base := filepath.Join(dir, name)
+	files := Files{Cert: base + ".pem", Key: base + "-key.pem"}
+	if err := atomicfile.WriteFiles(
+		atomicfile.File{Path: files.Key, Data: f.KeyPEM, Perm: 0o600},
+		atomicfile.File{Path: files.Cert, Data: f.ChainPEM(), Perm: 0o644},
+	); err != nil {
+		return files, fmt.Errorf("fixture %s (serial %s, stored): %w", name, f.Record.SerialHex(), err)
+	}
+	return files, nil
 }
 
 // Fixture makes the certificate of one case and commits it to the store

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/localca/localca/store"
@@ -92,6 +93,29 @@ func (c *CA) Renew(req RenewRequest) (*Renewed, error) {
 			FormatSerial(iss.Record.Serial), FormatSerial(req.Serial), err)
 	}
 	return r, nil
+}
+
+// RenewFiles names where the successor of old goes. Renewing a file in
+// place (certFile not ""), it is written over certFile and its key file:
+// keyFile, or KeyFileFor(certFile) when that is "", and with p12 a bundle
+// beside it (FILE.p12). Renewing by serial, the files are those FilesFor
+// names in dir for old's first name, as Issue made them.
+func RenewFiles(old *Issued, certFile, keyFile, dir string, p12 bool) Files {
+	if certFile == "" {
+		first := old.Cert.Subject.CommonName
+		if first == "" && len(old.Record.Names) > 0 {
+			first = old.Record.Names[0]
+		}
+		return FilesFor(dir, first, p12)
+	}
+	f := Files{Cert: certFile, Key: keyFile}
+	if f.Key == "" {
+		f.Key = KeyFileFor(certFile)
+	}
+	if p12 {
+		f.P12 = strings.TrimSuffix(certFile, ".pem") + ".p12"
+	}
+	return f
 }
 
 // renewNames are a certificate's names, its common name first when it is

@@ -71,10 +71,18 @@ func (s StoreStorage) Update(fn func(Tx) error) error {
 	})
 }
 
-// OpenStorage is StoreStorage over a store already open (commands that
-// list or create EAB keys).
-func OpenStorage(st *store.Store) Storage {
-	return StoreStorage{Use: func(fn func(*store.Store) error) error { return fn(st) }}
+// OpenerStorage is StoreStorage that opens the store for each transaction
+// and closes it after (commands that list or create EAB keys, so that no
+// lock is held while they print).
+func OpenerStorage(open ca.Opener) Storage {
+	return StoreStorage{Use: func(fn func(*store.Store) error) error {
+		st, err := open()
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(st)
+	}}
 }
 
 // ServerStorage keeps the ACME state in the store of a running CA server,

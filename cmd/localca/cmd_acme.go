@@ -38,12 +38,11 @@ func (e *env) acmeCommand() *cli.Command {
 }
 
 func (e *env) acmeEABCreate(c *cli.Context) error {
-	st, err := e.openStore(c, false)
+	open, err := e.opener(c, false)
 	if err != nil {
 		return err
 	}
-	k, err := acme.CreateEAB(acme.OpenStorage(st), c.String("name"), c.StringSlice("allow"), time.Now())
-	st.Close() // before printing: a paused reader holds no lock
+	k, err := acme.CreateEAB(acme.OpenerStorage(open), c.String("name"), c.StringSlice("allow"), time.Now())
 	if err != nil {
 		return err
 	}
@@ -56,12 +55,11 @@ func (e *env) acmeEABCreate(c *cli.Context) error {
 }
 
 func (e *env) acmeAccounts(c *cli.Context) error {
-	st, err := e.openStore(c, true)
+	open, err := e.opener(c, true)
 	if err != nil {
 		return err
 	}
-	accts, err := acme.Accounts(acme.OpenStorage(st))
-	st.Close() // before printing: a paused reader holds no lock
+	accts, err := acme.Accounts(acme.OpenerStorage(open))
 	if err != nil {
 		return err
 	}
@@ -80,12 +78,11 @@ func (e *env) acmeAccounts(c *cli.Context) error {
 }
 
 func (e *env) acmeOrders(c *cli.Context) error {
-	st, err := e.openStore(c, true)
+	open, err := e.opener(c, true)
 	if err != nil {
 		return err
 	}
-	orders, err := acme.Orders(acme.OpenStorage(st), time.Now())
-	st.Close() // before printing: a paused reader holds no lock
+	orders, err := acme.Orders(acme.OpenerStorage(open), time.Now())
 	if err != nil {
 		return err
 	}

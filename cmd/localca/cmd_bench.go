@@ -2,11 +2,8 @@ package main
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"text/tabwriter"
 
-	"github.com/localca/localca/ca"
 	"github.com/localca/localca/ca/issuebench"
 	"github.com/urfave/cli/v2"
 )
@@ -38,19 +35,13 @@ callers share one fsync. Nothing touches your own store.`,
 }
 
 func (e *env) bench(c *cli.Context) error {
-	var callers []int
-	for _, s := range strings.Split(c.String("callers"), ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > 1024 {
-			return usagef("--callers %q: want numbers from 1 to 1024", s)
-		}
-		callers = append(callers, n)
+	callers, err := issuebench.ParseCallers(c.String("callers"))
+	if err != nil {
+		return usagef("--callers %v", err)
 	}
-	types := strings.Split(c.String("key-type"), ",")
-	for _, t := range types {
-		if _, err := ca.ParseKeyType(strings.TrimSpace(t)); err != nil {
-			return usageError{err}
-		}
+	types, err := issuebench.ParseKeyTypes(c.String("key-type"))
+	if err != nil {
+		return usageError{err}
 	}
 	if c.Int("count") < 1 {
 		return usagef("--count must be positive")
@@ -58,17 +49,12 @@ func (e *env) bench(c *cli.Context) error {
 	if c.Int("pairs") < 20 {
 		return usagef("--pairs %d: want at least 20", c.Int("pairs"))
 	}
-	var rows []issuebench.Row
-	for _, kt := range types {
-		for _, n := range callers {
-			kt = strings.TrimSpace(kt)
-			e.note("bench: %s, %d caller(s), durable and without fsync alternately…", kt, n)
-			row, err := issuebench.Run(issuebench.Options{KeyType: kt, Callers: n, Count: c.Int("count"), Pairs: c.Int("pairs")})
-			if err != nil {
-				return err
-			}
-			rows = append(rows, row)
-		}
+	table := issuebench.Table{KeyTypes: types, Callers: callers, Count: c.Int("count"), Pairs: c.Int("pairs")}
+	rows, err := table.Run(func(o issuebench.Options) {
+		e.note("bench: %s, %d caller(s), durable and without fsync alternately…", o.KeyType, o.Callers)
+	})
+	if err != nil {
+		return err
 	}
 	if c.Bool("json") {
 		return e.printJSON(rows)

@@ -48,13 +48,7 @@ func (e *env) caCommand() *cli.Command {
 }
 
 func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
-	now := time.Now()
-	root, inter := ca.Describe(authority.Root(), nil, now), ca.Describe(authority.Intermediate(), nil, now)
-	root.InStore, root.Status = true, "active"
-	inter.InStore, inter.Status = true, "active"
-	if at, reason := authority.IntermediateRevoked(); !at.IsZero() {
-		inter.Status, inter.RevokedAt, inter.RevokedReason = "revoked (signs nothing more: localca init --force)", at, ca.ReasonName(reason)
-	}
+	root, inter := authority.DescribeHierarchy(time.Now())
 	if c.Bool("json") {
 		return e.printJSON(map[string]any{"store": path, "keys": encryptedWord(authority.Encrypted()), "root": root, "intermediate": inter})
 	}

@@ -43,30 +43,12 @@ the intermediates. nextUpdate is --next-update after now (default a week).`,
 			if err != nil {
 				return err
 			}
-			opts := ca.CRLOptions{NextUpdate: c.Duration("next-update")}
-			var lists []*ca.CRL
-			if !c.Bool("root") || c.Bool("both") {
-				l, err := authority.CRL(opts)
-				if err != nil {
-					return err
-				}
-				lists = append(lists, l)
+			both := c.Bool("both")
+			lists, err := authority.CRLs(!c.Bool("root") || both, c.Bool("root") || both, ca.CRLOptions{NextUpdate: c.Duration("next-update")})
+			if err != nil {
+				return err
 			}
-			if c.Bool("root") || c.Bool("both") {
-				l, err := authority.RootCRL(opts)
-				if err != nil {
-					return err
-				}
-				lists = append(lists, l)
-			}
-			var out []byte
-			for _, l := range lists {
-				if c.Bool("der") {
-					out = append(out, l.DER...)
-				} else {
-					out = append(out, l.PEM()...)
-				}
-			}
+			out := ca.JoinCRLs(lists, c.Bool("der"))
 			if c.Bool("json") && c.String("out") == "" {
 				return usagef("--json prints a summary: give --out for the CRL itself")
 			}

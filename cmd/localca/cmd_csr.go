@@ -43,24 +43,15 @@ func (e *env) csrCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				der, err := ca.CreateCSR(key, ca.CSRRequest{Subject: subject, SANs: sans})
+				open, err := e.opener(c, false)
 				if err != nil {
 					return err
 				}
-				csr, err := ca.ParseCSR(der)
+				csr, id, err := ca.CreateAndRecordCSR(open, key, ca.CSRRequest{Subject: subject, SANs: sans})
 				if err != nil {
 					return err
 				}
-				st, err := e.openStore(c, false)
-				if err != nil {
-					return err
-				}
-				id, err := ca.RecordCSR(st, csr)
-				st.Close() // before printing: a paused reader holds no lock
-				if err != nil {
-					return err
-				}
-				if err := e.writeOut(c.String("out"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}), false); err != nil {
+				if err := e.writeOut(c.String("out"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr.Raw}), false); err != nil {
 					return err
 				}
 				if c.Bool("json") {

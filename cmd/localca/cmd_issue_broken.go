@@ -3,10 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/internal/atomicfile"
 	"github.com/localca/localca/policies"
 	"github.com/urfave/cli/v2"
 )
@@ -41,20 +39,16 @@ func (e *env) issueBroken(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	base := filepath.Join(c.String("out-dir"), name)
-	certFile, keyFile := base+".pem", base+"-key.pem"
-	if err := atomicfile.WriteFiles(
-		atomicfile.File{Path: keyFile, Data: f.KeyPEM, Perm: 0o600},
-		atomicfile.File{Path: certFile, Data: f.ChainPEM(), Perm: 0o644},
-	); err != nil {
-		return fmt.Errorf("fixture %s (serial %s, stored): %w", name, f.Record.SerialHex(), err)
+	files, err := f.WriteFiles(c.String("out-dir"))
+	if err != nil {
+		return err
 	}
 	if c.Bool("json") {
 		return json.NewEncoder(e.stdout).Encode(map[string]any{"case": fc.Name, "defect": fc.Defect,
-			"serial": f.Record.SerialHex(), "profile": f.Record.Profile, "files": map[string]string{"cert": certFile, "key": keyFile}})
+			"serial": f.Record.SerialHex(), "profile": f.Record.Profile, "files": filesMap(files)})
 	}
 	fmt.Fprintf(e.stdout, "Issued fixture %s (%s; serial %s)\n  certificate: %s\n  key:         %s\n",
-		name, fc.Defect, f.Record.SerialHex(), certFile, keyFile)
+		name, fc.Defect, f.Record.SerialHex(), files.Cert, files.Key)
 	return nil
 }
 

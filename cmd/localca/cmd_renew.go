@@ -46,30 +46,18 @@ func (e *env) renew(c *cli.Context) error {
 	if c.Args().Len() != 1 {
 		return usagef("renew takes one SERIAL or FILE, like: localca renew localhost.pem")
 	}
-	arg := c.Args().First()
-	fromFile := isRegularFile(arg)
-	if !fromFile && (c.IsSet("key-file")) {
+	arg, certFile := c.Args().First(), ""
+	if isRegularFile(arg) {
+		certFile = arg
+	} else if c.IsSet("key-file") {
 		return usagef("--key-file goes with a FILE; %q is none", arg)
 	}
-	if fromFile && c.IsSet("out-dir") {
+	if certFile != "" && c.IsSet("out-dir") {
 		return usagef("--out-dir goes with a SERIAL: a FILE is renewed in place")
 	}
-	var serial []byte
-	if fromFile {
-		data, err := readInput(arg, maxInputFile)
-		if err != nil {
-			return err
-		}
-		certs, err := ca.ParseCertificates(data)
-		if err != nil {
-			return fmt.Errorf("%s: %w", arg, err)
-		}
-		serial = certs[0].SerialNumber.Bytes()
-	} else {
-		var err error
-		if serial, err = ca.ParseSerial(arg); err != nil {
-			return usagef("%q is neither a file nor a serial: %v", arg, err)
-		}
+	serial, err := renewSerial(arg, certFile)
+	if err != nil {
+		return err
 	}
 	authority, err := e.connectCA(c, false)
 	if err != nil {
@@ -79,15 +67,15 @@ func (e *env) renew(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("renewing %s: %w", ca.FormatSerial(serial), err)
 	}
-	files, err := e.renewFiles(c, arg, fromFile, old)
-	if err != nil {
+	files := ca.RenewFiles(old, certFile, c.String("key-file"), c.String("out-dir"), c.Bool("p12"))
+	if err := p12Password(c, &files); err != nil {
 		return err
 	}
 	if err := files.Check(); err != nil {
 		return err
 	}
 	req := ca.RenewRequest{Serial: serial, ReuseKey: c.Bool("reuse-key"), RevokeOld: c.Bool("revoke-old")}
-	if req.ReuseKey && fromFile && isRegularFile(files.Key) {
+	if req.ReuseKey && certFile != "" && isRegularFile(files.Key) {
 		if req.Key, err = e.readKeyFile(c, files.Key); err != nil {
 			return err
 		}
@@ -107,33 +95,25 @@ func (e *env) renew(c *cli.Context) error {
 	return e.printRenewed(c, r, files)
 }
 
-// renewFiles are where the renewed certificate goes: over FILE and its key
-// file, or as issue names them in --out-dir.
-func (e *env) renewFiles(c *cli.Context, arg string, fromFile bool, old *ca.Issued) (ca.Files, error) {
-	var files ca.Files
-	if fromFile {
-		files = ca.Files{Cert: arg, Key: c.String("key-file")}
-		if files.Key == "" {
-			files.Key = ca.KeyFileFor(arg)
-		}
-		if c.Bool("p12") {
-			files.P12 = strings.TrimSuffix(arg, ".pem") + ".p12"
-		}
-	} else {
-		first := old.Cert.Subject.CommonName
-		if first == "" && len(old.Record.Names) > 0 {
-			first = old.Record.Names[0]
-		}
-		files = ca.FilesFor(c.String("out-dir"), first, c.Bool("p12"))
-	}
-	if f := c.String("p12-password-file"); f != "" {
-		pw, err := readPasswordFile(f)
+// renewSerial is the serial of the certificate in certFile, else arg read
+// as a serial.
+func renewSerial(arg, certFile string) ([]byte, error) {
+	if certFile == "" {
+		serial, err := ca.ParseSerial(arg)
 		if err != nil {
-			return files, err
+			return nil, usagef("%q is neither a file nor a serial: %v", arg, err)
 		}
-		files.P12Password = string(pw)
+		return serial, nil
 	}
-	return files, nil
+	data, err := readInput(certFile, maxInputFile)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := ca.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", certFile, err)
+	}
+	return certs[0].SerialNumber.Bytes(), nil
 }
 
 func (e *env) printRenewed(c *cli.Context, r *ca.Renewed, files ca.Files) error {
@@ -144,25 +124,14 @@ func (e *env) printRenewed(c *cli.Context, r *ca.Renewed, files ca.Files) error 
 			"old_revoked": r.Revoked, "key_reused": c.Bool("reuse-key"), "files": filesMap(files),
 		})
 	}
-	fmt.Fprintf(e.stdout, "Renewed %s as %s for %s (%s, valid until %s)\n  certificate: %s\n  key:         %s\n",
+	fmt.Fprintf(e.stdout, "Renewed %s as %s for %s (%s, valid until %s)\n",
 		ca.FormatSerial(r.Old.Record.Serial), ca.FormatSerial(r.Record.Serial), strings.Join(quoteAll(r.Record.Names), ", "),
-		keyNameOf(r.Issued), r.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"), shellQuote(files.Cert), shellQuote(files.Key))
-	if files.P12 != "" {
-		fmt.Fprintf(e.stdout, "  pkcs12:      %s\n", shellQuote(files.P12))
-	}
+		keyNameOf(r.Issued), r.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
+	e.printFiles(files)
 	if r.Revoked {
 		fmt.Fprintf(e.stdout, "  revoked %s (superseded)\n", ca.FormatSerial(r.Old.Record.Serial))
 	}
 	return nil
-}
-
-// filesMap is what --json says of the files written.
-func filesMap(f ca.Files) map[string]string {
-	m := map[string]string{"cert": f.Cert, "key": f.Key}
-	if f.P12 != "" {
-		m["p12"] = f.P12
-	}
-	return m
 }
 
 // quoteAll quotes names that hold what a terminal would interpret.

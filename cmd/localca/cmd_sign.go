@@ -85,7 +85,11 @@ func (e *env) selfSign(c *cli.Context, csrData []byte, opts ca.SignOptions) erro
 	if err != nil {
 		return err
 	}
-	st, err := e.openStore(c, false)
+	open, err := e.opener(c, false)
+	if err != nil {
+		return err
+	}
+	st, err := open()
 	if err != nil {
 		return err
 	}

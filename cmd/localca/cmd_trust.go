@@ -4,13 +4,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/truststore"
 )
 
@@ -60,40 +60,32 @@ func (e *env) trust(c *cli.Context, verb string) error {
 		}
 		e.note("localca: run through sudo by %s: %s's CA (%s) and NSS databases (%s), certutil run as %s", inv.Name, inv.Name, home, inv.Home, inv.Name)
 	}
-	all, names := truststore.Available(e.getenv("HOME"), inv)
-	explicit := c.IsSet("store")
-	if explicit {
-		names = nil
-		for _, n := range strings.Split(c.String("store"), ",") {
-			n = strings.TrimSpace(n)
-			if _, ok := all[n]; !ok {
-				return usagef("--store %q: want system, nss, java or keychain", n)
-			}
-			names = append(names, n)
-		}
+	var names []string // nil: the stores present
+	if c.IsSet("store") {
+		names = strings.Split(c.String("store"), ",")
 	}
-	stores := make([]truststore.Store, len(names))
-	for i, n := range names {
-		stores[i] = all[n]
+	stores, err := truststore.Select(e.getenv("HOME"), inv, names)
+	if errors.Is(err, truststore.ErrUnknownStore) {
+		return usagef("--store %v", err)
 	}
 	root, err := e.trustRoot(c, inv)
 	if err != nil {
 		return err
 	}
-	report, err := truststore.Run(c.Context, verb, root, stores, explicit)
+	report, err := truststore.Run(c.Context, verb, root, stores, names != nil)
 	if c.Bool("json") {
 		if perr := e.printJSON(report); perr != nil {
 			return perr
 		}
 	} else {
-		printTrust(e.stdout, report)
+		report.WriteText(e.stdout)
 	}
 	return err
 }
 
-// trustRoot reads the CA's root from the store, and nothing else: trust
-// needs no policy and no key. Under sudo the store must be the invoker's own
-// regular file, so that root reads nothing the invoker could not.
+// trustRoot reads the CA's root, and nothing else: trust needs no policy
+// and no key. Under sudo the store must be the invoker's own regular file,
+// so that root reads nothing the invoker could not.
 func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate, error) {
 	h, err := e.home(c)
 	if err != nil {
@@ -104,40 +96,15 @@ func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate
 			return nil, err
 		}
 	}
-	st, err := e.openStore(c, true)
+	open, err := e.opener(c, true)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	a, _, err := st.CA()
-	if err != nil {
-		return nil, fmt.Errorf("%w in %s: run `localca init` first", err, st.Path())
+	root, err := ca.ReadRoot(open)
+	if ca.IsNoCA(err) {
+		return nil, fmt.Errorf("%w: run `localca init` first", err)
 	}
-	return x509.ParseCertificate(a.CertDER)
-}
-
-// printTrust writes the report for a human: the root and its fingerprint,
-// then a line per store (per database for NSS).
-func printTrust(w io.Writer, r truststore.Report) {
-	fmt.Fprintf(w, "%-8s %s, SHA-256 %s\n", "root", r.Root, r.SHA256)
-	for _, s := range r.Stores {
-		line := s.State
-		if s.Where != "" {
-			sep := map[string]string{"installed": " in ", "removed": " from "}[s.State]
-			if sep == "" {
-				sep = ": "
-			}
-			line += sep + s.Where
-		}
-		if s.Detail != "" {
-			if s.Where != "" {
-				line += " (" + s.Detail + ")"
-			} else {
-				line += ": " + s.Detail
-			}
-		}
-		fmt.Fprintf(w, "%-8s %s\n", s.Store, line)
-	}
+	return root, err
 }
 
 // forInvoker returns e, under sudo, with the invoker's data folder as the default home,

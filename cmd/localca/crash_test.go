@@ -170,7 +170,7 @@ func TestCrashWhileIssuing(t *testing.T) {
 
 		st := openAfterKill(t, h)
 		for _, n := range done {
-			if !fileExists(filepath.Join(h.out, fileBase(n)+".pem")) {
+			if !fileExists(filepath.Join(h.out, ca.FileBase(n)+".pem")) {
 				t.Errorf("round %d: %s was acknowledged without its certificate file", round, n)
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/testkit"
 )
 
@@ -74,7 +75,7 @@ func (h *home) issue(dir, name string, flags ...string) issued {
 	if m == nil {
 		h.t.Fatalf("no serial in issue output:\n%s", out)
 	}
-	base := filepath.Join(dir, fileBase(name))
+	base := filepath.Join(dir, ca.FileBase(name))
 	return issued{cert: base + ".pem", key: base + "-key.pem", serial: m[1]}
 }
 

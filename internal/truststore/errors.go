@@ -10,3 +10,6 @@ func (e *needsRootError) Error() string { return e.why }
 // ErrRefused marks a trust command that changed nothing because some
 // store could not be changed.
 var ErrRefused = errors.New("trust: nothing was changed")
+
+// ErrUnknownStore marks a store name that Select does not know.
+var ErrUnknownStore = errors.New("want system, nss, java or keychain")
