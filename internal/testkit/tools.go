@@ -13,8 +13,9 @@ import (
 	"time"
 )
 
-// ToolTimeout bounds one run of an outside tool.
-const ToolTimeout = 20 * time.Second
+// ToolTimeout bounds one run of an outside tool (longer under the race
+// detector, where the server the tool talks to runs several times slower).
+const ToolTimeout = 20 * time.Second * RaceFactor
 
 // NeedTool returns the path of an outside tool the test runs. A missing
 // tool fails the test on CI (CI=true), where every tool must be installed,
