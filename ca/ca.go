@@ -41,6 +41,8 @@ type CA struct {
 	st *store.Store
 	// open, for a CA from Connect (st nil), opens the store for a commit.
 	open Opener
+	// owns says that Close closes st: Home.Open opened it for this CA.
+	owns bool
 	opts Options
 
 	root, inter         *store.Authority

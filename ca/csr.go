@@ -214,12 +214,17 @@ func csrRecord(csr *x509.CertificateRequest) (*store.CSR, *store.Key, error) {
 
 // RecordCSR stores a CSR (and its public key) as pending, after the
 // policy's key rules. A CSR for a compromised key is refused with
-// store.ErrKeyRevoked. It returns the CSR's id.
-func (c *CA) RecordCSR(csr *x509.CertificateRequest) ([]byte, error) {
+// store.ErrKeyRevoked. It returns the CSR's id. CreateAndRecordCSR
+// records one before there is a CA.
+func (c *CA) RecordCSR(csr *x509.CertificateRequest) (id []byte, err error) {
 	if err := c.opts.Policy.CheckKey(csr.PublicKey); err != nil {
 		return nil, fmt.Errorf("ca: CSR %q: %w", csr.Subject.CommonName, err)
 	}
-	return recordCSR(c.st, csr)
+	err = c.session(func(st *store.Store) error {
+		id, err = recordCSR(st, csr)
+		return err
+	})
+	return id, err
 }
 
 // CreateAndRecordCSR makes a CSR signed by key (CreateCSR), reads it back
@@ -255,3 +260,4 @@ func recordCSR(st *store.Store, csr *x509.CertificateRequest) ([]byte, error) {
 	}
 	return rec.ID, nil
 }
+

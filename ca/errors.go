@@ -73,6 +73,23 @@ var (
 	// of an OCSP responder's: only the CLI may revoke those.
 	ErrProtectedCert = errors.New("ca: this certificate is revoked only with the CLI")
 
+	// ErrNotFound is the store's: no record of that serial, key or id.
+	ErrNotFound = store.ErrNotFound
+	// ErrNoCA is the store's: it holds no root and intermediate yet.
+	ErrNoCA = store.ErrNoCA
+	// ErrNoStoreYet means a read found no store file where Home looked:
+	// nothing was created there.
+	ErrNoStoreYet = errors.New("ca: no store yet")
+	// ErrBadEnv is an environment variable Home reads whose value it
+	// cannot use ($LOCALCA_LOCK_WAIT that is not a duration).
+	ErrBadEnv = errors.New("ca: bad environment variable")
+
+	// ErrInputTooLarge is a file over the limit ReadInput was given.
+	ErrInputTooLarge = errors.New("file too large")
+	// ErrBadRef is a reference to a certificate, key or CSR that is
+	// neither a file nor a serial, fingerprint or id.
+	ErrBadRef = errors.New("ca: neither a file nor a serial")
+
 	// ErrUnknownFixture is a broken-on-purpose case that does not exist.
 	ErrUnknownFixture = errors.New("ca: unknown fixture case")
 	// ErrFixtureUnavailable is a case this CA cannot make (SHA-1 with an

@@ -11,7 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/localca/localca/store"
+	"github.com/localca/localca/ca"
 )
 
 // Exit codes, as the design fixes them.
@@ -35,11 +35,9 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// storeOptions, when not nil, are what commands open the store with
-	// (ReadOnly is still each command's own). Only tests set them, to make
-	// the store's commit fail (store.Options.BeforeCommit); main leaves
-	// them nil.
-	storeOptions *store.Options
+	// beforeCommit, when set, runs before each commit into the store
+	// (ca.Home.BeforeCommit). Only tests set it, to make the commit fail.
+	beforeCommit func() error
 	// lookupUser finds the user behind sudo (trust_sudo.go); nil means
 	// os/user.Lookup. Tests set it.
 	lookupUser func(name string) (*user.User, error)
@@ -60,7 +58,7 @@ func (e *env) run(args []string) int {
 	}
 	fmt.Fprintf(stderr, "localca: %s\n", strings.TrimPrefix(err.Error(), "localca: "))
 	var ue usageError
-	if errors.As(err, &ue) || isMissingRequiredFlag(err) {
+	if errors.As(err, &ue) || isMissingRequiredFlag(err) || errors.Is(err, ca.ErrBadEnv) {
 		return exitUsage
 	}
 	return exitFailure

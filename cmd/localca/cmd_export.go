@@ -6,7 +6,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 func (e *env) exportCommand() *cli.Command {
@@ -26,32 +25,25 @@ from a CSR has no key in the store (it never left its owner).`,
 			outFlag("write here (default stdout)"),
 		},
 		Action: func(c *cli.Context) error {
-			if c.Args().Len() != 1 {
+			switch {
+			case c.Args().Len() != 1:
 				return usagef("export takes one SERIAL")
-			}
-			if c.Bool("der") && c.Bool("chain") {
+			case c.Bool("der") && c.Bool("chain"):
 				return usagef("--der writes one certificate; it cannot carry a chain")
-			}
-			if c.Bool("key") && (c.Bool("der") || c.Bool("chain")) {
+			case c.Bool("key") && (c.Bool("der") || c.Bool("chain")):
 				return usagef("--key writes the key alone; it goes with neither --der nor --chain")
 			}
 			serial, err := ca.ParseSerial(c.Args().First())
 			if err != nil {
 				return usageError{err}
 			}
-			var iss *ca.Issued
-			err = e.withStore(c, true, func(st *store.Store) (err error) {
-				iss, err = ca.Stored(st, serial)
-				return err
-			})
-			if err != nil {
-				return err
-			}
+			iss, err := e.caHome(c).Stored(serial)
 			switch {
+			case err != nil:
+				return err
+			case c.Bool("key") && len(iss.KeyPEM) == 0:
+				return fmt.Errorf("%w: %s was signed from a CSR, whose key never reached the CA", ca.ErrNoStoredKey, ca.FormatSerial(serial))
 			case c.Bool("key"):
-				if len(iss.KeyPEM) == 0 {
-					return fmt.Errorf("%w: %s was signed from a CSR, whose key never reached the CA", ca.ErrNoStoredKey, ca.FormatSerial(serial))
-				}
 				return e.writeOut(c.String("out"), iss.KeyPEM, true)
 			case c.Bool("der"):
 				return e.writeOut(c.String("out"), iss.Cert.Raw, false)

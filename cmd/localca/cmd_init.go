@@ -1,15 +1,10 @@
 package main
 
 import (
-	"crypto/x509"
-	"errors"
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/truststore"
-	"github.com/localca/localca/store"
 )
 
 func (e *env) initCommand() *cli.Command {
@@ -49,24 +44,19 @@ the policy) and stores both, keys encrypted with PKCS#8 PBES2.
 			} else if c.IsSet("password-file") {
 				return usagef("--no-password and --password-file contradict each other")
 			}
-			st, err := e.openStore(c, false)
+			authority, old, err := e.caHome(c).Init(ca.InitOptions{KeyType: c.String("key-type"), Name: c.String("name"), Password: pw, Force: c.Bool("force")}, ca.Options{Policy: pol})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			oldRoot, _, _ := st.CA()
-			authority, err := ca.Init(st, ca.InitOptions{KeyType: c.String("key-type"), Name: c.String("name"), Password: pw, Force: c.Bool("force")}, ca.Options{Policy: pol})
-			if err != nil {
-				return err
-			}
-			if old, err := parseAuthority(oldRoot); err == nil {
+			defer authority.Close()
+			if old != nil {
 				// trust uninstall knows only the store's current root from
 				// now on: say where the old one was put, under which name.
 				e.note("localca: the replaced root (SHA-256 %s) stays trusted wherever `localca trust install` put it: "+
 					"in NSS and Java as %q (certutil -D -d sql:$HOME/.pki/nssdb -n %q), in the system store as %s",
 					truststore.Fingerprint(old), truststore.Nickname(old), truststore.Nickname(old), truststore.SystemFile(old))
 			}
-			return e.printCAInfo(c, authority, st.Path())
+			return e.printCAInfo(c, authority, authority.Where())
 		},
 	}
 }
@@ -76,51 +66,4 @@ func encryptedWord(b bool) string {
 		return "encrypted (PKCS#8 PBES2)"
 	}
 	return "NOT encrypted (--no-password)"
-}
-
-// autoInit is mkcert's first-use behaviour: `issue` on a machine without a
-// CA makes one, unencrypted, and says where. The intermediate's name
-// constraints keep such a CA from minting trusted certificates for public
-// names even if its key leaks.
-func (e *env) autoInit(c *cli.Context) error {
-	_, err := e.connectCA(c, true)
-	return err
-}
-
-// loadOrInitCA is loadCA for commands that make the CA on first use
-// (autoInit). It opens the store once: a one-shot `localca issue` is mostly
-// process start-up, and a second open would cost it another lock and mmap.
-func (e *env) loadOrInitCA(c *cli.Context) (*ca.CA, *store.Store, error) {
-	pol, _, err := e.policy(c)
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := e.openStore(c, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, _, err := st.CA(); !errors.Is(err, store.ErrNoCA) {
-		if err != nil {
-			st.Close()
-			return nil, nil, err
-		}
-		authority, err := e.openCA(c, st, pol)
-		return authority, st, err
-	}
-	authority, err := ca.Init(st, ca.InitOptions{}, e.caOptions(c, pol))
-	if err != nil {
-		st.Close()
-		return nil, nil, fmt.Errorf("creating a CA on first use: %w", err)
-	}
-	e.note("localca: created a new CA in %s (keys not encrypted; `localca init --force` makes one with a password)", st.Path())
-	e.note("localca: root %q, trust it with: localca ca root > root.pem", authority.Root().Subject.CommonName)
-	return authority, st, nil
-}
-
-// parseAuthority is an authority's certificate; an error when there is none.
-func parseAuthority(a *store.Authority) (*x509.Certificate, error) {
-	if a == nil {
-		return nil, store.ErrNoCA
-	}
-	return x509.ParseCertificate(a.CertDER)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 func (e *env) keyCommand() *cli.Command {
@@ -86,20 +85,19 @@ func (e *env) keyCommand() *cli.Command {
 // recordKey stores the key's record (and its PEM when we made it), then
 // writes the PEM: the store first, so a key we hand out is always on record.
 func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) error {
-	k, err := ca.RecordKey(func() (*store.Store, error) { return e.openStore(c, false) }, pub, pemKey, c.String("label"))
+	k, err := e.caHome(c).RecordKey(pub, pemKey, c.String("label"))
 	if err != nil {
 		return err
 	}
-	fp, alg, size := k.Fingerprint, k.Algorithm, k.Size
 	if write {
 		if err := e.writeOut(c.String("out"), pemKey, true); err != nil {
 			return err
 		}
 	}
 	if c.Bool("json") {
-		return e.printJSON(map[string]any{"fingerprint": hex.EncodeToString(fp), "algorithm": alg, "size": size, "file": c.String("out")})
+		return e.printJSON(map[string]any{"fingerprint": hex.EncodeToString(k.Fingerprint), "algorithm": k.Algorithm, "size": k.Size, "file": c.String("out")})
 	}
-	e.note("key %s %d, SHA-256 of SPKI %s", alg, size, hex.EncodeToString(fp))
+	e.note("key %s %d, SHA-256 of SPKI %s", k.Algorithm, k.Size, hex.EncodeToString(k.Fingerprint))
 	return nil
 }
 

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -11,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 func (e *env) listCommand() *cli.Command {
@@ -31,34 +28,22 @@ func (e *env) listCommand() *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			switch c.String("status") {
-			case "", store.CertValid, store.CertRevoked, store.CertExpired:
+			case "", ca.CertValid, ca.CertRevoked, ca.CertExpired:
 			default:
 				return usagef("--status %q: want valid, revoked or expired", c.String("status"))
 			}
 			now := time.Now()
-			f := store.Filter{Status: c.String("status"), Name: c.String("name"), ExpiringWithin: c.Duration("expiring"), Now: now, Limit: c.Int("limit")}
+			f := ca.CertFilter{Status: c.String("status"), Name: c.String("name"), ExpiringWithin: c.Duration("expiring"), Now: now, Limit: c.Int("limit")}
 			// Read, close, then print: a reader paused on a full pipe
 			// (list | less) must not hold the store.
-			var recs []*store.Cert
-			err := e.withStore(c, true, func(st *store.Store) error {
-				return st.ForEachCert(f, func(rec *store.Cert) error {
-					if !skipFixture(c, rec.Profile) {
-						recs = append(recs, rec)
-					}
-					return nil
-				})
-			})
+			recs, err := e.caHome(c).Certificates(f, func(rec *ca.CertRecord) bool { return !skipFixture(c, rec.Profile) })
 			if err != nil {
 				return err
 			}
 			if c.Bool("json") {
-				out := make([]ca.CertInfo, 0, len(recs))
-				for _, rec := range recs {
-					cert, err := x509.ParseCertificate(rec.DER)
-					if err != nil {
-						return err
-					}
-					out = append(out, ca.Describe(cert, rec, now))
+				out, err := ca.DescribeRecords(recs, now)
+				if err != nil {
+					return err
 				}
 				return e.printJSON(out)
 			}
@@ -85,41 +70,12 @@ func (e *env) backupCommand() *cli.Command {
 			if c.Args().Len() != 1 {
 				return usagef("backup takes one FILE")
 			}
-			st, err := e.openStore(c, true)
+			n, err := e.caHome(c).Backup(c.Args().First())
 			if err != nil {
-				return err
-			}
-			defer st.Close()
-			f, err := os.OpenFile(c.Args().First(), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-			if err != nil {
-				return fmt.Errorf("backup: %w", err)
-			}
-			n, err := st.Backup(f)
-			if err == nil {
-				err = f.Sync()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				os.Remove(c.Args().First())
 				return err
 			}
 			e.note("wrote %d bytes to %s", n, c.Args().First())
 			return nil
 		},
 	}
-}
-
-// withStore runs fn with this command's store open, and closes it before it
-// returns: commands read what they need in fn and print after, so that a
-// reader paused on a full pipe (`localca list --json | less`) holds no lock
-// that other commands wait for.
-func (e *env) withStore(c *cli.Context, readOnly bool, fn func(st *store.Store) error) error {
-	st, err := e.openStore(c, readOnly)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return fn(st)
 }

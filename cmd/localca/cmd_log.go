@@ -30,12 +30,7 @@ func (e *env) logCommand() *cli.Command {
 			if c.Int("n") < 0 {
 				return usagef("-n must be 0 (all) or more")
 			}
-			st, err := e.openStore(c, true)
-			if err != nil {
-				return err
-			}
-			events, err := st.Events(c.Int("n"))
-			st.Close() // before printing: a paused reader holds no lock
+			events, err := e.caHome(c).Events(c.Int("n")) // closed before printing
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 func (e *env) revokeCommand() *cli.Command {
@@ -64,83 +62,50 @@ The revocation is committed to the store before this command reports it.`,
 					return usageError{err}
 				}
 			}
-			authority, st, err := e.loadCA(c, false)
+			authority, err := e.openCA(c, ca.Access{Hold: true})
 			if err != nil {
 				return err
 			}
-			defer st.Close()
+			defer authority.Close()
 			switch {
 			case c.IsSet("key"):
 				return e.revokeKey(c, authority, c.String("key"))
 			case c.IsSet("csr"):
 				return e.rejectCSR(c, authority, c.String("csr"))
 			}
-			rec, err := authority.RevokeCert(serial, reason)
-			if errors.Is(err, store.ErrNotFound) {
-				return e.revokeIntermediate(c, authority, serial, reason, err)
-			}
-			if err != nil {
+			r, inter, err := authority.RevokeSerial(serial, reason)
+			switch {
+			case err != nil:
 				return err
+			case c.Bool("json"):
+				return e.printJSON(r)
+			case inter != "":
+				e.note("revoked the intermediate %q (%x) at %s%s: the root's CRL (localca crl --root) lists it, and it signs nothing more; make a new CA with `localca init --force`",
+					inter, serial, r.RevokedAt.Format(time.RFC3339), reasonSuffix(r.Reason))
+			default:
+				e.note("revoked %s at %s%s", r.Serial, r.RevokedAt.Format(time.RFC3339), reasonSuffix(r.Reason))
 			}
-			if c.Bool("json") {
-				return e.printJSON(revokedJSON(rec))
-			}
-			e.note("revoked %s at %s%s", rec.SerialHex(), rec.RevokedAt.Format(time.RFC3339), reasonSuffix(rec.Reason))
 			return nil
 		},
 	}
 }
 
-func reasonSuffix(code int) string {
-	if n := ca.ReasonName(code); n != "" {
-		return " (" + n + ")"
+func reasonSuffix(name string) string {
+	if name != "" {
+		return " (" + name + ")"
 	}
 	return ""
 }
 
-type revokedCert struct {
-	Serial    string    `json:"serial"`
-	RevokedAt time.Time `json:"revoked_at"`
-	Reason    string    `json:"reason,omitempty"`
-	Names     []string  `json:"names,omitempty"`
-}
-
-func revokedJSON(rec *store.Cert) revokedCert {
-	return revokedCert{Serial: rec.SerialHex(), RevokedAt: rec.RevokedAt, Reason: ca.ReasonName(rec.Reason), Names: rec.Names}
-}
-
-// isHexID reports whether s looks like a SHA-256 in hex (a fingerprint or a
-// CSR id) rather than a file name.
-func isHexID(s string) ([]byte, bool) {
-	b, err := hex.DecodeString(strings.ReplaceAll(s, ":", ""))
-	return b, err == nil && len(b) == 32
-}
-
 func (e *env) revokeKey(c *cli.Context, authority *ca.CA, ref string) error {
-	var (
-		certs []*store.Cert
-		err   error
-	)
-	if fp, ok := isHexID(ref); ok && !fileExists(ref) {
-		certs, err = authority.RevokeKeyFingerprint(fp)
-	} else {
-		data, rerr := readInput(ref, maxInputFile)
-		if rerr != nil {
-			return fmt.Errorf("--key: %w (give a file or a 64-hex-digit fingerprint)", rerr)
-		}
-		pub, perr := ca.PublicKeyOf(data)
-		if perr != nil {
-			return perr
-		}
-		certs, err = authority.RevokeKey(pub)
-	}
+	certs, err := authority.RevokeKeyRef(ref)
 	if err != nil {
-		return err
+		return fmt.Errorf("--key: %w", err)
 	}
 	if c.Bool("json") {
-		out := []revokedCert{}
+		out := []ca.Revoked{}
 		for _, rc := range certs {
-			out = append(out, revokedJSON(rc))
+			out = append(out, ca.RevokedOf(rc))
 		}
 		return e.printJSON(map[string]any{"key_revoked": true, "certificates": out})
 	}
@@ -152,45 +117,13 @@ func (e *env) revokeKey(c *cli.Context, authority *ca.CA, ref string) error {
 }
 
 func (e *env) rejectCSR(c *cli.Context, authority *ca.CA, ref string) error {
-	var id []byte
-	if b, ok := isHexID(ref); ok && !fileExists(ref) {
-		if err := authority.RejectCSRID(b); err != nil {
-			return err
-		}
-		id = b
-	} else {
-		data, err := readInput(ref, maxInputFile)
-		if err != nil {
-			return fmt.Errorf("--csr: %w (give a file or a 64-hex-digit CSR id)", err)
-		}
-		if id, err = authority.RejectCSR(data); err != nil {
-			return fmt.Errorf("--csr %s: %w", ref, err)
-		}
+	id, err := authority.RejectCSRRef(ref)
+	if err != nil {
+		return fmt.Errorf("--csr: %w", err)
 	}
 	if c.Bool("json") {
 		return e.printJSON(map[string]any{"csr_rejected": hex.EncodeToString(id)})
 	}
 	e.note("CSR %x rejected: it will never be signed", id)
-	return nil
-}
-
-// revokeIntermediate is `revoke SERIAL` for a serial that no issued
-// certificate has: an intermediate's, which the root's CRL then lists.
-// notFound is RevokeCert's error, kept when no intermediate has the serial
-// either.
-func (e *env) revokeIntermediate(c *cli.Context, authority *ca.CA, serial []byte, reason int, notFound error) error {
-	a, cert, err := authority.RevokeIntermediate(serial, reason)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound
-	}
-	if err != nil {
-		return err
-	}
-	rec := &store.Cert{Serial: serial, RevokedAt: a.RevokedAt, Reason: a.Reason}
-	if c.Bool("json") {
-		return e.printJSON(revokedJSON(rec))
-	}
-	e.note("revoked the intermediate %q (%x) at %s%s: the root's CRL (localca crl --root) lists it, and it signs nothing more; make a new CA with `localca init --force`",
-		cert.Subject.CommonName, serial, a.RevokedAt.Format(time.RFC3339), reasonSuffix(a.Reason))
 	return nil
 }

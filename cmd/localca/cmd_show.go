@@ -1,15 +1,12 @@
 package main
 
 import (
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"sync"
 	"time"
 
-	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 func (e *env) showCommand() *cli.Command {
@@ -22,41 +19,15 @@ func (e *env) showCommand() *cli.Command {
 			if c.Args().Len() != 1 {
 				return usagef("show takes one SERIAL or FILE")
 			}
-			arg := c.Args().First()
-			var cert *x509.Certificate
-			var rec *store.Cert
-			// The store is closed before anything is printed (closeStore),
-			// so a paused reader of the output holds no lock.
-			st, stErr := e.openStore(c, true)
-			closeStore := func() {}
-			if stErr == nil {
-				closeStore = sync.OnceFunc(func() { st.Close() })
-				defer closeStore()
+			// The store is closed before anything is printed, so a paused
+			// reader of the output holds no lock.
+			in, err := e.caHome(c).DescribeRef(c.Args().First(), time.Now())
+			if errors.Is(err, ca.ErrBadRef) {
+				return usageError{err}
 			}
-			if data, err := readInput(arg, maxInputFile); errors.Is(err, errInputTooLarge) {
+			if err != nil {
 				return err
-			} else if err == nil {
-				certs, err := ca.ParseCertificates(data)
-				if err != nil {
-					return fmt.Errorf("%s: %w", arg, err)
-				}
-				cert = certs[0]
-				if st != nil {
-					rec, _ = st.Cert(cert.SerialNumber.Bytes())
-				}
-			} else {
-				if stErr != nil {
-					return stErr
-				}
-				if rec, err = certBySerialArg(st, arg); err != nil {
-					return err
-				}
-				if cert, err = x509.ParseCertificate(rec.DER); err != nil {
-					return err
-				}
 			}
-			closeStore()
-			in := ca.Describe(cert, rec, time.Now())
 			if c.Bool("json") {
 				return e.printJSON(in)
 			}
@@ -64,14 +35,4 @@ func (e *env) showCommand() *cli.Command {
 			return nil
 		},
 	}
-}
-
-// certBySerialArg looks up a serial given in hex (with or without colons or
-// a 0x prefix).
-func certBySerialArg(st *store.Store, arg string) (*store.Cert, error) {
-	serial, err := ca.ParseSerial(arg)
-	if err != nil || len(serial) == 0 {
-		return nil, usagef("%q is neither a file nor a hex serial", arg)
-	}
-	return st.Cert(serial)
 }

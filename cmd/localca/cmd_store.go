@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/localca/localca/ca"
@@ -39,16 +40,16 @@ func (e *env) storeCommand() *cli.Command {
 						return e.printJSON(st)
 					}
 					if loc.IsEtcd() {
-						e.printEtcdStatus(st)
-						return nil
+						fmt.Fprintf(e.stdout, "engine   etcd (%s)\nschema   %d\nrevision %d\ndatabase %d bytes (%d in use, the whole cluster's)\nmembers\n",
+							printable(st.Where), st.Schema, st.Revision, st.Size, st.InUse)
+						for _, m := range st.Members {
+							fmt.Fprintf(e.stdout, "  %s\n", printable(m))
+						}
+					} else {
+						fmt.Fprintf(e.stdout, "engine   %s (%s)\nschema   %d\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n",
+							st.Engine, printable(st.Where), st.Schema, st.Size, st.InUse, st.PageSize)
 					}
-					fmt.Fprintf(e.stdout, "engine   %s (%s)\nschema   %d\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n",
-						st.Engine, printable(st.Where), st.Schema, st.Size, st.InUse, st.PageSize)
-					kinds := make([]string, 0, len(st.Records))
-					for k := range st.Records {
-						kinds = append(kinds, k)
-					}
-					sort.Strings(kinds)
+					kinds := slices.Sorted(maps.Keys(st.Records))
 					for _, k := range kinds {
 						fmt.Fprintf(e.stdout, "  %-16s %d\n", k, st.Records[k])
 					}

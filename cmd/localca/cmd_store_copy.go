@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 // storeCopyCommand is `localca store copy`: every record from one store to
@@ -51,23 +49,5 @@ func (e *env) storeCopyCommand() *cli.Command {
 				rep.Records, rep.Digest, printable(from.Where), printable(to.Where), printable(to.Where))
 			return nil
 		},
-	}
-}
-
-// printEtcdStatus shows a store kept in etcd: its members, which leads,
-// the revision, and the records by kind.
-func (e *env) printEtcdStatus(st *store.Status) {
-	fmt.Fprintf(e.stdout, "engine   etcd (%s)\nschema   %d\nrevision %d\ndatabase %d bytes (%d in use, the whole cluster's)\nmembers\n",
-		printable(st.Where), st.Schema, st.Revision, st.Size, st.InUse)
-	for _, m := range st.Members {
-		fmt.Fprintf(e.stdout, "  %s\n", printable(m))
-	}
-	kinds := make([]string, 0, len(st.Records))
-	for k := range st.Records {
-		kinds = append(kinds, k)
-	}
-	sort.Strings(kinds)
-	for _, k := range kinds {
-		fmt.Fprintf(e.stdout, "  %-16s %d\n", k, st.Records[k])
 	}
 }

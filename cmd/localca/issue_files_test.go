@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/localca/localca/internal/testkit"
-	"github.com/localca/localca/store"
 )
 
 // TestIssueChecksFilesFirst: what keeps issue from writing its files (a
@@ -60,7 +59,7 @@ func TestIssueWriteFailsAfterCommit(t *testing.T) {
 	cliMu.Lock()
 	var stdout, stderr bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: os.Getenv,
-		storeOptions: &store.Options{BeforeCommit: func() error { return os.RemoveAll(dir) }}}
+		beforeCommit: func() error { return os.RemoveAll(dir) }}
 	code := e.run([]string{"localca", "--home", h.dir, "issue", "--out-dir", dir, "gone.test"})
 	cliMu.Unlock()
 	msg := stderr.String()

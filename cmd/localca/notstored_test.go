@@ -6,8 +6,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-
-	"github.com/localca/localca/store"
 )
 
 // runFailingCommit runs localca --home DIR ARGS in this process with a store
@@ -19,9 +17,9 @@ func (h *home) runFailingCommit(args ...string) cliResult {
 	defer cliMu.Unlock()
 	var stdout, stderr bytes.Buffer
 	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, getenv: os.Getenv,
-		storeOptions: &store.Options{BeforeCommit: func() error {
+		beforeCommit: func() error {
 			return errors.New("injected: no space left on device")
-		}}}
+		}}
 	code := e.run(append([]string{"localca", "--home", h.dir}, args...))
 	return cliResult{code, stdout.String(), stderr.String()}
 }

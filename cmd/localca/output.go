@@ -2,9 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"unicode"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/atomicfile"
 	"github.com/localca/localca/internal/logsafe"
 )
@@ -46,4 +51,35 @@ func readFile(what, path string) ([]byte, error) {
 		return nil, fmt.Errorf("--%s: %w", what, err)
 	}
 	return b, nil
+}
+
+// filesError says what to do when the files of a stored certificate could
+// not be written: which commands write them again from the store.
+func filesError(err error) error {
+	var fe *ca.FilesError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	serial := ca.FormatSerial(fe.Serial)
+	return fmt.Errorf("%w\n  write them again with:\n    localca export %s --chain --out %s\n    localca export %s --key --out %s",
+		err, serial, shellQuote(fe.Files.Cert), serial, shellQuote(fe.Files.Key))
+}
+
+// shellQuote quotes a path for a command line the user copies into a POSIX
+// shell: as it is when it is plain, in single quotes otherwise, and as a Go
+// string (escaped) when it holds what a terminal would interpret.
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7f || !unicode.IsPrint(r):
+			return strconv.Quote(s)
+		case !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r)):
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

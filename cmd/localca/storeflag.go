@@ -1,12 +1,6 @@
 package main
 
-import (
-	"path/filepath"
-
-	"github.com/urfave/cli/v2"
-
-	"github.com/localca/localca/ca"
-)
+import "github.com/urfave/cli/v2"
 
 // storeFlags are the global flags naming the store: --store is a bbolt
 // file's path or etcd://host:port[,host:port...][/prefix] (a CA several
@@ -59,32 +53,4 @@ func ownsCAStore(c *cli.Command) bool {
 		}
 	}
 	return false
-}
-
-// storeLocation is where this command's store is: --store, else
-// $LOCALCA_STORE, else HOME/localca.db.
-func (e *env) storeLocation(c *cli.Context) (ca.StoreLocation, error) {
-	l := ca.StoreLocation{
-		Where:      lineageString(c, "store"),
-		EtcdCACert: lineageString(c, "etcd-cacert"),
-		EtcdCert:   lineageString(c, "etcd-cert"),
-		EtcdKey:    lineageString(c, "etcd-key"),
-	}
-	if l.Where == "" {
-		l.Where = e.getenv("LOCALCA_STORE")
-	}
-	if l.Where == "" {
-		h, err := e.home(c)
-		if err != nil {
-			return l, err
-		}
-		l.Where = filepath.Join(h, "localca.db")
-	} else if !l.IsEtcd() {
-		abs, err := filepath.Abs(l.Where)
-		if err != nil {
-			return l, err
-		}
-		l.Where = abs
-	}
-	return l, nil
 }
