@@ -182,3 +182,9 @@ func (e *env) password(c *cli.Context, what string, confirm bool) ([]byte, error
 // readPasswordFile is ca.ReadPasswordFile, for the commands that call it
 // by this name.
 func readPasswordFile(path string) ([]byte, error) { return ca.ReadPasswordFile(path) }
+
+// opener opens this command's store for one short piece of work at a
+// time (ca.Home.Opener).
+func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
+	return e.caHome(c).Opener(readOnly)
+}
