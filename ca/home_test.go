@@ -1,6 +1,7 @@
 package ca_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -213,5 +214,31 @@ func TestHomeRecordCSRAndRevokeRefs(t *testing.T) {
 	c.Close()
 	if _, _, err := ca.CreateAndRecordCSR(open, key, req); !errors.Is(err, store.ErrKeyRevoked) {
 		t.Errorf("a CSR for a revoked key: %v, want ErrKeyRevoked", err)
+	}
+}
+
+func TestHomeNewKeyAndReadKeyFile(t *testing.T) {
+	h := testHome(t, nil)
+	spec, err := ca.NewKeySpec("ecdsa", 0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, pw := range [][]byte{nil, []byte("secret")} {
+		pemKey, rec, err := h.NewKey(spec, pw, "test")
+		if err != nil || rec.Algorithm == "" {
+			t.Fatalf("NewKey(password %q) = %+v, %v", pw, rec, err)
+		}
+		asked := 0
+		key, err := ca.ReadKeyFile(writeFile(t, dir, "k.pem", pemKey), func() ([]byte, error) { asked++; return pw, nil })
+		if err != nil || (pw == nil) != (asked == 0) {
+			t.Fatalf("ReadKeyFile(password %q): asked %d times, %v", pw, asked, err)
+		}
+		if fp, _ := ca.Fingerprint(key.Public()); !bytes.Equal(fp, rec.Fingerprint) {
+			t.Errorf("the key read back is not the key recorded")
+		}
+	}
+	if _, err := ca.ReadKeyFile(filepath.Join(dir, "none.pem"), nil); err == nil || !strings.Contains(err.Error(), "none.pem") {
+		t.Errorf("ReadKeyFile(missing): %v, want an error naming the file", err)
 	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"crypto"
 	"encoding/hex"
-	"errors"
-	"fmt"
 
 	"github.com/urfave/cli/v2"
 
@@ -44,22 +42,11 @@ func (e *env) keyCommand() *cli.Command {
 							return err
 						}
 					}
-					pol, _, err := e.policy(c)
+					pemKey, k, err := e.caHome(c).NewKey(spec, pw, c.String("label"))
 					if err != nil {
 						return err
 					}
-					key, err := spec.Generate()
-					if err != nil {
-						return err
-					}
-					if err := pol.CheckKey(key.Public()); err != nil {
-						return err
-					}
-					pemKey, err := ca.EncodeKey(key, pw)
-					if err != nil {
-						return err
-					}
-					return e.recordKey(c, key.Public(), pemKey, true)
+					return e.printKey(c, k, pemKey)
 				},
 			},
 			{
@@ -75,21 +62,21 @@ func (e *env) keyCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					return e.recordKey(c, key.Public(), nil, false)
+					k, err := e.caHome(c).RecordKey(key.Public(), nil, c.String("label"))
+					if err != nil {
+						return err
+					}
+					return e.printKey(c, k, nil)
 				},
 			},
 		},
 	}
 }
 
-// recordKey stores the key's record (and its PEM when we made it), then
-// writes the PEM: the store first, so a key we hand out is always on record.
-func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) error {
-	k, err := e.caHome(c).RecordKey(pub, pemKey, c.String("label"))
-	if err != nil {
-		return err
-	}
-	if write {
+// printKey writes the PEM of a key localca made (pemKey; nil for an
+// imported key), recorded first, and says what was recorded.
+func (e *env) printKey(c *cli.Context, k ca.KeyRecord, pemKey []byte) error {
+	if pemKey != nil {
 		if err := e.writeOut(c.String("out"), pemKey, true); err != nil {
 			return err
 		}
@@ -101,22 +88,8 @@ func (e *env) recordKey(c *cli.Context, pub any, pemKey []byte, write bool) erro
 	return nil
 }
 
-// readKeyFile reads a private key file in any form ca.ParseKey takes, asking
-// for a password only when the key is encrypted. Errors name the file.
+// readKeyFile reads a private key file (ca.ReadKeyFile), asking for a
+// password only when the key is encrypted.
 func (e *env) readKeyFile(c *cli.Context, path string) (crypto.Signer, error) {
-	data, err := readInput(path, maxInputFile)
-	if err != nil {
-		return nil, err
-	}
-	key, err := ca.ParseKey(data, nil)
-	if errors.Is(err, ca.ErrPasswordRequired) {
-		var pw []byte
-		if pw, err = e.password(c, "key password", false); err == nil {
-			key, err = ca.ParseKey(data, pw)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return key, nil
+	return ca.ReadKeyFile(path, func() ([]byte, error) { return e.password(c, "key password", false) })
 }
