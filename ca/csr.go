@@ -260,4 +260,3 @@ func recordCSR(st *store.Store, csr *x509.CertificateRequest) ([]byte, error) {
 	}
 	return rec.ID, nil
 }
-

@@ -2,7 +2,6 @@ package ca_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"os"
