@@ -95,6 +95,23 @@ func (c *CA) Renew(req RenewRequest) (*Renewed, error) {
 	return r, nil
 }
 
+// RenewInto is Renew, then the successor written into files (Files.Write).
+// The files are written whenever the successor is stored, even when
+// revoking the old certificate failed; the error then tells both.
+func (c *CA) RenewInto(req RenewRequest, files Files) (*Renewed, error) {
+	r, err := c.Renew(req)
+	if r == nil {
+		return nil, err
+	}
+	if werr := files.Write(r.Issued); werr != nil {
+		if err != nil {
+			return r, fmt.Errorf("%w; and %w", err, werr)
+		}
+		return r, werr
+	}
+	return r, err
+}
+
 // RenewFiles names where the successor of old goes. Renewing a file in
 // place (certFile not ""), it is written over certFile and its key file:
 // keyFile, or KeyFileFor(certFile) when that is "", and with p12 a bundle

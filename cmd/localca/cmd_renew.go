@@ -80,16 +80,8 @@ func (e *env) renew(c *cli.Context) error {
 			return err
 		}
 	}
-	r, err := authority.Renew(req)
+	r, err := authority.RenewInto(req, files)
 	if err != nil {
-		if r != nil { // stored, but the old one was not revoked
-			if werr := files.Write(r.Issued); werr != nil {
-				return fmt.Errorf("%w; and %w", err, filesError(werr))
-			}
-		}
-		return err
-	}
-	if err := files.Write(r.Issued); err != nil {
 		return filesError(err)
 	}
 	return e.printRenewed(c, r, files)
