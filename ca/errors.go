@@ -125,3 +125,8 @@ func (e *CARequestError) Error() string {
 
 // Is makes every CARequestError match ErrCSRRequestsCA.
 func (e *CARequestError) Is(target error) bool { return target == ErrCSRRequestsCA }
+
+// ErrUnencryptedIntoEtcd refuses to put a CA whose keys are not
+// password-protected into etcd, where every node and every snapshot would
+// hold them in clear.
+var ErrUnencryptedIntoEtcd = errors.New("ca: the CA keys are not encrypted")

@@ -19,6 +19,9 @@ func NewResponder(c *CA, opts ResponderOptions) *Responder { return newResponder
 func (r *Responder) Respond(st *store.Store, raw []byte) ([]byte, error) {
 	return r.respond(st, raw)
 }
+func (c *CA) SpendToken(secret, purpose string, names []string) (*store.Token, error) {
+	return c.spendToken(secret, purpose, names)
+}
 func CheckCSR(csr *x509.CertificateRequest) error { return checkCSR(csr) }
 func SplitSANs(sans []string) ([]string, []net.IP, []string, []*url.URL, error) {
 	return splitSANs(sans)

@@ -54,9 +54,9 @@ func FileBase(name string) string {
 	return strings.NewReplacer("*", "_wildcard", ":", "_", "/", "_").Replace(name)
 }
 
-// KeyFileFor is the key file that `localca issue` writes beside a
+// keyFileFor is the key file that `localca issue` writes beside a
 // certificate file: app.test.pem → app.test-key.pem.
-func KeyFileFor(certFile string) string {
+func keyFileFor(certFile string) string {
 	return strings.TrimSuffix(certFile, filepath.Ext(certFile)) + "-key.pem"
 }
 

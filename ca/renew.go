@@ -114,7 +114,7 @@ func (c *CA) RenewInto(req RenewRequest, files Files) (*Renewed, error) {
 
 // RenewFiles names where the successor of old goes. Renewing a file in
 // place (certFile not ""), it is written over certFile and its key file:
-// keyFile, or KeyFileFor(certFile) when that is "", and with p12 a bundle
+// keyFile, or keyFileFor(certFile) when that is "", and with p12 a bundle
 // beside it (FILE.p12). Renewing by serial, the files are those FilesFor
 // names in dir for old's first name, as Issue made them.
 func RenewFiles(old *Issued, certFile, keyFile, dir string, p12 bool) Files {
@@ -127,7 +127,7 @@ func RenewFiles(old *Issued, certFile, keyFile, dir string, p12 bool) Files {
 	}
 	f := Files{Cert: certFile, Key: keyFile}
 	if f.Key == "" {
-		f.Key = KeyFileFor(certFile)
+		f.Key = keyFileFor(certFile)
 	}
 	if p12 {
 		f.P12 = strings.TrimSuffix(certFile, ".pem") + ".p12"

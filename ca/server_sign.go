@@ -52,7 +52,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The names as they will be issued (lower case, the CN among them).
-		t, err := c.SpendToken(tok, TokenSign, names(d.DNSNames, d.IPAddresses, d.EmailAddresses, d.URIs))
+		t, err := c.spendToken(tok, TokenSign, names(d.DNSNames, d.IPAddresses, d.EmailAddresses, d.URIs))
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return
@@ -116,7 +116,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, statusOf(err), fmt.Errorf("ca: revoking %X: %w", serial, err))
 			return
 		}
-		t, err := c.SpendToken(tok, TokenRevoke, cur.Names)
+		t, err := c.spendToken(tok, TokenRevoke, cur.Names)
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return

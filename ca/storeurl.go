@@ -23,11 +23,6 @@ type StoreLocation struct {
 	RequestTimeout time.Duration
 }
 
-// ErrUnencryptedIntoEtcd refuses to put a CA whose keys are not
-// password-protected into etcd, where every node and every snapshot would
-// hold them in clear.
-var ErrUnencryptedIntoEtcd = errors.New("ca: the CA keys are not encrypted")
-
 // IsEtcd tells whether the store is kept in etcd.
 func (l StoreLocation) IsEtcd() bool { return store.IsEtcdURL(l.Where) }
 

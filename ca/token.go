@@ -176,12 +176,12 @@ func (c *CA) checkToken(secret, purpose string, names []string) (*store.Token, e
 	return t, nil
 }
 
-// SpendToken checks that a sign or revoke token allows purpose for every
+// spendToken checks that a sign or revoke token allows purpose for every
 // one of names, then marks it used in one transaction: it passes once,
 // before it expires. An unknown, used or expired token fails with
 // store.ErrTokenInvalid, one for another purpose or name with
 // ErrTokenScope; either way nothing changes.
-func (c *CA) SpendToken(secret, purpose string, names []string) (*store.Token, error) {
+func (c *CA) spendToken(secret, purpose string, names []string) (*store.Token, error) {
 	if purpose == TokenRead {
 		return nil, fmt.Errorf("%w: read tokens are not spent (CheckReadToken)", ErrBadToken)
 	}

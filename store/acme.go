@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -15,9 +14,6 @@ import (
 // happened in the same commit.
 
 var pACME = []byte("acme/")
-
-// errReadOnlyTx is a write attempted inside ACMEView.
-var errReadOnlyTx = errors.New("store: write in a read-only ACME transaction")
 
 // ACMETx is one transaction over the ACME state, with the certificate
 // commit and the event log beside it.

@@ -2,15 +2,9 @@ package store
 
 import (
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"time"
 )
-
-// ErrRootNotRevocable means a root was asked to be revoked: nothing signs a
-// root, so no CRL can list it. A root is withdrawn by taking it out of the
-// trust stores.
-var ErrRootNotRevocable = errors.New("store: a root cannot be revoked (no CRL lists it): take it out of the trust stores instead")
 
 // RevokeAuthority revokes an intermediate: from then on its parent's CRL
 // lists it, with at and reason (NoReason for none), until it expires. The

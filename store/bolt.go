@@ -175,9 +175,6 @@ func (b *BoltBackend) update(fn func(*boltTx) error) (err error) {
 	return err
 }
 
-// errNothingToCommit rolls back a batch whose every member failed.
-var errNothingToCommit = errors.New("store: nothing to commit")
-
 // Batch implements Backend: one transaction and one fsync for all of fns.
 // bbolt has no savepoints, so each fn's writes are logged with what they
 // replaced and undone when the fn fails.

@@ -67,3 +67,17 @@ var (
 	// ErrCopyMismatch means the target did not read back as the source.
 	ErrCopyMismatch = errors.New("store: copy did not verify")
 )
+
+// ErrRootNotRevocable means a root was asked to be revoked: nothing signs a
+// root, so no CRL can list it. A root is withdrawn by taking it out of the
+// trust stores.
+var ErrRootNotRevocable = errors.New("store: a root cannot be revoked (no CRL lists it): take it out of the trust stores instead")
+
+// errReadOnlyTx is a write attempted inside ACMEView.
+var errReadOnlyTx = errors.New("store: write in a read-only ACME transaction")
+
+// errNothingToCommit rolls back a batch whose every member failed.
+var errNothingToCommit = errors.New("store: nothing to commit")
+
+// errTruncated is a record shorter than its codec says.
+var errTruncated = errors.New("truncated record")

@@ -27,8 +27,6 @@ const (
 	csrCodecVersion = 1
 )
 
-var errTruncated = errors.New("truncated record")
-
 func (k *Key) marshalRecord() []byte {
 	b := make([]byte, 0, 64+len(k.Algorithm)+len(k.Label)+len(k.PEM))
 	b = append(b, keyCodecVersion)

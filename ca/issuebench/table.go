@@ -8,8 +8,8 @@ import (
 	"github.com/localca/localca/ca"
 )
 
-// MaxCallers bounds a row's concurrent callers.
-const MaxCallers = 1024
+// maxCallers bounds a row's concurrent callers.
+const maxCallers = 1024
 
 // Table is what `localca bench` measures: a row per key type and caller
 // count, in that order, each with the same Count and Pairs.
@@ -21,13 +21,13 @@ type Table struct {
 }
 
 // ParseCallers reads a comma-separated list of caller counts ("1,8,64").
-// A count that is not a number from 1 to MaxCallers is an error wrapping
+// A count that is not a number from 1 to maxCallers is an error wrapping
 // ErrCallersList that quotes it.
 func ParseCallers(list string) ([]int, error) {
 	var out []int
 	for _, s := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 || n > MaxCallers {
+		if err != nil || n < 1 || n > maxCallers {
 			return nil, fmt.Errorf("%q: %w", s, ErrCallersList)
 		}
 		out = append(out, n)

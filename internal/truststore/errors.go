@@ -13,3 +13,6 @@ var ErrRefused = errors.New("trust: nothing was changed")
 
 // ErrUnknownStore marks a store name that Select does not know.
 var ErrUnknownStore = errors.New("want system, nss, java or keychain")
+
+// errNoKeychain: the keychain store exists only on macOS.
+var errNoKeychain = errors.New("keychain: only on macOS")

@@ -5,7 +5,6 @@ package truststore
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 )
 
 // keychainStore stands for the macOS System keychain where there is none:
@@ -17,8 +16,6 @@ func newKeychainStore() *keychainStore { return &keychainStore{} }
 
 func (*keychainStore) name() string    { return "keychain" }
 func (*keychainStore) missing() string { return "only on macOS" }
-
-var errNoKeychain = errors.New("keychain: only on macOS")
 
 func (*keychainStore) status(context.Context, *x509.Certificate) ([]place, error) {
 	return nil, errNoKeychain
