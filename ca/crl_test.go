@@ -114,14 +114,7 @@ func TestCRLEntries(t *testing.T) {
 func TestRootCRL(t *testing.T) {
 	r := newRevCA(t)
 	r.sign(t, newKey(t, "ecdsa-p256"), 0, "a.test")
-	inter, err := r.CRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := r.RootCRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inter, root := bothCRLs(t, r.CA)
 	rl := parseCRL(t, root, r.Root())
 	if len(rl.RevokedCertificateEntries) != 0 {
 		t.Errorf("root CRL lists %d certificates", len(rl.RevokedCertificateEntries))
@@ -207,14 +200,7 @@ func TestCRLZlint(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	inter, err := r.CRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := r.RootCRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inter, root := bothCRLs(t, r.CA)
 	for name, l := range map[string]*ca.CRL{"intermediate CRL": inter, "root CRL": root} {
 		zl, err := zx509.ParseRevocationList(l.DER)
 		if err != nil {
@@ -234,14 +220,7 @@ func TestOpenSSLCRLCheck(t *testing.T) {
 	if _, err := r.RevokeCert(bad.Record.Serial, 1); err != nil {
 		t.Fatal(err)
 	}
-	inter, err := r.CRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := r.RootCRL(ca.CRLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	inter, root := bothCRLs(t, r.CA)
 	dir := t.TempDir()
 	rootPEM := writeFile(t, dir, "root.pem", certPEM(r.Root()))
 	interPEM := writeFile(t, dir, "inter.pem", certPEM(r.Intermediate()))
@@ -256,4 +235,14 @@ func TestOpenSSLCRLCheck(t *testing.T) {
 			t.Errorf("openssl verify %s of a revoked certificate: %v\n%s", check, err, out)
 		}
 	}
+}
+
+// bothCRLs signs the intermediate's CRL and the root's.
+func bothCRLs(t *testing.T, c *ca.CA) (inter, root *ca.CRL) {
+	t.Helper()
+	lists, err := c.CRLs(true, true, ca.CRLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lists[0], lists[1]
 }

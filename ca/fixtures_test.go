@@ -13,8 +13,6 @@ import (
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
 	"github.com/localca/localca/store"
-	zx509 "github.com/zmap/zcrypto/x509"
-	"github.com/zmap/zlint/v3"
 	"github.com/zmap/zlint/v3/lint"
 	"golang.org/x/crypto/ocsp"
 )
@@ -22,16 +20,8 @@ import (
 // zlintFindings is the sorted list of lints that report a warning or worse.
 func zlintFindings(t *testing.T, c *x509.Certificate) []string {
 	t.Helper()
-	reg, err := privateCARegistry()
-	if err != nil {
-		t.Fatalf("zlint registry: %v", err)
-	}
-	zc, err := zx509.ParseCertificate(c.Raw)
-	if err != nil {
-		t.Fatalf("zcrypto cannot parse it: %v", err)
-	}
 	var out []string
-	for name, r := range zlint.LintCertificateEx(zc, reg).Results {
+	for name, r := range lintResults(t, c.Subject.CommonName, c).Results {
 		if r.Status >= lint.Warn {
 			out = append(out, name)
 		}

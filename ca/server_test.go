@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -393,6 +394,29 @@ func TestServerServeShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	addr, client, stop := serveTLS(t, r, cert)
+	resp, err := client.Get("https://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("HTTPS to the CA with its own certificate: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz %d", resp.StatusCode)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("Serve after cancel: %v", err)
+	}
+	if !strings.Contains(cert.Leaf.Subject.CommonName, "localhost") {
+		t.Errorf("server certificate CN %q", cert.Leaf.Subject.CommonName)
+	}
+}
+
+// serveTLS closes r's store and serves r over TLS on loopback with cert, as
+// `localca serve` does, opening the store per request. It returns the
+// address, a client that trusts r's root, and stop, which cancels Serve and
+// returns its error (stop runs at cleanup too).
+func serveTLS(t *testing.T, r *revCA, cert tls.Certificate) (addr string, client *http.Client, stop func() error) {
+	t.Helper()
 	if err := r.st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -407,29 +431,23 @@ func TestServerServeShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, ln, cert) }()
-
 	roots := x509.NewCertPool()
 	roots.AddCert(r.Root())
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
-	resp, err := client.Get("https://" + ln.Addr().String() + "/healthz")
-	if err != nil {
-		t.Fatalf("HTTPS to the CA with its own certificate: %v", err)
+	client = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	var once sync.Once
+	var serveErr error
+	stop = func() error {
+		once.Do(func() {
+			client.CloseIdleConnections()
+			cancel()
+			select {
+			case serveErr = <-done:
+			case <-time.After(15 * time.Second):
+				serveErr = errors.New("Serve did not stop after its context was cancelled")
+			}
+		})
+		return serveErr
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("healthz %d", resp.StatusCode)
-	}
-	client.CloseIdleConnections()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve after cancel: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Serve did not stop after its context was cancelled")
-	}
-	if !strings.Contains(cert.Leaf.Subject.CommonName, "localhost") {
-		t.Errorf("server certificate CN %q", cert.Leaf.Subject.CommonName)
-	}
+	t.Cleanup(func() { stop() })
+	return ln.Addr().String(), client, stop
 }

@@ -1,13 +1,10 @@
 package ca_test
 
 import (
-	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,25 +60,10 @@ func TestServerRevokeProtected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.st.Close()
-	srv, err := ca.NewServer(ca.ServerConfig{CA: r.CA, Open: func() (*store.Store, error) { return store.Open(r.path, nil) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, own) }()
-	t.Cleanup(func() { cancel(); <-done })
-	roots := x509.NewCertPool()
-	roots.AddCert(r.Root())
-	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	addr, client, _ := serveTLS(t, r, own)
 	for name, cert := range map[string]*x509.Certificate{"serve's own": own.Leaf, "the OCSP responder's": responder} {
 		body, _ := json.Marshal(map[string]string{"serial": hex.EncodeToString(cert.SerialNumber.Bytes())})
-		req, _ := http.NewRequest(http.MethodPost, "https://"+ln.Addr().String()+"/revoke", strings.NewReader(string(body)))
+		req, _ := http.NewRequest(http.MethodPost, "https://"+addr+"/revoke", strings.NewReader(string(body)))
 		req.Header.Set("Authorization", "Bearer "+secret)
 		resp, err := client.Do(req)
 		if err != nil {

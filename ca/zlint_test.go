@@ -96,6 +96,12 @@ var zlintExcluded = []string{
 // test for every error, warning or fatal finding.
 func lintCert(t *testing.T, what string, c *x509.Certificate) {
 	t.Helper()
+	expectClean(t, what, lintResults(t, what, c))
+}
+
+// lintResults runs the private-CA registry over a certificate.
+func lintResults(t *testing.T, what string, c *x509.Certificate) *zlint.ResultSet {
+	t.Helper()
 	reg, err := privateCARegistry()
 	if err != nil {
 		t.Fatalf("zlint registry: %v", err)
@@ -104,7 +110,7 @@ func lintCert(t *testing.T, what string, c *x509.Certificate) {
 	if err != nil {
 		t.Fatalf("%s: zcrypto cannot parse it: %v", what, err)
 	}
-	expectClean(t, what, zlint.LintCertificateEx(zc, reg))
+	return zlint.LintCertificateEx(zc, reg)
 }
 
 // expectClean fails the test for every error or warning in a zlint result,

@@ -67,18 +67,9 @@ func TestTrustUnderSudo(t *testing.T) {
 
 	sudo := func(args ...string) cliResult {
 		t.Helper()
-		cliMu.Lock()
-		defer cliMu.Unlock()
-		var stdout, stderr bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-			getenv: func(k string) string {
-				return map[string]string{"SUDO_USER": "lcuser", "HOME": rootHome}[k]
-			},
-			lookupUser: func(name string) (*user.User, error) {
-				return &user.User{Username: name, Uid: "65534", Gid: "65534", HomeDir: userHome}, nil
-			},
-		}
-		return cliResult{e.run(append([]string{"localca"}, args...)), stdout.String(), stderr.String()}
+		return runWithEnv(map[string]string{"SUDO_USER": "lcuser", "HOME": rootHome}, func(name string) (*user.User, error) {
+			return &user.User{Username: name, Uid: "65534", Gid: "65534", HomeDir: userHome}, nil
+		}, args...)
 	}
 	r := sudo("trust", "install", "--store", "nss")
 	if r.code != 0 || !strings.Contains(r.stderr, "run through sudo by lcuser") || !strings.Contains(r.stdout, db) {
@@ -153,16 +144,8 @@ func TestTrustUnderSudo(t *testing.T) {
 	// static build): SUDO_UID and SUDO_GID say who; the home must be given.
 	ldap := func(args ...string) cliResult {
 		t.Helper()
-		cliMu.Lock()
-		defer cliMu.Unlock()
-		var stdout, stderr bytes.Buffer
-		e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-			getenv: func(k string) string {
-				return map[string]string{"SUDO_USER": "lcuser", "SUDO_UID": "65534", "SUDO_GID": "65534", "HOME": rootHome}[k]
-			},
-			lookupUser: func(name string) (*user.User, error) { return nil, user.UnknownUserError(name) },
-		}
-		return cliResult{e.run(append([]string{"localca"}, args...)), stdout.String(), stderr.String()}
+		return runWithEnv(map[string]string{"SUDO_USER": "lcuser", "SUDO_UID": "65534", "SUDO_GID": "65534", "HOME": rootHome},
+			func(name string) (*user.User, error) { return nil, user.UnknownUserError(name) }, args...)
 	}
 	if r := ldap("trust", "status"); r.code == 0 || !strings.Contains(r.stderr, "give --home") {
 		t.Errorf("sudo for a user without a passwd entry, no --home: %s", r)
@@ -211,4 +194,15 @@ func ownedBy(t *testing.T, dir string, uid int) {
 		}
 		return nil
 	})
+}
+
+// runWithEnv runs localca in this process with only the environment given
+// and lookup as its user database, as sudo would leave them.
+func runWithEnv(environ map[string]string, lookup func(string) (*user.User, error), args ...string) cliResult {
+	cliMu.Lock()
+	defer cliMu.Unlock()
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(k string) string { return environ[k] }, lookupUser: lookup}
+	return cliResult{e.run(append([]string{"localca"}, args...)), stdout.String(), stderr.String()}
 }
