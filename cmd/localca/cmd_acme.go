@@ -55,47 +55,40 @@ func (e *env) acmeEABCreate(c *cli.Context) error {
 }
 
 func (e *env) acmeAccounts(c *cli.Context) error {
-	open, err := e.opener(c, true)
-	if err != nil {
-		return err
-	}
-	accts, err := acme.Accounts(acme.OpenerStorage(open))
-	if err != nil {
-		return err
-	}
-	if c.Bool("json") {
-		if accts == nil {
-			accts = []acme.Account{}
-		}
-		return e.printJSON(accts)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tFROM\tEAB")
-	for _, a := range accts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\n", a.ID, a.Status, a.Created.Format(time.RFC3339), a.Addr, a.EABKeyID)
-	}
-	return tw.Flush()
+	return acmeList(e, c, acme.Accounts, "ID\tSTATUS\tCREATED\tFROM\tEAB", func(a acme.Account) string {
+		return fmt.Sprintf("%s\t%s\t%s\t%q\t%s", a.ID, a.Status, a.Created.Format(time.RFC3339), a.Addr, a.EABKeyID)
+	})
 }
 
 func (e *env) acmeOrders(c *cli.Context) error {
+	orders := func(st acme.Storage) ([]acme.Order, error) { return acme.Orders(st, time.Now()) }
+	return acmeList(e, c, orders, "ID\tSTATUS\tPROFILE\tNAMES\tSERIAL\tACCOUNT", func(o acme.Order) string {
+		return fmt.Sprintf("%s\t%s\t%s\t%q\t%s\t%s", o.ID, o.Status, o.Profile, acme.IdentValues(o.Identifiers), o.Serial, o.AccountID)
+	})
+}
+
+// acmeList prints what list reads from the store (closed by then): a JSON
+// array (empty, not null, when there is nothing), or a table under head
+// with a row per item.
+func acmeList[T any](e *env, c *cli.Context, list func(acme.Storage) ([]T, error), head string, row func(T) string) error {
 	open, err := e.opener(c, true)
 	if err != nil {
 		return err
 	}
-	orders, err := acme.Orders(acme.OpenerStorage(open), time.Now())
+	items, err := list(acme.OpenerStorage(open))
 	if err != nil {
 		return err
 	}
 	if c.Bool("json") {
-		if orders == nil {
-			orders = []acme.Order{}
+		if items == nil {
+			items = []T{}
 		}
-		return e.printJSON(orders)
+		return e.printJSON(items)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tNAMES\tSERIAL\tACCOUNT")
-	for _, o := range orders {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\t%s\n", o.ID, o.Status, o.Profile, acme.IdentValues(o.Identifiers), o.Serial, o.AccountID)
+	fmt.Fprintln(tw, head)
+	for _, it := range items {
+		fmt.Fprintln(tw, row(it))
 	}
 	return tw.Flush()
 }
