@@ -66,6 +66,20 @@ func (s *testServer) withStore(t *testing.T, fn func(*ca.CA)) {
 	fn(s.WithStore(st))
 }
 
+// issue issues a server certificate for name through the store, as another
+// localca command would beside the server.
+func (s *testServer) issue(t *testing.T, name string) *ca.Issued {
+	t.Helper()
+	var iss *ca.Issued
+	s.withStore(t, func(c *ca.CA) {
+		var err error
+		if iss, err = c.Issue(ca.IssueRequest{Names: []string{name}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	return iss
+}
+
 // token is a sign token for any name the policy allows.
 func (s *testServer) token(t *testing.T) string {
 	t.Helper()
@@ -198,14 +212,7 @@ func TestServerRoutes(t *testing.T) {
 // revocations change (here by another "process"), and not on every fetch.
 func TestServerCRLFollowsStore(t *testing.T) {
 	s := newTestServer(t, 0)
-	var iss *ca.Issued
-	s.withStore(t, func(c *ca.CA) {
-		var err error
-		iss, err = c.Issue(ca.IssueRequest{Names: []string{"a.test"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
+	iss := s.issue(t, "a.test")
 	number := func() (*big.Int, int) {
 		rl, err := x509.ParseRevocationList(s.do(t, http.MethodGet, "/crl", "", nil).body)
 		if err != nil {
@@ -303,13 +310,7 @@ func certsOf(t *testing.T, data []byte) []*x509.Certificate {
 
 func TestServerRevoke(t *testing.T) {
 	s := newTestServer(t, 0)
-	var iss *ca.Issued
-	s.withStore(t, func(c *ca.CA) {
-		var err error
-		if iss, err = c.Issue(ca.IssueRequest{Names: []string{"a.test"}}); err != nil {
-			t.Fatal(err)
-		}
-	})
+	iss := s.issue(t, "a.test")
 	serial := iss.Record.SerialHex()
 	tok := s.scopedToken(t, ca.TokenRevoke, "a.test")
 	body := func(v any) []byte { b, _ := json.Marshal(v); return b }
@@ -360,13 +361,7 @@ func TestServerRevoke(t *testing.T) {
 
 func TestServerOCSP(t *testing.T) {
 	s := newTestServer(t, 0)
-	var iss *ca.Issued
-	s.withStore(t, func(c *ca.CA) {
-		var err error
-		if iss, err = c.Issue(ca.IssueRequest{Names: []string{"a.test"}}); err != nil {
-			t.Fatal(err)
-		}
-	})
+	iss := s.issue(t, "a.test")
 	req := ocspRequest(t, iss.Cert.SerialNumber, s.Intermediate(), []byte("0123456789abcdef"))
 	get := "/ocsp/" + url.PathEscape(base64.StdEncoding.EncodeToString(req))
 	for name, r := range map[string]reply{
