@@ -139,33 +139,36 @@ func (s *nssStore) writable(places []place) error {
 }
 
 func (s *nssStore) install(ctx context.Context, root *x509.Certificate, pemFile string, places []place) ([]Step, error) {
-	var steps []Step
-	nick := Nickname(root)
-	for _, p := range places {
-		e, err := s.entry(ctx, p.where, root)
-		if err != nil {
-			return steps, err
-		}
+	return s.each(ctx, root, places, func(db, nick string, e nssEntry) (Step, error) {
+		var err error
 		switch {
 		case e.other:
-			return steps, fmt.Errorf("%s: %q holds another certificate: left alone", p.where, nick)
+			return Step{}, fmt.Errorf("%s: %q holds another certificate: left alone", db, nick)
 		case e.ours: // there, but without server trust
-			_, err = runToolAs(ctx, s.as, s.certutil, "-M", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust)
+			_, err = runToolAs(ctx, s.as, s.certutil, "-M", "-d", "sql:"+db, "-n", nick, "-t", nssTrust)
 		default:
-			_, err = runToolAs(ctx, s.as, s.certutil, "-A", "-d", "sql:"+p.where, "-n", nick, "-t", nssTrust, "-i", pemFile)
+			_, err = runToolAs(ctx, s.as, s.certutil, "-A", "-d", "sql:"+db, "-n", nick, "-t", nssTrust, "-i", pemFile)
 		}
-		if err != nil {
-			return steps, err
-		}
-		steps = append(steps, Step{Where: p.where, State: "installed", Changed: true})
-	}
-	return steps, nil
+		return Step{Where: db, State: "installed", Changed: true}, err
+	})
 }
 
 // uninstall deletes our nickname only where every certificate under it is
 // our root: a different certificate under a colliding nickname is left
 // alone and reported.
 func (s *nssStore) uninstall(ctx context.Context, root *x509.Certificate, places []place) ([]Step, error) {
+	return s.each(ctx, root, places, func(db, nick string, e nssEntry) (Step, error) {
+		if e.other {
+			return Step{Where: db, State: "not changed", Detail: fmt.Sprintf("%q holds another certificate: left alone", nick)}, nil
+		}
+		_, err := runToolAs(ctx, s.as, s.certutil, "-D", "-d", "sql:"+db, "-n", nick)
+		return Step{Where: db, State: "removed", Changed: true}, err
+	})
+}
+
+// each looks up root's entry in each database of places and does change
+// there, stopping at the first error; the steps are those done before it.
+func (s *nssStore) each(ctx context.Context, root *x509.Certificate, places []place, change func(db, nick string, e nssEntry) (Step, error)) ([]Step, error) {
 	var steps []Step
 	nick := Nickname(root)
 	for _, p := range places {
@@ -173,14 +176,11 @@ func (s *nssStore) uninstall(ctx context.Context, root *x509.Certificate, places
 		if err != nil {
 			return steps, err
 		}
-		if e.other {
-			steps = append(steps, Step{Where: p.where, State: "not changed", Detail: fmt.Sprintf("%q holds another certificate: left alone", nick)})
-			continue
-		}
-		if _, err := runToolAs(ctx, s.as, s.certutil, "-D", "-d", "sql:"+p.where, "-n", nick); err != nil {
+		step, err := change(p.where, nick, e)
+		if err != nil {
 			return steps, err
 		}
-		steps = append(steps, Step{Where: p.where, State: "removed", Changed: true})
+		steps = append(steps, step)
 	}
 	return steps, nil
 }
