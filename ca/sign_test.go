@@ -317,3 +317,24 @@ func weakRSA(t *testing.T) *rsa.PrivateKey {
 	}
 	return k
 }
+
+// TestIssuedTLSCertificate: what Issue returns serves as a tls.Certificate
+// whose chain verifies up to the root.
+func TestIssuedTLSCertificate(t *testing.T) {
+	c := newCA(t, "")
+	iss, err := c.Issue(ca.IssueRequest{Names: []string{"tls.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := iss.TLSCertificate()
+	if len(cert.Certificate) != 2 || cert.Leaf != iss.Cert || cert.PrivateKey == nil {
+		t.Fatalf("chain of %d, leaf %v, key %v", len(cert.Certificate), cert.Leaf != nil, cert.PrivateKey != nil)
+	}
+	inter, err := x509.ParseCertificate(cert.Certificate[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cert.Leaf.Verify(x509.VerifyOptions{DNSName: "tls.test", Roots: pool(c.Root()), Intermediates: pool(inter)}); err != nil {
+		t.Fatal(err)
+	}
+}

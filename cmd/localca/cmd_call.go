@@ -62,6 +62,6 @@ func (e *env) call(c *cli.Context) error {
 		return fmt.Errorf("reading the CA's CRL: %w", err)
 	}
 	caller := mesh.Caller{DNS: c.String("dns"), Zone: f.Zone, Identity: netdemo.NewIdentity(cert),
-		Roots: pool(authority.Root()), Revocation: crl, Timeout: c.Duration("timeout"), Out: e.stdout}
+		Roots: netdemo.CertPool(authority.Root()), Revocation: crl, Timeout: c.Duration("timeout"), Out: e.stdout}
 	return caller.Call(ctx, name, msg)
 }

@@ -73,18 +73,18 @@ func (e *env) demoServer(name, addr, usage string) *cli.Command {
 				if err != nil {
 					return err
 				}
-				go d.renew(ctx)
+				go d.Keep(ctx)
 				allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
 				if err != nil {
 					return usageError{err}
 				}
-				st := netdemo.ServerTLS{Identity: d.id}
+				var rev netdemo.RevocationChecker
 				if c.Bool("mtls") {
-					rev, stopRev := e.revocation(ctx, c, d)
+					var stopRev func()
+					rev, stopRev = e.revocation(ctx, c, d)
 					defer stopRev()
-					st.ClientCAs, st.Allow, st.Intermediates, st.Revocation = d.roots, allow, d.intermediates(), rev
 				}
-				if cfg, err = st.Config(); err != nil {
+				if cfg, err = d.ServerTLS(c.Bool("mtls"), allow, rev).Config(); err != nil {
 					return err
 				}
 			}
@@ -136,11 +136,7 @@ func (e *env) demoClient(name, addr, usage string) *cli.Command {
 				}
 				rev, stopRev := e.revocation(ctx, c, d)
 				defer stopRev()
-				ct := netdemo.ClientTLS{RootCAs: d.roots, ServerName: serverName, Allow: allow, Revocation: rev}
-				if c.Bool("mtls") {
-					ct.Identity = d.id
-				}
-				if cfg, err = ct.Config(); err != nil {
+				if cfg, err = d.ClientTLS(serverName, c.Bool("mtls"), allow, rev).Config(); err != nil {
 					return err
 				}
 			}

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo/badserver"
-	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/urfave/cli/v2"
 )
 
@@ -83,24 +81,12 @@ func derChain(leaf *x509.Certificate, chain []*x509.Certificate) [][]byte {
 	return out
 }
 
-// registerBadSites puts an A (or AAAA) record per site into the store,
-// which `localca dns serve` follows; an unspecified listen address is
-// announced as loopback.
+// registerBadSites puts an address record per site into the store, which
+// `localca dns serve` follows.
 func (e *env) registerBadSites(c *cli.Context, sites []badserver.Site, addr *net.TCPAddr) ([]string, error) {
-	ip, typ := addr.IP, "A"
-	if ip.IsUnspecified() {
-		ip = net.IPv4(127, 0, 0, 1)
-	}
-	if ip.To4() == nil {
-		typ = "AAAA"
-	}
-	var records []string
-	for _, s := range sites {
-		rr, err := dnssrv.ParseRR(fmt.Sprintf("%s. 60 IN %s %s", strings.ToLower(s.Name), typ, ip), dnssrv.DefaultOrigin)
-		if err != nil {
-			return nil, err
-		}
-		records = append(records, rr.String()) // the form `dns add` stores
+	records, err := badserver.Records(sites, addr)
+	if err != nil {
+		return nil, err
 	}
 	if _, err := e.dnsZone(c).Apply(records, nil); err != nil {
 		return nil, fmt.Errorf("registering the case names for dns serve: %w", err)

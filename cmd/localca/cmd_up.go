@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -99,7 +98,7 @@ func (e *env) up(c *cli.Context) error {
 			return e.issueService(c, host, spiffeID, validity)
 		},
 		Validity: time.Duration(f.Validity),
-		Roots:    pool(authority.Root()), Intermediates: pool(authority.Intermediate()),
+		Roots:    netdemo.CertPool(authority.Root()), Intermediates: netdemo.CertPool(authority.Intermediate()),
 		Revocation: crl, Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, RenewNow: hup,
 		Out: e.stdout, Log: e.stderr, Logf: e.note,
 	}
@@ -124,37 +123,19 @@ func loadServices(path string) (*mesh.File, error) {
 // issueService issues a service's peer certificate: its host name and
 // exactly one URI SAN, its SPIFFE ID.
 func (e *env) issueService(c *cli.Context, host, spiffeID string, validity time.Duration) (*tls.Certificate, error) {
-	authority, err := e.connectCA(c, false) // the store is held only to commit
+	_, iss, err := e.issueTLS(c, false, ca.IssueRequest{Names: []string{host, spiffeID}, Profile: policies.ProfilePeer, Validity: validity})
 	if err != nil {
 		return nil, err
 	}
-	iss, err := authority.Issue(ca.IssueRequest{Names: []string{host, spiffeID}, Profile: policies.ProfilePeer, Validity: validity})
-	if err != nil {
-		return nil, err
-	}
-	cert, err := tls.X509KeyPair(iss.ChainPEM(), iss.KeyPEM)
-	if err != nil {
-		return nil, err
-	}
-	cert.Leaf = iss.Cert
-	return &cert, nil
+	return iss.TLSCertificate(), nil
 }
 
 // caCRLChecker checks peers against this CA's own CRLs, made fresh from the
 // store on every fetch.
 func (e *env) caCRLChecker(c *cli.Context, authority *ca.CA) *netdemo.CRLChecker {
 	return &netdemo.CRLChecker{
-		Fetch:   func(context.Context) ([]byte, error) { return e.localCRL(c) },
+		Fetch:   e.localCRLFetch(c),
 		Issuers: []*x509.Certificate{authority.Intermediate(), authority.Root()},
 		Log:     e.stderr,
 	}
-}
-
-// pool is a certificate pool holding certs.
-func pool(certs ...*x509.Certificate) *x509.CertPool {
-	p := x509.NewCertPool()
-	for _, c := range certs {
-		p.AddCert(c)
-	}
-	return p
 }

@@ -29,76 +29,31 @@ func identityFlags() []cli.Flag {
 	}
 }
 
-// demoIdentity is what identityFlags resolve to.
-type demoIdentity struct {
-	id     *netdemo.Identity // nil when no certificate was asked for
-	roots  *x509.CertPool
-	issuer []*x509.Certificate // CA certificates whose CRLs are trusted
-	chain  []*x509.Certificate // the CA certificates of --cert's file: CRL signers once verified up to the roots
-	renew  func(context.Context) error
-	crl    func(context.Context) ([]byte, error)
-}
-
-// intermediates is a pool of the CA certificates the demo knows, to
-// complete the chain of a peer that sends only its leaf.
-func (d *demoIdentity) intermediates() *x509.CertPool {
-	pool := x509.NewCertPool()
-	for _, c := range d.issuer {
-		pool.AddCert(c)
-	}
-	return pool
-}
-
 // resolveIdentity loads or issues the demo's certificate and trust pool.
 // The store is opened only for as long as issuing takes, so that other
 // localca commands (revoke, list) keep working while a demo runs.
-func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, error) {
-	d := &demoIdentity{}
+func (e *env) resolveIdentity(c *cli.Context, profile string) (*netdemo.Peer, error) {
+	cfg := netdemo.PeerConfig{Logf: e.note}
+	name, certFile, keyFile := c.String("name"), c.String("cert"), c.String("key")
 	switch {
-	case c.String("name") != "" && c.String("cert") != "":
+	case name != "" && certFile != "":
 		return nil, usagef("give --name or --cert/--key, not both")
-	case c.String("name") != "":
-		iss := func() (*tls.Certificate, *x509.Certificate, *x509.Certificate, error) {
-			return e.issueNow(c, c.String("name"), profile)
-		}
-		cert, root, inter, err := iss()
+	case name != "":
+		cert, root, inter, err := e.issueNow(c, name, profile)
 		if err != nil {
 			return nil, err
 		}
-		d.id = netdemo.NewIdentity(cert)
-		d.roots = x509.NewCertPool()
-		d.roots.AddCert(root)
-		d.issuer = []*x509.Certificate{inter, root}
-		d.crl = func(context.Context) ([]byte, error) { return e.localCRL(c) }
-		d.renew = func(ctx context.Context) error {
-			d.id.KeepRenewed(ctx, func() (*tls.Certificate, error) {
-				cert, _, _, err := iss()
-				return cert, err
-			}, e.note)
-			return nil
+		cfg.Cert = cert
+		cfg.Issue = func() (*tls.Certificate, error) {
+			cert, _, _, err := e.issueNow(c, name, profile)
+			return cert, err
 		}
-	case c.String("cert") != "" || c.String("key") != "":
-		if c.String("cert") == "" || c.String("key") == "" {
+		cfg.Roots, cfg.Issuers, cfg.CRL = []*x509.Certificate{root}, []*x509.Certificate{inter, root}, e.localCRLFetch(c)
+	case certFile != "" || keyFile != "":
+		if certFile == "" || keyFile == "" {
 			return nil, usagef("--cert and --key go together")
 		}
-		id, err := netdemo.NewFileIdentity(c.String("cert"), c.String("key"))
-		if err != nil {
-			return nil, err
-		}
-		d.id = id
-		if d.chain, err = chainOf(c.String("cert")); err != nil {
-			return nil, err
-		}
-		d.renew = func(ctx context.Context) error {
-			id.WatchFiles(ctx, 2*time.Second, func(err error) {
-				if err != nil {
-					e.note("reload of %s failed (still serving the old certificate): %v", c.String("cert"), err)
-				} else {
-					e.note("reloaded %s", c.String("cert"))
-				}
-			})
-			return nil
-		}
+		cfg.CertFile, cfg.KeyFile = certFile, keyFile
 	}
 	if f := c.String("ca"); f != "" {
 		data, err := readInput(f, maxInputFile)
@@ -109,46 +64,42 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*demoIdentity, er
 		if err != nil {
 			return nil, fmt.Errorf("--ca %s: %w", f, err)
 		}
-		d.roots = x509.NewCertPool()
-		for _, cert := range certs {
-			d.roots.AddCert(cert)
-		}
-		d.issuer = append(d.issuer, certs...)
-		e.ownCRLFor(c, d, certs)
+		cfg.Roots, cfg.Issuers = certs, append(cfg.Issuers, certs...)
+		e.ownCRLFor(c, &cfg, certs)
 	}
-	if d.roots == nil {
-		authority, st, err := e.loadCA(c, true)
+	if cfg.Roots == nil {
+		authority, err := e.readCA(c)
 		if err != nil {
 			return nil, fmt.Errorf("no --ca given and no CA to trust: %w", err)
 		}
-		d.roots = x509.NewCertPool()
-		d.roots.AddCert(authority.Root())
-		d.issuer = []*x509.Certificate{authority.Intermediate(), authority.Root()}
-		st.Close()
-		if d.crl == nil {
-			d.crl = func(context.Context) ([]byte, error) { return e.localCRL(c) }
+		cfg.Roots, cfg.Issuers = []*x509.Certificate{authority.Root()}, []*x509.Certificate{authority.Intermediate(), authority.Root()}
+		if cfg.CRL == nil {
+			cfg.CRL = e.localCRLFetch(c)
 		}
 	}
-	return d, nil
+	return netdemo.NewPeer(cfg)
 }
 
 // issueNow issues a short-lived certificate (the profile's default validity:
 // 24 hours for peer) and returns it with the CA's root and intermediate.
 func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, *x509.Certificate, *x509.Certificate, error) {
-	authority, err := e.connectCA(c, true)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	iss, err := authority.Issue(ca.IssueRequest{Names: []string{name}, Profile: profile})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cert, err := tls.X509KeyPair(iss.ChainPEM(), iss.KeyPEM)
+	authority, iss, err := e.issueTLS(c, true, ca.IssueRequest{Names: []string{name}, Profile: profile})
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	e.note("issued %s certificate for %s, serial %s, until %s", profile, name, iss.Record.SerialHex(), iss.Cert.NotAfter.UTC().Format(time.RFC3339))
-	return &cert, authority.Root(), authority.Intermediate(), nil
+	return iss.TLSCertificate(), authority.Root(), authority.Intermediate(), nil
+}
+
+// issueTLS issues req through this home's CA, held only to commit, and
+// returns the CA with what it issued.
+func (e *env) issueTLS(c *cli.Context, initIfNone bool, req ca.IssueRequest) (*ca.CA, *ca.Issued, error) {
+	authority, err := e.connectCA(c, initIfNone)
+	if err != nil {
+		return nil, nil, err
+	}
+	iss, err := authority.Issue(req)
+	return authority, iss, err
 }
 
 // localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
@@ -169,4 +120,9 @@ func (e *env) localCRL(c *cli.Context) ([]byte, error) {
 		return nil, err
 	}
 	return append(inter.PEM(), root.PEM()...), nil
+}
+
+// localCRLFetch is localCRL as a CRL source of netdemo.
+func (e *env) localCRLFetch(c *cli.Context) func(context.Context) ([]byte, error) {
+	return func(context.Context) ([]byte, error) { return e.localCRL(c) }
 }
