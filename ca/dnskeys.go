@@ -54,11 +54,10 @@ func (z DNSZone) CreateKey(name string, allow, types []string) (DNSKey, error) {
 		}
 		k.Types = append(k.Types, t)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	var err error
+	if k.Secret, err = newDNSSecret(); err != nil {
 		return DNSKey{}, err
 	}
-	k.Secret = base64.StdEncoding.EncodeToString(raw)
 	data, err := json.Marshal(k)
 	if err != nil {
 		return DNSKey{}, err
@@ -114,6 +113,27 @@ func (z DNSZone) Keys() ([]DNSKey, error) {
 func (z DNSZone) RevokeKey(name string) error {
 	name = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), ".")) + "."
 	return z.write(func(st *store.Store) error { return st.DeleteDNSKey(name) })
+}
+
+// ZoneKey is the zone's own update key, named name, which may change
+// anything: made on first use and kept in the store, so that every DNS
+// server of the store (dns serve, up) accepts the same key.
+func (z DNSZone) ZoneKey(name string) (DNSKey, error) {
+	name = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(name), ".")) + "."
+	secret, err := z.Setting("tsig."+name, newDNSSecret)
+	if err != nil {
+		return DNSKey{}, fmt.Errorf("ca: the zone's update key %q: %w", name, err)
+	}
+	return DNSKey{Name: name, Secret: secret}, nil
+}
+
+// newDNSSecret is a random 256-bit HMAC-SHA256 secret, base64.
+func newDNSSecret() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("ca: DNS key secret: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(raw), nil
 }
 
 func dnsName(s string) bool {

@@ -198,3 +198,37 @@ func TestDNSZoneUpdatesDuringSync(t *testing.T) {
 		t.Fatalf("after the race: %d records served, %d stored, want %d of each and the same:\nserved %q\nstored %q", len(zone), len(stored), 2*n, zone, stored)
 	}
 }
+
+// TestDNSZoneKey: the zone's update key is made once and then the same for
+// every process of the store, whatever the spelling of its name; the zone
+// of a command (NewDNSZone) reads the same store.
+func TestDNSZoneKey(t *testing.T) {
+	path := storePath(t)
+	z := dnsZoneAt(path)
+	first, err := z.ZoneKey("localca-update.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Name != "localca-update." || len(first.Secret) != 44 {
+		t.Fatalf("key %q with a secret of %d characters, want localca-update. and 44 (32 bytes base64)", first.Name, len(first.Secret))
+	}
+	opened := 0
+	cmdZone := ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) {
+		opened++
+		return func() (*store.Store, error) { return ca.OpenStore(path, ca.OpenOptions{ReadOnly: readOnly}) }, nil
+	})
+	again, err := cmdZone.ZoneKey("Localca-Update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Name != first.Name || again.Secret != first.Secret {
+		t.Errorf("second ZoneKey = %+v, want the first %+v", again, first)
+	}
+	if opened != 1 {
+		t.Errorf("NewDNSZone looked its store up %d times for one call, want 1", opened)
+	}
+	other, err := z.ZoneKey("other-update.")
+	if err != nil || other.Secret == first.Secret {
+		t.Errorf("another key's secret equals the first (%v)", err)
+	}
+}

@@ -93,11 +93,8 @@ func (e *env) dnsZone(c *cli.Context) ca.DNSZone {
 
 // tsigKey is the zone's update key, made on first use and kept in the store.
 func (e *env) tsigKey(c *cli.Context) (dnssrv.TSIGKey, error) {
-	secret, err := e.dnsZone(c).Setting("tsig."+tsigKeyName, func() (string, error) {
-		k, err := dnssrv.NewTSIGKey(tsigKeyName)
-		return k.Secret, err
-	})
-	return dnssrv.TSIGKey{Name: tsigKeyName, Secret: secret}, err
+	k, err := e.dnsZone(c).ZoneKey(tsigKeyName)
+	return dnssrv.TSIGKey{Name: k.Name, Secret: k.Secret}, err
 }
 
 func (e *env) dnsChange(c *cli.Context, add bool) error {

@@ -59,14 +59,10 @@ func (e *env) up(c *cli.Context) error {
 	}
 	ctx, stop := signalContext(c.Context)
 	defer stop()
-	if err := e.autoInit(c); err != nil {
-		return err
-	}
-	authority, st, err := e.loadCA(c, false)
+	authority, err := e.connectCA(c, true) // made on first use
 	if err != nil {
 		return err
 	}
-	st.Close()
 	if err := authority.Unlock(); err != nil {
 		return err
 	}
