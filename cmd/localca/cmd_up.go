@@ -79,12 +79,6 @@ func (e *env) up(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	zone, err := dnssrv.NewBackedZone(f.Zone, e.dnsZone(c))
-	if err != nil {
-		return err
-	}
-	// Records added with `localca dns add` while up runs are served too.
-	go zone.Follow(ctx, time.Second, e.note)
 	// SIGHUP renews every certificate now.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -95,7 +89,7 @@ func (e *env) up(c *cli.Context) error {
 		},
 		Validity: time.Duration(f.Validity),
 		Roots:    netdemo.CertPool(authority.Root()), Intermediates: netdemo.CertPool(authority.Intermediate()),
-		Revocation: crl, Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, RenewNow: hup,
+		Revocation: crl, Backing: e.dnsZone(c), Keys: []dnssrv.TSIGKey{key}, RenewNow: hup,
 		Out: e.stdout, Log: e.stderr, Logf: e.note,
 	}
 	if c.IsSet("validity") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -40,7 +41,13 @@ type Up struct {
 	// Zone is where the services are registered, and what the DNS server
 	// that Run starts on File.DNS serves; Keys sign RFC 2136 updates to it.
 	Zone *dnssrv.Zone
-	Keys []dnssrv.TSIGKey
+	// Backing, when Zone is nil, is the zone's durable copy that other
+	// processes change too: Run builds the zone from it, writes the
+	// registrations to it, and serves what others add or remove within
+	// FollowEvery (a second when 0).
+	Backing     dnssrv.Backing
+	FollowEvery time.Duration
+	Keys        []dnssrv.TSIGKey
 	// RenewNow renews every certificate at once for each signal received
 	// (signal.Notify it with SIGHUP); may be nil.
 	RenewNow <-chan os.Signal
@@ -73,6 +80,9 @@ func (u *Up) Run(ctx context.Context) error {
 		stop()
 		u.wg.Wait()
 	}()
+	if err := u.openZone(ctx); err != nil {
+		return err
+	}
 	if err := u.serveDNS(ctx); err != nil {
 		return err
 	}
@@ -97,6 +107,29 @@ func (u *Up) Run(ctx context.Context) error {
 			u.renewAll()
 		}
 	}
+}
+
+// openZone builds the zone from Backing, when no Zone is given, and
+// follows what other processes change there until ctx ends.
+func (u *Up) openZone(ctx context.Context) error {
+	if u.Zone != nil {
+		return nil
+	}
+	if u.Backing == nil {
+		return errors.New("mesh: Up needs a Zone or a Backing")
+	}
+	bz, err := dnssrv.NewBackedZone(u.File.Zone, u.Backing)
+	if err != nil {
+		return err
+	}
+	every := u.FollowEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	u.Zone = bz.Zone
+	u.wg.Add(1)
+	go func() { defer u.wg.Done(); bz.Follow(ctx, every, u.Logf) }()
+	return nil
 }
 
 // serveDNS serves the zone over UDP and TCP on one port (for :0, the port
