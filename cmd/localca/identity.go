@@ -102,27 +102,17 @@ func (e *env) issueTLS(c *cli.Context, initIfNone bool, req ca.IssueRequest) (*c
 	return authority, iss, err
 }
 
-// localCRL makes fresh CRLs (the intermediate's and the root's, as PEM) from
-// this machine's store: the revocation source of demos and services that
-// run beside the CA, with no `localca serve` needed. The store is held only
-// while the CRLs are numbered (not while the key is decrypted).
-func (e *env) localCRL(c *cli.Context) ([]byte, error) {
-	authority, err := e.connectCA(c, false)
-	if err != nil {
-		return nil, err
-	}
-	inter, err := authority.CRL(ca.CRLOptions{})
-	if err != nil {
-		return nil, err
-	}
-	root, err := authority.RootCRL(ca.CRLOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return append(inter.PEM(), root.PEM()...), nil
-}
-
-// localCRLFetch is localCRL as a CRL source of netdemo.
+// localCRLFetch is the revocation source of demos and services that run
+// beside the CA, with no `localca serve` needed: fresh CRLs (the
+// intermediate's and the root's, as PEM) from this machine's store, held
+// only while the CRLs are numbered (not while the key is decrypted).
 func (e *env) localCRLFetch(c *cli.Context) func(context.Context) ([]byte, error) {
-	return func(context.Context) ([]byte, error) { return e.localCRL(c) }
+	return func(context.Context) ([]byte, error) {
+		authority, err := e.connectCA(c, false)
+		if err != nil {
+			return nil, err
+		}
+		lists, err := authority.CRLs(true, true, ca.CRLOptions{})
+		return ca.JoinCRLs(lists, false), err
+	}
 }
