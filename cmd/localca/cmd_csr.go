@@ -43,9 +43,12 @@ func (e *env) csrCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				open, err := e.opener(c, false)
-				if err != nil {
-					return err
+				open := func() (*ca.Store, error) { // the home is checked (and made) once the CSR is
+					o, err := e.opener(c, false)
+					if err != nil {
+						return nil, err
+					}
+					return o()
 				}
 				csr, id, err := ca.CreateAndRecordCSR(open, key, ca.CSRRequest{Subject: subject, SANs: sans})
 				if err != nil {
