@@ -3,29 +3,7 @@ package truststore
 import (
 	"fmt"
 	"io"
-	"strings"
 )
-
-// Select returns the stores to work on: those named, in order, or, when
-// names is nil, this machine's default selection (see Available). A name it
-// does not know is an error wrapping ErrUnknownStore. home and as are
-// Available's.
-func Select(home string, as *User, names []string) ([]Store, error) {
-	all, def := Available(home, as)
-	if names == nil {
-		names = def
-	}
-	stores := make([]Store, 0, len(names))
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		s, ok := all[n]
-		if !ok {
-			return nil, fmt.Errorf("%q: %w", n, ErrUnknownStore)
-		}
-		stores = append(stores, s)
-	}
-	return stores, nil
-}
 
 // Text is the step as a line for a human: its state, where, and the detail
 // ("installed in /etc/ssl/certs/x.pem", "skipped: certutil not found").

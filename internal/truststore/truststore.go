@@ -91,6 +91,27 @@ func Available(home string, as *User) (map[string]Store, []string) {
 	return all, def
 }
 
+// Select returns the stores to work on: those named, in order, or, when
+// names is nil, this machine's default selection (see Available). A name it
+// does not know is an error wrapping ErrUnknownStore. home and as are
+// Available's.
+func Select(home string, as *User, names []string) ([]Store, error) {
+	all, def := Available(home, as)
+	if names == nil {
+		names = def
+	}
+	stores := make([]Store, 0, len(names))
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		s, ok := all[n]
+		if !ok {
+			return nil, fmt.Errorf("%q: %w", n, ErrUnknownStore)
+		}
+		stores = append(stores, s)
+	}
+	return stores, nil
+}
+
 // SystemFile is the file under which install puts root into this machine's
 // system store.
 func SystemFile(root *x509.Certificate) string { return newSystemStore().file(root) }
