@@ -50,6 +50,9 @@ type CA struct {
 
 	mu                      sync.Mutex
 	rootSigner, interSigner crypto.Signer
+
+	// secrets seals the leaf keys the store keeps (a store in etcd).
+	secrets *Secrets
 }
 
 // Load opens the CA held in st. It fails with store.ErrNoCA when there is
@@ -60,7 +63,13 @@ func Load(st *store.Store, opts Options) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &CA{st: st, opts: opts, root: root, inter: inter}
+	var pw func() ([]byte, error)
+	if opts.Password != nil {
+		// The keys and the secrets share the password: ask once.
+		opts.Password = sync.OnceValues(opts.Password)
+		pw = opts.Password
+	}
+	c := &CA{st: st, opts: opts, root: root, inter: inter, secrets: NewSecrets(pw)}
 	if c.rootCert, err = x509.ParseCertificate(root.CertDER); err != nil {
 		return nil, fmt.Errorf("ca: root certificate in store: %w", err)
 	}
@@ -85,6 +94,10 @@ func (o Options) withDefaults() Options {
 
 // Store is the store the CA records into.
 func (c *CA) Store() *store.Store { return c.st }
+
+// Secrets is the seal of the secrets c's store keeps, opened with the CA
+// password (ca.Options.Password) when first needed.
+func (c *CA) Secrets() *Secrets { return c.secrets }
 
 // Policy is the policy in force.
 func (c *CA) Policy() *policies.Policy { return c.opts.Policy }

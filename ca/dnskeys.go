@@ -58,11 +58,22 @@ func (z DNSZone) CreateKey(name string, allow, types []string) (DNSKey, error) {
 	if k.Secret, err = newDNSSecret(); err != nil {
 		return DNSKey{}, err
 	}
-	data, err := json.Marshal(k)
-	if err != nil {
-		return DNSKey{}, err
-	}
-	err = z.write(func(st *store.Store) error { return st.PutDNSKey(k.Name, data) })
+	err = z.write(func(st *store.Store) error {
+		if err := z.Secrets.Prepare(st); err != nil {
+			return err
+		}
+		kept := k
+		sealed, err := z.Secrets.Seal(st, "dnskey/"+k.Name, []byte(k.Secret))
+		if err != nil {
+			return err
+		}
+		kept.Secret = string(sealed)
+		data, err := json.Marshal(kept)
+		if err != nil {
+			return err
+		}
+		return st.PutDNSKey(k.Name, data)
+	})
 	if err != nil {
 		return DNSKey{}, fmt.Errorf("ca: storing DNS key %q: %w", k.Name, err)
 	}
@@ -80,7 +91,8 @@ func (z DNSZone) ACMEChallengeKey(name string, names []string) (DNSKey, error) {
 	return z.CreateKey(name, allow, []string{"TXT"})
 }
 
-// Keys returns the limited keys, by name.
+// Keys returns the limited keys, by name. Without z.Secrets a sealed
+// secret is returned empty: enough to list the keys, not to check updates.
 func (z DNSZone) Keys() ([]DNSKey, error) {
 	var raw map[string][]byte
 	open := z.Read
@@ -91,8 +103,8 @@ func (z DNSZone) Keys() ([]DNSKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer st.Close()
 	raw, err = st.DNSKeys()
-	st.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +113,15 @@ func (z DNSZone) Keys() ([]DNSKey, error) {
 		var k DNSKey
 		if err := json.Unmarshal(v, &k); err != nil {
 			return nil, fmt.Errorf("%w: DNS key %q: %v", store.ErrCorrupt, name, err)
+		}
+		if Sealed([]byte(k.Secret)) && z.Secrets == nil {
+			k.Secret = "" // listed without the password: the secret stays sealed
+		} else {
+			plain, err := z.Secrets.Open(st, "dnskey/"+k.Name, []byte(k.Secret))
+			if err != nil {
+				return nil, fmt.Errorf("ca: DNS key %q: %w", name, err)
+			}
+			k.Secret = string(plain)
 		}
 		out = append(out, k)
 	}

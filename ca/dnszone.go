@@ -13,6 +13,9 @@ type DNSZone struct {
 	Read Opener
 	// Write opens the store for writing.
 	Write Opener
+	// Secrets seals the TSIG secrets in a store that seals its secrets (a
+	// store in etcd); nil reads them only where they are kept in clear.
+	Secrets *Secrets
 }
 
 // Records returns every stored record, of any zone.
@@ -40,10 +43,27 @@ func (z DNSZone) Apply(add, remove []string) (changed bool, err error) {
 }
 
 // Setting returns the zone's setting name, made with init and stored on
-// first use (the TSIG secret of its update key, for one).
+// first use (the TSIG secret of its update key, for one). Zone settings
+// are secrets: a store that seals its secrets keeps them sealed.
 func (z DNSZone) Setting(name string, init func() (string, error)) (value string, err error) {
+	name = "dns." + name
 	err = z.write(func(st *store.Store) error {
-		value, err = st.SettingOrInit("dns."+name, init)
+		if err := z.Secrets.Prepare(st); err != nil {
+			return err
+		}
+		v, err := st.SettingOrInit(name, func() (string, error) {
+			v, err := init()
+			if err != nil {
+				return "", err
+			}
+			sealed, err := z.Secrets.Seal(st, "setting/"+name, []byte(v))
+			return string(sealed), err
+		})
+		if err != nil {
+			return err
+		}
+		plain, err := z.Secrets.Open(st, "setting/"+name, []byte(v))
+		value = string(plain)
 		return err
 	})
 	return value, err

@@ -12,7 +12,10 @@ import (
 // policies (policies.ErrRefused) are wrapped as they are, so callers test
 // those with errors.Is too.
 var (
-	ErrUnknownKeyType   = errors.New("ca: unknown key type")
+	ErrUnknownKeyType = errors.New("ca: unknown key type")
+	// ErrClearSecrets refuses to copy into etcd a store that keeps secrets
+	// (leaf keys, TSIG and EAB keys) in clear: SealStore seals them.
+	ErrClearSecrets     = errors.New("ca: secrets kept in clear")
 	ErrBadPEM           = errors.New("ca: malformed PEM")
 	ErrBadKey           = errors.New("ca: not a usable private key")
 	ErrBadCSR           = errors.New("ca: malformed CSR")

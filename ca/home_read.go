@@ -149,7 +149,8 @@ type KeyRecord struct {
 // RecordKey records pub (and pemKey, the private key, when localca made
 // it) in the home's store, before the key is handed out: a key localca
 // gives a user is always on record, so that revoking it later (revoke
-// --key) finds it. The store may hold no CA yet.
+// --key) finds it. The store may hold no CA yet. A store that seals its
+// secrets (one in etcd) records the key without pemKey.
 func (h Home) RecordKey(pub crypto.PublicKey, pemKey []byte, label string) (KeyRecord, error) {
 	fp, err := Fingerprint(pub)
 	if err != nil {
@@ -157,6 +158,15 @@ func (h Home) RecordKey(pub crypto.PublicKey, pemKey []byte, label string) (KeyR
 	}
 	alg, size := DescribeKey(pub)
 	err = h.session(false, func(st *store.Store) error {
+		if len(pemKey) > 0 {
+			// A store that seals its secrets (etcd) does not keep the key:
+			// there is no password here to seal it with.
+			if err := (*Secrets)(nil).Prepare(st); errors.Is(err, ErrPasswordRequired) {
+				pemKey = nil
+			} else if err != nil {
+				return err
+			}
+		}
 		return st.Commit(store.Record{Key: &store.Key{Fingerprint: fp, Algorithm: alg, Size: size, Label: label, PEM: pemKey}})
 	})
 	if err != nil {

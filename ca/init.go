@@ -53,6 +53,15 @@ func Init(st *store.Store, init InitOptions, opts Options) (*CA, error) {
 			return nil, fmt.Errorf("%w: use --force to replace it", store.ErrCAExists)
 		}
 	}
+	var sec *Secrets
+	if store.IsEtcdURL(st.Path()) {
+		// The seal record first: a store whose secrets are sealed with
+		// another password keeps its CA.
+		sec = NewSecrets(nil)
+		if err := sec.create(st, init.Password); err != nil {
+			return nil, err
+		}
+	}
 	now := opts.Now().UTC().Truncate(time.Second)
 	owner := ownerName()
 
@@ -117,6 +126,9 @@ func Init(st *store.Store, init InitOptions, opts Options) (*CA, error) {
 		return nil, err
 	}
 	loaded.rootSigner, loaded.interSigner = rootKey, interKey
+	if sec != nil {
+		loaded.secrets = sec
+	}
 	return loaded, nil
 }
 

@@ -28,7 +28,7 @@ func (c *CA) withStore(st *store.Store) *CA {
 	return &CA{
 		st: st, open: c.open, opts: c.opts,
 		root: c.root, inter: c.inter, rootCert: c.rootCert, interCert: c.interCert,
-		rootSigner: c.rootSigner, interSigner: c.interSigner,
+		rootSigner: c.rootSigner, interSigner: c.interSigner, secrets: c.secrets,
 	}
 }
 
@@ -173,14 +173,28 @@ func ConnectOrInit(open Opener, opts Options) (_ *CA, created bool, _ error) {
 // so no other process can revoke in between.
 func (c *CA) commit(rec store.Record) error {
 	if c.st != nil {
-		return c.st.Commit(rec)
+		return c.sealedCommit(c.st, rec)
 	}
 	return c.session(func(st *store.Store) error {
 		if err := c.usableIn(st); err != nil {
 			return err
 		}
-		return st.Commit(rec)
+		return c.sealedCommit(st, rec)
 	})
+}
+
+// sealedCommit commits rec to st with the private key it keeps sealed
+// when st seals its secrets (a store in etcd).
+func (c *CA) sealedCommit(st *store.Store, rec store.Record) error {
+	if rec.Key != nil && len(rec.Key.PEM) > 0 && !Sealed(rec.Key.PEM) {
+		k := *rec.Key
+		var err error
+		if k.PEM, err = c.secrets.Seal(st, keySealName(k.Fingerprint), k.PEM); err != nil {
+			return err
+		}
+		rec.Key = &k
+	}
+	return st.Commit(rec)
 }
 
 // StoreOpener is an Opener for the store at path that opens it with

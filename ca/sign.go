@@ -31,6 +31,9 @@ type Issued struct {
 	// Key and KeyPEM are set by Issue, which makes the key too.
 	Key    crypto.Signer
 	KeyPEM []byte
+	// KeySealed says that the store keeps the key sealed with the CA
+	// password and it was read without it (Stored; CA.Stored opens it).
+	KeySealed bool
 }
 
 // PEM is the leaf alone.

@@ -12,8 +12,15 @@ import (
 // Issued: its certificate, its issuer and record, and its private key when
 // the store holds one (Issue keeps the keys it makes; a certificate signed
 // from a CSR has none, and KeyPEM is then nil). With it the files of any
-// certificate that Issue made can be written again (Files.Write).
+// certificate that Issue made can be written again (Files.Write). A key
+// the store keeps sealed (a store in etcd) is left out, KeySealed set:
+// CA.Stored opens it with the CA password.
 func Stored(st *store.Store, serial []byte) (*Issued, error) {
+	return stored(st, serial, nil)
+}
+
+// stored is Stored that opens a sealed key with sec (nil: leaves it out).
+func stored(st *store.Store, serial []byte, sec *Secrets) (*Issued, error) {
 	rec, err := st.Cert(serial)
 	if err != nil {
 		return nil, err
@@ -37,7 +44,14 @@ func Stored(st *store.Store, serial []byte) (*Issued, error) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
+		if err == nil && Sealed(k.PEM) && sec == nil {
+			iss.KeySealed = true
+			return iss, nil
+		}
 		if err == nil && len(k.PEM) > 0 {
+			if k.PEM, err = sec.Open(st, keySealName(rec.KeyFingerprint), k.PEM); err != nil {
+				return nil, fmt.Errorf("ca: the stored key of %s: %w", FormatSerial(serial), err)
+			}
 			if iss.Key, err = ParseKey(k.PEM, nil); err != nil {
 				return nil, fmt.Errorf("ca: the stored key of %s: %w", FormatSerial(serial), err)
 			}
@@ -51,7 +65,10 @@ func Stored(st *store.Store, serial []byte) (*Issued, error) {
 // as Issue stored it (unencrypted PKCS#8 PEM); ErrNoStoredKey when the store
 // holds none.
 func StoredKeyPEM(st *store.Store, serial []byte) ([]byte, error) {
-	iss, err := Stored(st, serial)
+	iss, err := stored(st, serial, nil)
+	if err == nil && iss.KeySealed {
+		return nil, fmt.Errorf("%w: the key of %s is sealed with the CA password", ErrPasswordRequired, FormatSerial(serial))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +82,14 @@ func StoredKeyPEM(st *store.Store, serial []byte) ([]byte, error) {
 func (c *CA) Stored(serial []byte) (*Issued, error) {
 	var iss *Issued
 	err := c.session(func(st *store.Store) (err error) {
-		iss, err = Stored(st, serial)
+		iss, err = stored(st, serial, c.secrets)
 		return err
 	})
 	return iss, err
 }
+
+// keySealName names a kept private key in its seal.
+func keySealName(fp []byte) string { return fmt.Sprintf("key/%x", fp) }
 
 // session runs fn with c's store, or, for a CA from Connect, with the store
 // opened for fn alone.

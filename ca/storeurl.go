@@ -143,5 +143,12 @@ func checkEncrypted(b store.Backend) error {
 			return fmt.Errorf("%w (%s key %.16s…): etcd would hold it in clear: make the CA you share with a password (localca init --password-file F into a new --home), then copy that one", ErrUnencryptedIntoEtcd, a.Role, a.ID)
 		}
 	}
+	n, err := ClearSecrets(st)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("%w: the store keeps %d secrets in clear (leaf keys kept by issue, DNS keys, ACME EAB keys): etcd would hold them so; seal them first with `localca store seal --password-file F` (the CA password), then copy", ErrClearSecrets, n)
+	}
 	return nil
 }

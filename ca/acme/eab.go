@@ -33,8 +33,15 @@ func CreateEAB(st Storage, name string, allow []string, now time.Time) (*EABKey,
 	}
 	k := &EABKey{KeyID: "kid-" + newID(), HMAC: make([]byte, 32), Name: name, Allow: allow, Created: now.UTC()}
 	rand.Read(k.HMAC)
+	kept := *k
+	if sl, ok := st.(Sealer); ok {
+		var err error
+		if kept.HMAC, err = sl.SealSecret(keyEAB(k.KeyID), k.HMAC); err != nil {
+			return nil, err
+		}
+	}
 	err := st.Update(func(tx Tx) error {
-		if err := putJSON(tx, keyEAB(k.KeyID), k); err != nil {
+		if err := putJSON(tx, keyEAB(k.KeyID), &kept); err != nil {
 			return err
 		}
 		return tx.Event("acme.eab.created", "", fmt.Sprintf("%s %q allow %q", k.KeyID, name, allow))
@@ -98,7 +105,13 @@ func (s *Server) checkEAB(raw json.RawMessage, accountKey *jose.JSONWebKey, url 
 	if err != nil {
 		return nil, err
 	}
-	payload, err := p.jws.Verify(k.HMAC)
+	hmacKey := k.HMAC
+	if sl, ok := s.cfg.Storage.(Sealer); ok {
+		if hmacKey, err = sl.OpenSecret(keyEAB(k.KeyID), k.HMAC); err != nil {
+			return nil, err
+		}
+	}
+	payload, err := p.jws.Verify(hmacKey)
 	if err != nil {
 		return nil, problem(ProbUnauthorized, "externalAccountBinding signature does not verify with key %q", h.KeyID)
 	}

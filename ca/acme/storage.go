@@ -57,6 +57,40 @@ func putJSON(tx Tx, key string, v any) error {
 // the requests running at once).
 type StoreStorage struct {
 	Use func(fn func(*store.Store) error) error
+	// Secrets seals the EAB keys in a store that seals its secrets (a
+	// store in etcd); nil refuses to keep one there.
+	Secrets *ca.Secrets
+}
+
+// Sealer is a Storage that keeps secrets (EAB HMAC keys) sealed where its
+// store asks for it; name is the record the secret belongs to.
+type Sealer interface {
+	SealSecret(name string, plain []byte) ([]byte, error)
+	OpenSecret(name string, v []byte) ([]byte, error)
+}
+
+// SealSecret seals plain with s.Secrets when the store seals its secrets.
+func (s StoreStorage) SealSecret(name string, plain []byte) (out []byte, err error) {
+	err = s.Use(func(st *store.Store) error {
+		if err := s.Secrets.Prepare(st); err != nil {
+			return err
+		}
+		out, err = s.Secrets.Seal(st, name, plain)
+		return err
+	})
+	return out, err
+}
+
+// OpenSecret opens what SealSecret sealed (a value in clear as it is).
+func (s StoreStorage) OpenSecret(name string, v []byte) (out []byte, err error) {
+	if !ca.Sealed(v) {
+		return v, nil
+	}
+	err = s.Use(func(st *store.Store) error {
+		out, err = s.Secrets.Open(st, name, v)
+		return err
+	})
+	return out, err
 }
 
 func (s StoreStorage) View(fn func(Tx) error) error {
@@ -75,6 +109,12 @@ func (s StoreStorage) Update(fn func(Tx) error) error {
 // and closes it after (commands that list or create EAB keys, so that no
 // lock is held while they print).
 func OpenerStorage(open ca.Opener) Storage {
+	return SealedOpenerStorage(open, nil)
+}
+
+// SealedOpenerStorage is OpenerStorage whose EAB keys sec seals (the CA
+// password's seal, which a store in etcd requires).
+func SealedOpenerStorage(open ca.Opener, sec *ca.Secrets) Storage {
 	return StoreStorage{Use: func(fn func(*store.Store) error) error {
 		st, err := open()
 		if err != nil {
@@ -82,7 +122,7 @@ func OpenerStorage(open ca.Opener) Storage {
 		}
 		defer st.Close()
 		return fn(st)
-	}}
+	}, Secrets: sec}
 }
 
 // ServerStorage keeps the ACME state in the store of a running CA server,
@@ -90,7 +130,7 @@ func OpenerStorage(open ca.Opener) Storage {
 func ServerStorage(srv *ca.Server) Storage {
 	return StoreStorage{Use: func(fn func(*store.Store) error) error {
 		return srv.UseStore(func(c *ca.CA) error { return fn(c.Store()) })
-	}}
+	}, Secrets: srv.CA().Secrets()}
 }
 
 // ServerRecords reads the DNS records of a running CA server's store, for

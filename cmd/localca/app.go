@@ -41,6 +41,9 @@ type env struct {
 	// lookupUser finds the user behind sudo (trust_sudo.go); nil means
 	// os/user.Lookup. Tests set it.
 	lookupUser func(name string) (*user.User, error)
+	// sealed is the seal of the store's secrets, made on first use
+	// (secrets), so that the password is read and the key derived once.
+	sealed *ca.Secrets
 }
 
 // run is main without the exit: tests call it with buffers.

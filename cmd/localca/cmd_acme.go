@@ -26,6 +26,7 @@ func (e *env) acmeCommand() *cli.Command {
 					Flags: []cli.Flag{
 						&cli.StringFlag{Name: "name", Required: true, Usage: "who the key is for"},
 						&cli.StringSliceFlag{Name: "allow", Required: true, Usage: "a name pattern as in the policy file (host.test, *.dev.test, .test, 10.0.0.0/8)"},
+						passwordFileFlag(),
 						jsonFlag(),
 					},
 					Action: e.acmeEABCreate,
@@ -42,7 +43,7 @@ func (e *env) acmeEABCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	k, err := acme.CreateEAB(acme.OpenerStorage(open), c.String("name"), c.StringSlice("allow"), time.Now())
+	k, err := acme.CreateEAB(acme.SealedOpenerStorage(open, e.secrets(c)), c.String("name"), c.StringSlice("allow"), time.Now())
 	if err != nil {
 		return err
 	}

@@ -36,6 +36,7 @@ func (e *env) dnsCommand() *cli.Command {
 					&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8053", Usage: "listen address, UDP and TCP"},
 					zoneFlag(),
 					&cli.DurationFlag{Name: "sync", Value: time.Second, Usage: "how often records added with `localca dns add` are picked up"},
+					passwordFileFlag(),
 				},
 				Action: e.dnsServe,
 			},
@@ -88,7 +89,9 @@ func (e *env) dnsCommand() *cli.Command {
 
 // dnsZone is the zone's records and settings in this home's store.
 func (e *env) dnsZone(c *cli.Context) ca.DNSZone {
-	return ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) { return e.opener(c, readOnly) })
+	z := ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) { return e.opener(c, readOnly) })
+	z.Secrets = e.secrets(c)
+	return z
 }
 
 // tsigKey is the zone's update key, made on first use and kept in the store.

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo/dnssrv"
 	"github.com/urfave/cli/v2"
 )
@@ -16,6 +18,7 @@ func (e *env) dnsKeyCommand() *cli.Command {
    localca dns key create --name acme --allow _acme-challenge.app.localca.test --type TXT
    localca dns key list
    localca dns key revoke acme`,
+		Flags: []cli.Flag{passwordFileFlag()},
 		Action: func(c *cli.Context) error {
 			k, err := e.tsigKey(c)
 			if err != nil {
@@ -31,11 +34,15 @@ func (e *env) dnsKeyCommand() *cli.Command {
 					&cli.StringFlag{Name: "name", Required: true, Usage: "the key's name"},
 					&cli.StringSliceFlag{Name: "allow", Required: true, Usage: "a name, or *.NAME for any name under NAME (repeat)"},
 					&cli.StringSliceFlag{Name: "type", Usage: "a record type the key may change, e.g. TXT (repeat; default any)"},
+					passwordFileFlag(),
 				},
 				Action: func(c *cli.Context) error {
 					k, err := e.dnsZone(c).CreateKey(c.String("name"), c.StringSlice("allow"), c.StringSlice("type"))
-					if err != nil {
+					if errors.Is(err, ca.ErrBadDNSKey) {
 						return usageError{err}
+					}
+					if err != nil {
+						return err
 					}
 					fmt.Fprintln(e.stdout, k.NsupdateArg())
 					e.note("key %s may update %s (types %s); revoke with `localca dns key revoke %s`",
@@ -46,7 +53,9 @@ func (e *env) dnsKeyCommand() *cli.Command {
 			{
 				Name: "list", Usage: "the limited keys (names, what they may update; not their secrets)", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					keys, err := e.dnsZone(c).Keys()
+					z := e.dnsZone(c)
+					z.Secrets = nil // names and limits only: no password
+					keys, err := z.Keys()
 					if err != nil {
 						return err
 					}

@@ -17,8 +17,10 @@ func (e *env) exportCommand() *cli.Command {
 		Description: `With --key, writes the private key that issue (or renew) made for the
 certificate and kept in the store, as unencrypted PKCS#8 PEM, mode 0600: so the
 files of any certificate issue made can be written again. A certificate signed
-from a CSR has no key in the store (it never left its owner).`,
+from a CSR has no key in the store (it never left its owner). A store in etcd
+keeps the key sealed: --key then needs the CA password.`,
 		Flags: []cli.Flag{
+			passwordFileFlag(),
 			&cli.BoolFlag{Name: "der", Usage: "DER instead of PEM (the leaf only)"},
 			&cli.BoolFlag{Name: "chain", Usage: "the leaf followed by its issuer"},
 			&cli.BoolFlag{Name: "key", Usage: "the certificate's private key, as the store keeps it (0600)"},
@@ -38,6 +40,13 @@ from a CSR has no key in the store (it never left its owner).`,
 				return usageError{err}
 			}
 			iss, err := e.caHome(c).Stored(serial)
+			if err == nil && c.Bool("key") && iss.KeySealed {
+				// Kept sealed with the CA password (a store in etcd).
+				var authority *ca.CA
+				if authority, err = e.readCA(c); err == nil {
+					iss, err = authority.Stored(serial)
+				}
+			}
 			switch {
 			case err != nil:
 				return err

@@ -24,6 +24,7 @@ func (e *env) storeCommand() *cli.Command {
 		Usage: "the store file: its status, and migrating it to this localca's schema",
 		Subcommands: []*cli.Command{
 			e.storeCopyCommand(),
+			e.storeSealCommand(),
 			{
 				Name: "status", Usage: "engine, file size, bytes in use, records by kind, schema",
 				UsageText: "localca store status [--json]", Flags: []cli.Flag{jsonFlag()},

@@ -142,10 +142,10 @@ func signVia(client *http.Client, base, tok, name string) (string, error) {
 // with dig, within a second.
 func TestEtcdDNSAcrossNodes(t *testing.T) {
 	testkit.NeedTool(t, "dig")
-	h, url, _, _ := etcdHome(t)
+	h, url, pw, _ := etcdHome(t)
 	var ports [2]string
 	for i := range ports {
-		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "500ms")
+		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "500ms", "--password-file", pw)
 		ports[i] = portOf(t, addr)
 	}
 	h.ok("--store", url, "dns", "add", "shared.localca.test. 60 IN A 127.0.0.7")
