@@ -1,6 +1,10 @@
 package ca
 
-import "github.com/localca/localca/store"
+import (
+	"context"
+
+	"github.com/localca/localca/store"
+)
 
 // DNSZone is the DNS zone's records and settings kept in the CA's store,
 // which every localca process shares: `localca dns add` writes there, and a
@@ -92,4 +96,37 @@ func NewDNSZone(open func(readOnly bool) (Opener, error)) DNSZone {
 		}
 	}
 	return DNSZone{Read: lazy(true), Write: lazy(false)}
+}
+
+// Changes signals when the zone's records or keys may have changed, by
+// the store's watch (store.Changes): a DNS server follows a store in etcd
+// at once rather than at its next poll. It holds one store open until ctx
+// ends. For a store that cannot be watched so (a bbolt file) it returns a
+// nil channel: poll.
+func (z DNSZone) Changes(ctx context.Context) (<-chan struct{}, error) {
+	open := z.Read
+	if open == nil {
+		open = z.Write
+	}
+	st, err := open()
+	if err != nil {
+		return nil, err
+	}
+	ch, err := st.Changes(ctx, "dns/", "dnskey/")
+	if err != nil || ch == nil {
+		st.Close()
+		return nil, err
+	}
+	out := make(chan struct{}, 1)
+	go func() {
+		defer st.Close()
+		defer close(out)
+		for range ch {
+			select {
+			case out <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return out, nil
 }

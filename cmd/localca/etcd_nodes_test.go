@@ -137,26 +137,43 @@ func signVia(client *http.Client, base, tok, name string) (string, error) {
 	return fmt.Sprintf("%X", c.SerialNumber.Bytes()), nil
 }
 
-// TestEtcdDNSAcrossNodes: two `dns serve` processes on one etcd store; a
-// record added (by `dns add`, another process) is answered by both, asked
-// with dig, within a second.
+// TestEtcdDNSAcrossNodes: two `dns serve` processes on one etcd store
+// (three members); a record added by `dns add` (another process) is
+// answered by both, asked with dig, within a second of the add's commit.
+// The servers poll only every 10 s: the second is the watch's. A loaded
+// machine gets three tries, each a new record, each timed on its own.
 func TestEtcdDNSAcrossNodes(t *testing.T) {
 	testkit.NeedTool(t, "dig")
 	h, url, pw, _ := etcdHome(t)
 	var ports [2]string
 	for i := range ports {
-		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "500ms", "--password-file", pw)
+		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "10s", "--password-file", pw)
 		ports[i] = portOf(t, addr)
 	}
-	h.ok("--store", url, "dns", "add", "shared.localca.test. 60 IN A 127.0.0.7")
-	added := time.Now()
-	for i, port := range ports {
-		for strings.TrimSpace(dig(t, port, "+short", "shared.localca.test", "A")) != "127.0.0.7" {
-			if time.Since(added) > time.Second {
-				t.Fatalf("dns serve %d does not answer the record a second after it was added", i)
+	t0 := time.Now()
+	dig(t, ports[0], "+short", "none.localca.test", "A")
+	t.Logf("one dig alone takes %s here: part of every time below", time.Since(t0))
+	const tries = 3
+	for try := range tries {
+		ip := fmt.Sprintf("127.0.0.%d", 10+try)
+		name := fmt.Sprintf("shared%d.localca.test", try)
+		h.ok("--store", url, "dns", "add", name+". 60 IN A "+ip)
+		added := time.Now() // the add returned: its commit is done
+		late := false
+		for i, port := range ports {
+			for strings.TrimSpace(dig(t, port, "+short", name, "A")) != ip {
+				if time.Since(added) > 5*time.Second {
+					t.Fatalf("dns serve %d does not answer %s 5 s after it was added", i, name)
+				}
+				time.Sleep(20 * time.Millisecond)
 			}
-			time.Sleep(50 * time.Millisecond)
+			took := time.Since(added)
+			late = late || took > time.Second
+			t.Logf("try %d: dns serve %d answers %s %s after the add", try, i, name, took.Round(time.Millisecond))
 		}
-		t.Logf("dns serve %d answers %s after the add", i, time.Since(added).Round(time.Millisecond))
+		if !late {
+			return
+		}
 	}
+	t.Errorf("in %d tries, no record was answered by both nodes within a second of its add", tries)
 }

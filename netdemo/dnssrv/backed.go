@@ -23,6 +23,16 @@ type Backing interface {
 	Apply(add, remove []string) (changed bool, err error)
 }
 
+// Notifier is a Backing that says when it may have changed (a store in
+// etcd, by its watch), so that Follow syncs at once instead of at its
+// next tick.
+type Notifier interface {
+	// Changes receives after the Backing changed (several changes may come
+	// as one) and is closed when ctx ends. A nil channel means the Backing
+	// cannot tell: poll.
+	Changes(ctx context.Context) (<-chan struct{}, error)
+}
+
 // BackedZone is a Zone kept in step with a Backing both ways: its changes
 // (Add, Remove, DNS UPDATEs) are written to the Backing before they are
 // acknowledged, and Sync (or Follow) brings in what other processes wrote.
@@ -140,23 +150,55 @@ func (bz *BackedZone) Sync() error {
 	return errors.Join(errs...)
 }
 
-// Follow runs Sync every interval until ctx ends, so that records other
-// processes add or remove are served; a failed Sync is told to logf and
-// tried again at the next tick.
+// Follow keeps the zone in step with the Backing until ctx ends, so that
+// records other processes add or remove are served. A Backing that is a
+// Notifier is synced on each of its signals (and every followSafety
+// intervals besides); any other, or one whose signals stop, every
+// interval. A failed Sync is told to logf and tried again at the next
+// signal or tick.
 func (bz *BackedZone) Follow(ctx context.Context, interval time.Duration, logf func(string, ...any)) {
-	t := time.NewTicker(interval)
+	var changes <-chan struct{}
+	if n, ok := bz.b.(Notifier); ok {
+		ch, err := n.Changes(ctx)
+		if err != nil {
+			logf("dns: watching the store (polling every %s instead): %v", interval, err)
+		}
+		changes = ch
+	}
+	sync := func() {
+		if err := bz.Sync(); err != nil {
+			logf("dns: reading records from the store: %v", err)
+		}
+	}
+	every := interval
+	if changes != nil {
+		every = interval * followSafety
+		sync() // what changed before the watch began
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if err := bz.Sync(); err != nil {
-				logf("dns: reading records from the store: %v", err)
+		case _, ok := <-changes:
+			if !ok {
+				changes = nil
+				t.Reset(interval)
+				if ctx.Err() == nil {
+					logf("dns: the store's watch ended: polling every %s", interval)
+				}
+				continue
 			}
+		case <-t.C:
 		}
+		sync()
 	}
 }
+
+// followSafety is how many intervals pass between the syncs Follow makes
+// without a signal, when the Backing signals its changes.
+const followSafety = 30
 
 // changeKey names a change by its records.
 func changeKey(added, removed []dns.RR) string {

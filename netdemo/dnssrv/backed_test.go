@@ -1,9 +1,11 @@
 package dnssrv
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // memBacking is a Backing in memory that counts the writes it gets.
@@ -68,4 +70,69 @@ func TestBackedZoneWritesThroughButNotBack(t *testing.T) {
 	if b.writes != 1 {
 		t.Errorf("Sync wrote to the backing %d times, want none", b.writes-1)
 	}
+}
+
+// notifyingBacking is a memBacking that signals its changes, as a store
+// in etcd does by watch.
+type notifyingBacking struct {
+	memBacking
+	ch chan struct{}
+}
+
+func (n *notifyingBacking) Changes(ctx context.Context) (<-chan struct{}, error) { return n.ch, nil }
+
+// TestFollowOnSignal: a Backing that is a Notifier is synced on its
+// signal, long before the poll interval; when its signals stop (the
+// channel closes), Follow polls every interval.
+func TestFollowOnSignal(t *testing.T) {
+	b := &notifyingBacking{ch: make(chan struct{}, 1)}
+	z, err := NewBackedZone("localca.test.", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interval := time.Hour
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		z.Follow(ctx, interval, t.Logf)
+	}()
+	has := func(name string) bool {
+		for _, r := range z.Records() {
+			if r.Header().Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	wait := func(name string, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for !has(name) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s not in the zone %s after the change", name, within)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	b.Apply([]string{"signalled.localca.test.\t60\tIN\tA\t127.0.0.5"}, nil)
+	b.ch <- struct{}{}
+	wait("signalled.localca.test.", 5*time.Second) // the poll would take an hour
+	cancel()
+	<-done
+
+	// Signals stop: Follow falls back to polling every interval.
+	b2 := &notifyingBacking{ch: make(chan struct{})}
+	z2, err := NewBackedZone("localca.test.", b2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	go z2.Follow(ctx2, 20*time.Millisecond, t.Logf)
+	close(b2.ch)
+	b2.Apply([]string{"polled.localca.test.\t60\tIN\tA\t127.0.0.6"}, nil)
+	z = z2
+	wait("polled.localca.test.", 5*time.Second)
 }
