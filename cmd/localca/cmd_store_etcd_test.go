@@ -26,6 +26,11 @@ func TestStoreCopyIntoEtcd(t *testing.T) {
 	h.ok("init", "--password-file", pw)
 	h.ok("issue", "--password-file", pw, "--out-dir", h.out, "before.localca.test")
 	db := filepath.Join(h.dir, "localca.db")
+	// The key issue kept is in clear in the file: sealed first.
+	h.fail(1, "localca store seal", "store", "copy", "--from", db, "--to", url)
+	if out := h.ok("store", "seal", "--password-file", pw); !strings.Contains(out, "sealed 1 secrets") {
+		t.Fatalf("store seal said %q", out)
+	}
 	out := h.ok("store", "copy", "--from", db, "--to", url)
 	if !strings.Contains(out, "copied and verified") {
 		t.Fatalf("store copy said %q", out)
