@@ -51,6 +51,54 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
+// demoTLS is the TLS config a demo's flags ask for (nil for plain) and the
+// function that stops its revocation checker: a server presents its
+// certificate (kept fresh) and, with --mtls, checks its clients; a client
+// checks the server and, with --mtls, presents its own.
+func (e *env) demoTLS(ctx context.Context, c *cli.Context, server bool) (*tls.Config, func(), error) {
+	mtls, noCert := c.Bool("mtls"), c.String("cert") == "" && c.String("name") == ""
+	switch {
+	case !mtls && !c.Bool("tls"):
+		return nil, func() {}, nil
+	case server && noCert:
+		return nil, nil, usagef("--tls/--mtls need a certificate: --cert/--key or --name")
+	case mtls && noCert:
+		return nil, nil, usagef("--mtls needs a client certificate: --cert/--key or --name")
+	}
+	d, err := e.resolveIdentity(c, "peer")
+	if err != nil {
+		return nil, nil, err
+	}
+	if server {
+		go d.Keep(ctx)
+	}
+	allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	serverName := c.String("server-name")
+	if !server && serverName == "" {
+		if serverName, _, err = net.SplitHostPort(c.String("addr")); err != nil {
+			return nil, nil, usagef("--addr %q: %v", c.String("addr"), err)
+		}
+	}
+	rev, stopRev := netdemo.RevocationChecker(nil), func() {}
+	if mtls || !server {
+		rev, stopRev = e.revocation(ctx, c, d)
+	}
+	var cfg *tls.Config
+	if server {
+		cfg, err = d.ServerTLS(mtls, allow, rev).Config()
+	} else {
+		cfg, err = d.ClientTLS(serverName, mtls, allow, rev).Config()
+	}
+	if err != nil {
+		stopRev()
+		return nil, nil, err
+	}
+	return cfg, stopRev, nil
+}
+
 func (e *env) demoServer(name, addr, usage string) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringFlag{Name: "addr", Value: addr, Usage: "listen address (loopback by default)"},
@@ -63,31 +111,11 @@ func (e *env) demoServer(name, addr, usage string) *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, stop := signalContext(c.Context)
 			defer stop()
-			var cfg *tls.Config
-			if c.Bool("tls") || c.Bool("mtls") {
-				name := c.String("name")
-				if c.String("cert") == "" && name == "" {
-					return usagef("--tls/--mtls need a certificate: --cert/--key or --name")
-				}
-				d, err := e.resolveIdentity(c, "peer")
-				if err != nil {
-					return err
-				}
-				go d.Keep(ctx)
-				allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
-				if err != nil {
-					return usageError{err}
-				}
-				var rev netdemo.RevocationChecker
-				if c.Bool("mtls") {
-					var stopRev func()
-					rev, stopRev = e.revocation(ctx, c, d)
-					defer stopRev()
-				}
-				if cfg, err = d.ServerTLS(c.Bool("mtls"), allow, rev).Config(); err != nil {
-					return err
-				}
+			cfg, stopRev, err := e.demoTLS(ctx, c, true)
+			if err != nil {
+				return err
 			}
+			defer stopRev()
 			ln, err := net.Listen("tcp", c.String("addr"))
 			if err != nil {
 				return err
@@ -115,31 +143,11 @@ func (e *env) demoClient(name, addr, usage string) *cli.Command {
 		Action: func(c *cli.Context) error {
 			ctx, stop := signalContext(c.Context)
 			defer stop()
-			var cfg *tls.Config
-			if c.Bool("tls") || c.Bool("mtls") {
-				if c.Bool("mtls") && c.String("cert") == "" && c.String("name") == "" {
-					return usagef("--mtls needs a client certificate: --cert/--key or --name")
-				}
-				d, err := e.resolveIdentity(c, "peer")
-				if err != nil {
-					return err
-				}
-				allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
-				if err != nil {
-					return usageError{err}
-				}
-				serverName := c.String("server-name")
-				if serverName == "" {
-					if serverName, _, err = net.SplitHostPort(c.String("addr")); err != nil {
-						return usagef("--addr %q: %v", c.String("addr"), err)
-					}
-				}
-				rev, stopRev := e.revocation(ctx, c, d)
-				defer stopRev()
-				if cfg, err = d.ClientTLS(serverName, c.Bool("mtls"), allow, rev).Config(); err != nil {
-					return err
-				}
+			cfg, stopRev, err := e.demoTLS(ctx, c, false)
+			if err != nil {
+				return err
 			}
+			defer stopRev()
 			if name == "tcp-client" {
 				return (&netdemo.TCPClient{TLS: cfg, Timeout: c.Duration("timeout"), Out: e.stdout}).Run(ctx, c.String("addr"), e.stdin)
 			}
