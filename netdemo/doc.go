@@ -45,6 +45,16 @@
 // ServerName are required, and crypto/tls verifies the chain and the host
 // name as usual (there is no InsecureSkipVerify anywhere).
 //
+// # A peer from any PKI
+//
+// NewPeer assembles one side of a connection from a PeerConfig: its
+// certificate from an issuer function (renewed at two thirds of its life
+// by Peer.Keep) or from files (reloaded when they change), the roots it
+// trusts, the CA certificates whose CRLs it accepts, and a CRL source.
+// Peer.Revocation starts the CRLChecker, and Peer.ServerTLS and
+// Peer.ClientTLS describe the two sides. `localca demo` builds its peers
+// this way, with the CA as the issuer; any other CA can stand in.
+//
 // # mTLS, done right
 //
 // A server is mTLS when ServerTLS.ClientCAs is set. Then:

@@ -97,6 +97,12 @@
 // for anything but a demo write a key file (key "localca-update" {
 // algorithm hmac-sha256; secret "SECRET"; };) and use nsupdate -k FILE.
 //
+// Keys that other processes create or revoke while the server runs (the
+// limited keys of `localca dns key create`) reach it through
+// Server.FollowKeys, which reads a KeySource every interval; a zone kept in
+// step with a durable copy is a BackedZone over a Backing, synced by
+// Follow. Both are interfaces of this package, so it imports no store.
+//
 // # Discovery
 //
 // LookupSRV asks our server for _service._proto.ZONE (UDP, then TCP on
