@@ -20,8 +20,13 @@ import (
 // built-in policy, and no password (an encrypted CA key then fails with
 // ErrPasswordRequired when it is first needed).
 type Options struct {
-	// Policy decides what may be issued; nil means policies.Default().
+	// Policy decides what may be issued; nil means policies.Default(). A
+	// store that holds a policy (SetPolicy) enforces that one instead.
 	Policy *policies.Policy
+	// PolicyFile is the file Policy was read from, "" when it is the
+	// built-in default or a program's own: Load refuses a store whose
+	// policy differs from it (ErrPolicyDiffers), naming what differs.
+	PolicyFile string
 	// Password returns the CA key password. It is called at most once, only
 	// when a signing key is first needed, so commands that only read never
 	// prompt.
@@ -68,6 +73,9 @@ func Load(st *store.Store, opts Options) (*CA, error) {
 		// The keys and the secrets share the password: ask once.
 		opts.Password = sync.OnceValues(opts.Password)
 		pw = opts.Password
+	}
+	if opts.Policy, _, err = EffectivePolicy(st, opts.Policy, opts.PolicyFile); err != nil {
+		return nil, err
 	}
 	c := &CA{st: st, opts: opts, root: root, inter: inter, secrets: NewSecrets(pw)}
 	if c.rootCert, err = x509.ParseCertificate(root.CertDER); err != nil {

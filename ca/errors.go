@@ -15,7 +15,10 @@ var (
 	ErrUnknownKeyType = errors.New("ca: unknown key type")
 	// ErrClearSecrets refuses to copy into etcd a store that keeps secrets
 	// (leaf keys, TSIG and EAB keys) in clear: SealStore seals them.
-	ErrClearSecrets     = errors.New("ca: secrets kept in clear")
+	ErrClearSecrets = errors.New("ca: secrets kept in clear")
+	// ErrPolicyDiffers refuses a node whose own policy file is not the
+	// policy its store holds (`localca policy set`).
+	ErrPolicyDiffers    = errors.New("ca: the local policy differs from the store's")
 	ErrBadPEM           = errors.New("ca: malformed PEM")
 	ErrBadKey           = errors.New("ca: not a usable private key")
 	ErrBadCSR           = errors.New("ca: malformed CSR")

@@ -100,8 +100,12 @@ func (h Home) Location() (StoreLocation, error) {
 	return l, nil
 }
 
-// Policy is the policy in force and where it came from (a path, or
-// "built-in default").
+// builtinPolicy is where Home.Policy says the built-in default comes from.
+const builtinPolicy = "built-in default"
+
+// Policy is the policy of the home's files and where it came from (a path,
+// or "built-in default"); a store that holds a policy enforces that one
+// (EnforcedPolicy).
 func (h Home) Policy() (*policies.Policy, string, error) {
 	path := h.PolicyFile
 	if path == "" {
@@ -119,7 +123,7 @@ func (h Home) Policy() (*policies.Policy, string, error) {
 		}
 	}
 	if path == "" {
-		return policies.Default(), "built-in default", nil
+		return policies.Default(), builtinPolicy, nil
 	}
 	chk, err := h.checker()
 	if err != nil {

@@ -28,11 +28,14 @@ type Access struct {
 // with Hold must be closed.
 func (h Home) Open(a Access, opts Options) (_ *CA, created bool, _ error) {
 	if opts.Policy == nil {
-		pol, _, err := h.Policy()
+		pol, from, err := h.Policy()
 		if err != nil {
 			return nil, false, err
 		}
 		opts.Policy = pol
+		if from != builtinPolicy {
+			opts.PolicyFile = from // the store's policy must be this one
+		}
 	}
 	open, err := h.Opener(a.ReadOnly)
 	if err != nil {

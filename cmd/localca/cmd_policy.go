@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,7 +15,7 @@ import (
 func (e *env) policyCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "policy",
-		Usage: "show the policy in force, or check a request against it",
+		Usage: "show the policy in force, store one for every node, or check a request against it",
 		Subcommands: []*cli.Command{
 			{
 				Name:      "show",
@@ -22,7 +23,7 @@ func (e *env) policyCommand() *cli.Command {
 				UsageText: "localca policy show > ~/.local/share/localca/policy.toml   # a start for your own",
 				Flags:     []cli.Flag{policyFlag()},
 				Action: func(c *cli.Context) error {
-					pol, from, err := e.policy(c)
+					pol, from, err := e.caHome(c).EnforcedPolicy()
 					if err != nil {
 						return err
 					}
@@ -35,6 +36,7 @@ func (e *env) policyCommand() *cli.Command {
 					return err
 				},
 			},
+			e.policySetCommand(),
 			{
 				Name:  "check",
 				Usage: "say what would be issued, or every reason it would be refused",
@@ -49,7 +51,7 @@ func (e *env) policyCommand() *cli.Command {
 					jsonFlag(),
 				},
 				Action: func(c *cli.Context) error {
-					pol, _, err := e.policy(c)
+					pol, _, err := e.caHome(c).EnforcedPolicy()
 					if err != nil {
 						return err
 					}
@@ -106,4 +108,31 @@ func decisionNames(d *policies.Decision) []string {
 		out = append(out, u.String())
 	}
 	return out
+}
+
+// policySetCommand is `localca policy set FILE`: the file becomes the
+// store's policy, a new version in the event log, which every node of the
+// store enforces (ca.SetPolicy).
+func (e *env) policySetCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "set",
+		Usage: "store FILE as the policy every node of this store enforces (a new version, in the event log)",
+		UsageText: `localca policy show > policy.toml && $EDITOR policy.toml && localca policy set policy.toml
+   A node with a policy file of its own (--policy, HOME/policy.toml) refuses to start unless it is this policy.`,
+		Flags: []cli.Flag{jsonFlag()},
+		Action: func(c *cli.Context) error {
+			if c.Args().Len() != 1 {
+				return usagef("policy set takes one FILE")
+			}
+			sp, err := e.caHome(c).SetPolicy(c.Args().First(), time.Now())
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return e.printJSON(map[string]any{"version": sp.Version, "sha256": sp.SHA256, "set_at": sp.SetAt})
+			}
+			fmt.Fprintf(e.stdout, "policy version %d (sha256 %s) is the store's: every node of this store enforces it\n", sp.Version, sp.SHA256)
+			return nil
+		},
+	}
 }
