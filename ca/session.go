@@ -121,7 +121,8 @@ func OpenStore(path string, o OpenOptions) (*store.Store, error) {
 }
 
 // Connect reads the CA through open in one short session and returns a CA
-// that holds no store. Issue, Sign and Renew open the store again only to
+// that holds no store (but for a store in etcd, which has no lock to
+// release: that one it keeps, one connection, until Close). Issue, Sign and Renew open the store again only to
 // commit, and hold it neither while a password is asked, nor while a key
 // is decrypted or a certificate signed: parallel commands then wait a few
 // milliseconds for each other instead of failing. What may have changed
@@ -134,13 +135,26 @@ func Connect(open Opener, opts Options) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
 	c, err := Load(st, opts)
 	if err != nil {
+		st.Close()
 		return nil, err
 	}
-	c.st, c.open = nil, open
+	c.connected(st, open)
 	return c, nil
+}
+
+// connected ends Connect's session: a bbolt store is closed, so its lock
+// is held only to commit; a store in etcd, which has no lock, stays open
+// (Close closes it), so that a one-shot command connects to etcd once.
+func (c *CA) connected(st *store.Store, open Opener) {
+	c.open = open
+	if store.IsEtcdURL(st.Path()) {
+		c.owns = true
+		return
+	}
+	st.Close()
+	c.st = nil
 }
 
 // ConnectOrInit is Connect that makes a CA, unencrypted, when the store
@@ -152,16 +166,16 @@ func ConnectOrInit(open Opener, opts Options) (_ *CA, created bool, _ error) {
 	if err != nil {
 		return nil, false, err
 	}
-	defer st.Close()
 	c, err := Load(st, opts)
 	if errors.Is(err, store.ErrNoCA) {
 		c, err = Init(st, InitOptions{}, opts)
 		created = err == nil
 	}
 	if err != nil {
+		st.Close()
 		return nil, false, err
 	}
-	c.st, c.open = nil, open
+	c.connected(st, open)
 	return c, created, nil
 }
 

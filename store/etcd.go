@@ -50,6 +50,9 @@ type EtcdBackend struct {
 	eps     []string
 	scheme  string
 	timeout time.Duration
+	// noPrefetch makes Batch read each key on its own, as before
+	// prefetch: the baseline of BenchmarkEtcdBatchPrefetch.
+	noPrefetch bool
 }
 
 // maxTxnOps is etcd's default --max-txn-ops: the most puts and deletes, and

@@ -36,6 +36,12 @@ type etcdTx struct {
 	// revision, 0 when absent; ranges are the prefixes ranged over.
 	reads  map[string]int64
 	ranges map[string]bool
+	// cache holds values read ahead at rev (prefetch); discover, when not
+	// nil, makes this a trial that records the keys it Gets and answers
+	// them as absent (its Ranges read etcd: they are rare, and a trial
+	// must not hide what is there from, say, the id generator's start).
+	cache    map[string]cachedKV
+	discover map[string]bool
 }
 
 // overlay is a buffer of writes; a nil value marks a deletion.
@@ -93,6 +99,17 @@ func (t *etcdTx) Get(key []byte) ([]byte, error) {
 			}
 			return v, nil
 		}
+	}
+	if t.discover != nil {
+		t.discover[k] = true
+		return nil, nil
+	}
+	if c, ok := t.cache[k]; ok {
+		t.reads[k] = c.modRev
+		if !c.found {
+			return nil, nil
+		}
+		return c.value, nil
 	}
 	r, err := t.fetch(t.b.key(key))
 	if err != nil {
@@ -326,10 +343,15 @@ func (b *EtcdBackend) Batch(ctx context.Context, fns []func(WriteTx) error) []er
 		base := newOverlay()
 		var cmps []clientv3.Cmp
 		var members []int
+		var cache map[string]cachedKV
 		rev := int64(0)
+		if !b.noPrefetch && len(fns)-i > 1 {
+			rev, cache = b.prefetch(ctx, fns[i:min(len(fns), i+prefetchAhead)])
+		}
 		j := i
 		for ; j < len(fns); j++ {
 			t := b.newTx(ctx, rev, base)
+			t.cache = cache
 			if err := fns[j](t); err != nil {
 				errs[j] = err
 				continue
