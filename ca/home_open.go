@@ -102,11 +102,12 @@ func (h Home) Init(in InitOptions, opts Options) (_ *CA, replaced *x509.Certific
 }
 
 // Close closes the store that Home.Open or Home.Init opened for c; for
-// any other CA it does nothing.
+// any other CA, or a second time, it does nothing.
 func (c *CA) Close() error {
 	if !c.owns || c.st == nil {
 		return nil
 	}
+	c.owns = false // a second Close does nothing
 	return c.st.Close()
 }
 

@@ -44,6 +44,8 @@ type env struct {
 	// sealed is the seal of the store's secrets, made on first use
 	// (secrets), so that the password is read and the key derived once.
 	sealed *ca.Secrets
+	// opened are the CAs openCA returned, closed when the command ends.
+	opened []*ca.CA
 }
 
 // run is main without the exit: tests call it with buffers.
@@ -56,6 +58,9 @@ func (e *env) run(args []string) int {
 	stderr := e.stderr
 	app := newApp(e)
 	err := app.Run(interspersed(app, args))
+	for _, c := range e.opened {
+		c.Close() // a CA connected to etcd keeps its one connection
+	}
 	if err == nil {
 		return exitOK
 	}

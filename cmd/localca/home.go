@@ -42,6 +42,7 @@ func (e *env) openCA(c *cli.Context, a ca.Access) (*ca.CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.opened = append(e.opened, authority)
 	if created {
 		where := authority.Where()
 		if loc, err := h.Location(); where == "" && err == nil {
