@@ -155,7 +155,8 @@ func (e *env) dnsServe(c *cli.Context) error {
 	// Replays are caught by every server of this store, across restarts.
 	replay := ca.DNSReplayGuard{Open: e.dnsZone(c).Write}
 	srv := &dnssrv.Server{Zone: zone.Zone, Keys: []dnssrv.TSIGKey{key}, Replay: replay}
-	go srv.FollowKeys(ctx, e.dnsKeys(c, key), c.Duration("sync"), e.note)
+	// Records and keys follow the store: by watch in etcd, else polled.
+	go srv.FollowKeysOn(ctx, e.dnsKeys(c, key), e.dnsZone(c), c.Duration("sync"), e.note)
 	return srv.Serve(ctx, pc, ln)
 }
 

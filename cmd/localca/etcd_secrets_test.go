@@ -12,7 +12,8 @@ import (
 // TestEtcdSealedSecrets: on a CA kept in etcd, the secrets the store keeps
 // are sealed with the CA password and still work for real clients. The
 // zone's TSIG key and a limited key sign nsupdate's updates to one `dns
-// serve` node, and the other answers dig; the key `issue` kept comes back
+// serve` node (keys and records reach both by watch), and the other
+// answers dig; the key `issue` kept comes back
 // with `export --key` only given the password.
 func TestEtcdSealedSecrets(t *testing.T) {
 	testkit.NeedTool(t, "dig")
@@ -20,7 +21,7 @@ func TestEtcdSealedSecrets(t *testing.T) {
 	h, url, pw, _ := etcdHome(t)
 	var ports [2]string
 	for i := range ports {
-		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "200ms", "--password-file", pw)
+		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "10s", "--password-file", pw)
 		ports[i] = portOf(t, addr)
 	}
 	h.fail(1, "password", "--store", url, "dns", "key", "create", "--name", "nopw", "--allow", "x.localca.test")
@@ -30,16 +31,19 @@ func TestEtcdSealedSecrets(t *testing.T) {
 	if r := nsupdate(t, ports[0], "update add sealed.localca.test. 60 IN A 127.0.0.9", "-y", zoneKey); r.code != 0 {
 		t.Fatalf("nsupdate with the zone's sealed key: %s", r)
 	}
+	// The servers poll only every 10 s: the new key reaches them by watch.
+	created := time.Now()
 	var r cliResult
-	for range 20 { // the servers load the new key at their next sync
+	for time.Since(created) < 5*time.Second {
 		if r = nsupdate(t, ports[0], `update add _acme-challenge.app.localca.test. 60 IN TXT "tok"`, "-y", limited); r.code == 0 {
 			break
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	if r.code != 0 {
-		t.Fatalf("nsupdate with a sealed limited key: %s", r)
+		t.Fatalf("nsupdate with a sealed limited key, 5 s after it was made: %s", r)
 	}
+	t.Logf("the new key was accepted %s after it was made", time.Since(created).Round(time.Millisecond))
 	digShortEventually(t, ports[1], "sealed.localca.test", "A", "127.0.0.9")
 	digShortEventually(t, ports[1], "_acme-challenge.app.localca.test", "TXT", `"tok"`)
 

@@ -157,23 +157,30 @@ func (bz *BackedZone) Sync() error {
 // interval. A failed Sync is told to logf and tried again at the next
 // signal or tick.
 func (bz *BackedZone) Follow(ctx context.Context, interval time.Duration, logf func(string, ...any)) {
+	follow(ctx, bz.b, interval, logf, func() {
+		if err := bz.Sync(); err != nil {
+			logf("dns: reading records from the store: %v", err)
+		}
+	})
+}
+
+// follow runs sync on each signal of src when it is a Notifier that
+// signals (once at once too: what changed before the watch began), and
+// every followSafety intervals besides; else, or once the signals stop,
+// every interval; until ctx ends.
+func follow(ctx context.Context, src any, interval time.Duration, logf func(string, ...any), sync func()) {
 	var changes <-chan struct{}
-	if n, ok := bz.b.(Notifier); ok {
+	if n, ok := src.(Notifier); ok {
 		ch, err := n.Changes(ctx)
 		if err != nil {
 			logf("dns: watching the store (polling every %s instead): %v", interval, err)
 		}
 		changes = ch
 	}
-	sync := func() {
-		if err := bz.Sync(); err != nil {
-			logf("dns: reading records from the store: %v", err)
-		}
-	}
 	every := interval
 	if changes != nil {
 		every = interval * followSafety
-		sync() // what changed before the watch began
+		sync()
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()

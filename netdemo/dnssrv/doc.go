@@ -101,7 +101,10 @@
 // limited keys of `localca dns key create`) reach it through
 // Server.FollowKeys, which reads a KeySource every interval; a zone kept in
 // step with a durable copy is a BackedZone over a Backing, synced by
-// Follow. Both are interfaces of this package, so it imports no store.
+// Follow. A Backing that is also a Notifier (the CA's store in etcd,
+// watched) says when it changed: Follow and FollowKeysOn then read at
+// once, and poll only now and then. These are interfaces of this package,
+// so it imports no store.
 //
 // # Discovery
 //

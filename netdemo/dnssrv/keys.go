@@ -16,6 +16,14 @@ type KeySource func() ([]TSIGKey, error)
 // revoked one refused from the next tick. A failed read is told to logf
 // and the keys in force stay until the next one succeeds.
 func (s *Server) FollowKeys(ctx context.Context, src KeySource, interval time.Duration, logf func(string, ...any)) {
+	s.FollowKeysOn(ctx, src, nil, interval, logf)
+}
+
+// FollowKeysOn is FollowKeys that reads src again on each signal of
+// changes (a Notifier: the CA's store in etcd, watched), polling only
+// every 30 intervals besides; nil changes, or one that cannot signal,
+// polls every interval.
+func (s *Server) FollowKeysOn(ctx context.Context, src KeySource, changes Notifier, interval time.Duration, logf func(string, ...any)) {
 	load := func() {
 		keys, err := src()
 		if err != nil {
@@ -27,14 +35,9 @@ func (s *Server) FollowKeys(ctx context.Context, src KeySource, interval time.Du
 		}
 	}
 	load()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			load()
-		}
+	var n any
+	if changes != nil {
+		n = changes
 	}
+	follow(ctx, n, interval, logf, load)
 }
