@@ -40,7 +40,7 @@ type etcdTx struct {
 	// nil, makes this a trial that records the keys it Gets and answers
 	// them as absent (its Ranges read etcd: they are rare, and a trial
 	// must not hide what is there from, say, the id generator's start).
-	cache    map[string]cachedKV
+	cache    *prefetched
 	discover map[string]bool
 }
 
@@ -104,12 +104,15 @@ func (t *etcdTx) Get(key []byte) ([]byte, error) {
 		t.discover[k] = true
 		return nil, nil
 	}
-	if c, ok := t.cache[k]; ok {
-		t.reads[k] = c.modRev
-		if !c.found {
-			return nil, nil
+	if t.cache != nil {
+		c, ok := t.cache.kvs[k]
+		if ok || t.cache.absent(k) {
+			t.reads[k] = c.modRev // 0: absent
+			if !c.found {
+				return nil, nil
+			}
+			return c.value, nil
 		}
-		return c.value, nil
 	}
 	r, err := t.fetch(t.b.key(key))
 	if err != nil {
@@ -343,10 +346,12 @@ func (b *EtcdBackend) Batch(ctx context.Context, fns []func(WriteTx) error) []er
 		base := newOverlay()
 		var cmps []clientv3.Cmp
 		var members []int
-		var cache map[string]cachedKV
+		var cache *prefetched
 		rev := int64(0)
 		if !b.noPrefetch && len(fns)-i > 1 {
-			rev, cache = b.prefetch(ctx, fns[i:min(len(fns), i+prefetchAhead)])
+			if cache = b.prefetch(ctx, fns[i:min(len(fns), i+prefetchAhead)]); cache != nil {
+				rev = cache.rev
+			}
 		}
 		j := i
 		for ; j < len(fns); j++ {
