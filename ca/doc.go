@@ -2,6 +2,18 @@
 // files, CSRs, signing from policy, the root + intermediate hierarchy, and
 // revocation with CRLs, an OCSP responder and the CA's HTTP endpoints.
 //
+// # Opening the CA of a home
+//
+// Home finds a CA the way the localca command does: the home folder
+// (Home.Dir, $LOCALCA_HOME, $XDG_DATA_HOME/localca), the store in it or
+// elsewhere (a file, or etcd://), and the policy (a file, HOME/policy.toml,
+// or the built-in one), each checked as OpenSSH's StrictModes checks ~/.ssh
+// before it is read. Home.Open opens the CA in one call: read-only, held
+// open, or connected (the store opened again only to commit), and made on
+// first use when asked (Access). Home's other methods read or record
+// without a CA: Certificates, Events, Stored, DescribeRef, Backup,
+// RecordKey, NewKey.
+//
 // # Issuing
 //
 // Init makes a root and an intermediate and stores them; Load opens them
