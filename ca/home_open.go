@@ -18,7 +18,7 @@ type Access struct {
 	// InitIfNone makes an unencrypted CA when the store holds none yet, as
 	// mkcert does on first use; Open then reports created. Of several
 	// processes that start on an empty store at once, one makes the CA and
-	// the others load it.
+	// the others load it. It needs a writable open (ReadOnly false).
 	InitIfNone bool
 }
 
