@@ -39,7 +39,7 @@ func (e *env) acmeCommand() *cli.Command {
 }
 
 func (e *env) acmeEABCreate(c *cli.Context) error {
-	open, err := e.opener(c, false)
+	open, err := e.caHome(c).Opener(false)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (e *env) acmeOrders(c *cli.Context) error {
 // array (empty, not null, when there is nothing), or a table under head
 // with a row per item.
 func acmeList[T any](e *env, c *cli.Context, list func(acme.Storage) ([]T, error), head string, row func(T) string) error {
-	open, err := e.opener(c, true)
+	open, err := e.caHome(c).Opener(true)
 	if err != nil {
 		return err
 	}

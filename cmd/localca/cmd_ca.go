@@ -14,7 +14,7 @@ import (
 func (e *env) caCommand() *cli.Command {
 	printPEM := func(which string) cli.ActionFunc {
 		return func(c *cli.Context) error {
-			authority, err := e.readCA(c)
+			authority, err := e.openCA(c, ca.Access{ReadOnly: true})
 			if err != nil {
 				return err
 			}
@@ -33,11 +33,11 @@ func (e *env) caCommand() *cli.Command {
 			{Name: "intermediate", Usage: "print the intermediate certificate (PEM)", UsageText: "localca ca intermediate > intermediate.pem", Flags: []cli.Flag{outFlag("write to this file instead of stdout")}, Action: printPEM("intermediate")},
 			{Name: "info", Usage: "subjects, fingerprints, validity, and where the store is", UsageText: "localca ca info [--json]", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					authority, err := e.readCA(c)
+					authority, err := e.openCA(c, ca.Access{ReadOnly: true})
 					if err != nil {
 						return err
 					}
-					home, err := e.home(c)
+					home, err := e.caHome(c).Path()
 					if err != nil {
 						return err
 					}

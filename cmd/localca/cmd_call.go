@@ -9,6 +9,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo"
 	"github.com/localca/localca/netdemo/mesh"
 )
@@ -42,7 +43,7 @@ func (e *env) call(c *cli.Context) error {
 	ctx, cancel := context.WithTimeout(c.Context, c.Duration("timeout"))
 	defer cancel()
 	f := &mesh.File{Zone: dns.Fqdn(c.String("zone"))}
-	if err := e.autoInit(c); err != nil {
+	if _, err := e.openCA(c, ca.Access{InitIfNone: true}); err != nil {
 		return err
 	}
 	as := c.String("as")
@@ -50,7 +51,7 @@ func (e *env) call(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	authority, err := e.readCA(c)
+	authority, err := e.openCA(c, ca.Access{ReadOnly: true})
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ the intermediates. nextUpdate is --next-update after now (default a week).`,
 			// A CA from connectCA opens the store only to number the CRL
 			// and read its entries: not while its key is decrypted, and not
 			// while the CRL is printed.
-			authority, err := e.connectCA(c, false)
+			authority, err := e.openCA(c, ca.Access{})
 			if err != nil {
 				return err
 			}

@@ -44,7 +44,7 @@ func (e *env) csrCommand() *cli.Command {
 					return err
 				}
 				open := func() (*ca.Store, error) { // the home is checked (and made) once the CSR is
-					o, err := e.opener(c, false)
+					o, err := e.caHome(c).Opener(false)
 					if err != nil {
 						return nil, err
 					}

@@ -33,7 +33,7 @@ with the listen address (A records in the store, removed when it stops).`,
 func (e *env) badServer(c *cli.Context) error {
 	ctx, stop := signalContext(c.Context)
 	defer stop()
-	authority, st, err := e.loadOrInitCA(c)
+	authority, err := e.openCA(c, ca.Access{Hold: true, InitIfNone: true})
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (e *env) badServer(c *cli.Context) error {
 			continue
 		}
 		if err != nil {
-			st.Close()
+			authority.Close()
 			return err
 		}
 		sites = append(sites, badserver.Site{Case: fc.Name, Name: f.Name, Defect: fc.Defect,
@@ -53,7 +53,7 @@ func (e *env) badServer(c *cli.Context) error {
 	}
 	// The store is shared with `dns serve` and other commands: hold it
 	// only while writing.
-	st.Close()
+	authority.Close()
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ func (e *env) dnsCommand() *cli.Command {
 
 // dnsZone is the zone's records and settings in this home's store.
 func (e *env) dnsZone(c *cli.Context) ca.DNSZone {
-	z := ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) { return e.opener(c, readOnly) })
+	z := ca.NewDNSZone(func(readOnly bool) (ca.Opener, error) { return e.caHome(c).Opener(readOnly) })
 	z.Secrets = e.secrets(c)
 	return z
 }

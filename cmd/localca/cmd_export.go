@@ -43,7 +43,7 @@ keeps the key sealed: --key then needs the CA password.`,
 			if err == nil && c.Bool("key") && iss.KeySealed {
 				// Kept sealed with the CA password (a store in etcd).
 				var authority *ca.CA
-				if authority, err = e.readCA(c); err == nil {
+				if authority, err = e.openCA(c, ca.Access{ReadOnly: true}); err == nil {
 					iss, err = authority.Stored(serial)
 				}
 			}

@@ -32,7 +32,7 @@ the policy) and stores both, keys encrypted with PKCS#8 PBES2.
 			if _, err := ca.ParseKeyType(c.String("key-type")); err != nil {
 				return usageError{err}
 			}
-			pol, _, err := e.policy(c)
+			pol, _, err := e.caHome(c).Policy()
 			if err != nil {
 				return err
 			}

@@ -66,7 +66,7 @@ write them again (localca export SERIAL --chain / --key).`,
 			if err := files.Check(); err != nil {
 				return err
 			}
-			authority, err := e.connectCA(c, true)
+			authority, err := e.openCA(c, ca.Access{InitIfNone: true})
 			if err != nil {
 				return err
 			}
@@ -118,7 +118,7 @@ func filesMap(f ca.Files) map[string]string {
 // p12Password sets the bundle's password from --p12-password-file.
 func p12Password(c *cli.Context, files *ca.Files) error {
 	if f := c.String("p12-password-file"); f != "" {
-		pw, err := readPasswordFile(f)
+		pw, err := ca.ReadPasswordFile(f)
 		if err != nil {
 			return err
 		}

@@ -30,11 +30,11 @@ func (e *env) issueBroken(c *cli.Context) error {
 	if c.NArg() > 1 || (c.NArg() == 1 && c.Args().First() != name) {
 		return usagef("--broken %s names its certificate %s; give no other name", fc.Name, name)
 	}
-	authority, st, err := e.loadOrInitCA(c)
+	authority, err := e.openCA(c, ca.Access{Hold: true, InitIfNone: true})
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer authority.Close()
 	f, err := authority.Fixture(fc.Name)
 	if err != nil {
 		return err

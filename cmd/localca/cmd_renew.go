@@ -59,7 +59,7 @@ func (e *env) renew(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	authority, err := e.connectCA(c, false)
+	authority, err := e.openCA(c, ca.Access{})
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func renewSerial(arg, certFile string) ([]byte, error) {
 		}
 		return serial, nil
 	}
-	data, err := readInput(certFile, maxInputFile)
+	data, err := ca.ReadInput(certFile, ca.MaxInputFile)
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,7 @@ func (e *env) serve(c *cli.Context) error {
 	if c.Duration("crl-next-update") <= 0 {
 		return usagef("--crl-next-update must be positive")
 	}
-	authority, err := e.connectCA(c, false)
+	authority, err := e.openCA(c, ca.Access{})
 	if err != nil {
 		return err
 	}
@@ -132,12 +132,12 @@ func (e *env) serve(c *cli.Context) error {
 // would shut other commands out), and once, kept open, when it is etcd,
 // shared with the other nodes.
 func (e *env) serveOpener(c *cli.Context) (open ca.Opener, keep bool, err error) {
-	loc, err := e.storeLocation(c)
+	loc, err := e.caHome(c).Location()
 	if err != nil {
 		return nil, false, err
 	}
 	if loc.IsEtcd() {
-		open, err = e.opener(c, false)
+		open, err = e.caHome(c).Opener(false)
 		return open, true, err
 	}
 	return ca.StoreOpener(loc.Where, ca.OpenOptions{Wait: serveStoreTimeout}), false, nil

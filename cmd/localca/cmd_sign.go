@@ -52,7 +52,7 @@ over 1 MiB. The certificate is in the store before it is written.`,
 			if c.IsSet("key") {
 				return usagef("--key is only for --self-signed")
 			}
-			authority, err := e.connectCA(c, false)
+			authority, err := e.openCA(c, ca.Access{})
 			if err != nil {
 				return err
 			}
@@ -81,11 +81,11 @@ func (e *env) selfSign(c *cli.Context, csrData []byte, opts ca.SignOptions) erro
 	if err != nil {
 		return err
 	}
-	pol, _, err := e.policy(c)
+	pol, _, err := e.caHome(c).Policy()
 	if err != nil {
 		return err
 	}
-	open, err := e.opener(c, false)
+	open, err := e.caHome(c).Opener(false)
 	if err != nil {
 		return err
 	}

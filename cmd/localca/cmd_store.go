@@ -16,7 +16,7 @@ import (
 // migrate` (schema 2 to 3, a backup first). The logic is in ca and store.
 func (e *env) storeCommand() *cli.Command {
 	path := func(c *cli.Context) (string, error) {
-		h, err := e.home(c)
+		h, err := e.caHome(c).Path()
 		return filepath.Join(h, "localca.db"), err
 	}
 	return &cli.Command{
@@ -29,7 +29,7 @@ func (e *env) storeCommand() *cli.Command {
 				Name: "status", Usage: "engine, file size, bytes in use, records by kind, schema",
 				UsageText: "localca store status [--json]", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					loc, err := e.storeLocation(c)
+					loc, err := e.caHome(c).Location()
 					if err != nil {
 						return err
 					}

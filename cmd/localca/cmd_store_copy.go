@@ -26,7 +26,7 @@ func (e *env) storeCopyCommand() *cli.Command {
 			if c.Args().Len() > 0 {
 				return usagef("store copy takes no arguments")
 			}
-			loc, err := e.storeLocation(c)
+			loc, err := e.caHome(c).Location()
 			if err != nil {
 				return err
 			}

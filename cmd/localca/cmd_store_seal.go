@@ -36,7 +36,7 @@ func (e *env) storeSealCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			st, err := e.openStore(c, false)
+			st, err := e.caHome(c).OpenStore(false)
 			if err != nil {
 				return err
 			}

@@ -43,12 +43,12 @@ name the policy allows). A refused request does not spend the token.`,
 				if req.For != ca.TokenRead && len(req.Allow) == 0 {
 					return usagef("a %s token needs --allow PATTERN (the names it may %s; '*' for any the policy allows)", req.For, req.For)
 				}
-				authority, st, err := e.loadCA(c, false)
+				authority, err := e.openCA(c, ca.Access{Hold: true})
 				if err != nil {
 					return err
 				}
 				secret, t, err := authority.CreateToken(req)
-				st.Close() // print with the store closed: a paused reader of stdout blocks no one
+				authority.Close() // print with the store closed: a paused reader of stdout blocks no one
 				if err != nil {
 					return usageError{err}
 				}

@@ -87,7 +87,7 @@ func (e *env) trust(c *cli.Context, verb string) error {
 // and no key. Under sudo the store must be the invoker's own regular file,
 // so that root reads nothing the invoker could not.
 func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate, error) {
-	h, err := e.home(c)
+	h, err := e.caHome(c).Path()
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate
 			return nil, err
 		}
 	}
-	open, err := e.opener(c, true)
+	open, err := e.caHome(c).Opener(true)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate
 // forInvoker returns e, under sudo, with the invoker's data folder as the default home,
 // unless --home, LOCALCA_HOME or XDG_DATA_HOME says where the store is.
 func (e *env) forInvoker(c *cli.Context, inv *truststore.User) (*env, string, error) {
-	if h, err := e.home(c); err == nil && (homeFlagValue(c) != "" || e.getenv("LOCALCA_HOME") != "" || e.getenv("XDG_DATA_HOME") != "") {
+	if h, err := e.caHome(c).Path(); err == nil && (homeFlagValue(c) != "" || e.getenv("LOCALCA_HOME") != "" || e.getenv("XDG_DATA_HOME") != "") {
 		return e, h, nil
 	}
 	if inv.Home == "" {

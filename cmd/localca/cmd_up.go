@@ -59,7 +59,7 @@ func (e *env) up(c *cli.Context) error {
 	}
 	ctx, stop := signalContext(c.Context)
 	defer stop()
-	authority, err := e.connectCA(c, true) // made on first use
+	authority, err := e.openCA(c, ca.Access{InitIfNone: true}) // made on first use
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func loadServices(path string) (*mesh.File, error) {
 	if path == "" {
 		return mesh.Parse([]byte(mesh.Sample), "sample")
 	}
-	data, err := readInput(path, maxInputFile)
+	data, err := ca.ReadInput(path, ca.MaxInputFile)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 
+	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo"
 	"github.com/urfave/cli/v2"
 )
@@ -28,7 +29,7 @@ func (e *env) revocation(ctx context.Context, c *cli.Context, p *netdemo.Peer) (
 // ownCRLFor makes this CA's own CRL the demo's revocation source when the
 // --ca roots hold this CA's root (and a store is here to make it from).
 func (e *env) ownCRLFor(c *cli.Context, cfg *netdemo.PeerConfig, roots []*x509.Certificate) {
-	authority, err := e.readCA(c)
+	authority, err := e.openCA(c, ca.Access{ReadOnly: true})
 	if err != nil {
 		return // no CA here: --ca names someone else's
 	}

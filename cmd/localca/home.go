@@ -54,58 +54,6 @@ func (e *env) openCA(c *cli.Context, a ca.Access) (*ca.CA, error) {
 	return authority, nil
 }
 
-// The CA openers the commands used before openCA; they remain until every
-// command calls openCA.
-func (e *env) readCA(c *cli.Context) (*ca.CA, error) {
-	return e.openCA(c, ca.Access{ReadOnly: true})
-}
-
-func (e *env) connectCA(c *cli.Context, initIfNone bool) (*ca.CA, error) {
-	return e.openCA(c, ca.Access{InitIfNone: initIfNone})
-}
-
-func (e *env) loadCA(c *cli.Context, readOnly bool) (*ca.CA, *ca.Store, error) {
-	authority, err := e.openCA(c, ca.Access{ReadOnly: readOnly, Hold: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	return authority, authority.Store(), nil
-}
-
-func (e *env) loadOrInitCA(c *cli.Context) (*ca.CA, *ca.Store, error) {
-	authority, err := e.openCA(c, ca.Access{Hold: true, InitIfNone: true})
-	if err != nil {
-		return nil, nil, err
-	}
-	return authority, authority.Store(), nil
-}
-
-// autoInit makes the CA on first use (see openCA).
-func (e *env) autoInit(c *cli.Context) error {
-	_, err := e.connectCA(c, true)
-	return err
-}
-
-// openStore opens this command's store; the caller closes it.
-func (e *env) openStore(c *cli.Context, readOnly bool) (*ca.Store, error) {
-	return e.caHome(c).OpenStore(readOnly)
-}
-
-// home is the folder of the store: --home, $LOCALCA_HOME, or
-// $XDG_DATA_HOME/localca (~/.local/share/localca).
-func (e *env) home(c *cli.Context) (string, error) { return e.caHome(c).Path() }
-
-// storeLocation is where this command's store is: --store, else
-// $LOCALCA_STORE, else HOME/localca.db.
-func (e *env) storeLocation(c *cli.Context) (ca.StoreLocation, error) {
-	return e.caHome(c).Location()
-}
-
-// policy is the policy in force and where it came from (ca.Home.Policy).
-func (e *env) policy(c *cli.Context) (*policies.Policy, string, error) {
-	return e.caHome(c).Policy()
-}
-
 // homeFlagValue is --home, which may sit before or after the subcommand: it
 // looks up the lineage.
 func homeFlagValue(c *cli.Context) string {
@@ -178,14 +126,4 @@ func (e *env) password(c *cli.Context, what string, confirm bool) ([]byte, error
 		return nil, errors.New("empty password (use --no-password for a CA without one)")
 	}
 	return pw, nil
-}
-
-// readPasswordFile is ca.ReadPasswordFile, for the commands that call it
-// by this name.
-func readPasswordFile(path string) ([]byte, error) { return ca.ReadPasswordFile(path) }
-
-// opener opens this command's store for one short piece of work at a
-// time (ca.Home.Opener).
-func (e *env) opener(c *cli.Context, readOnly bool) (ca.Opener, error) {
-	return e.caHome(c).Opener(readOnly)
 }

@@ -56,7 +56,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*netdemo.Peer, er
 		cfg.CertFile, cfg.KeyFile = certFile, keyFile
 	}
 	if f := c.String("ca"); f != "" {
-		data, err := readInput(f, maxInputFile)
+		data, err := ca.ReadInput(f, ca.MaxInputFile)
 		if err != nil {
 			return nil, err
 		}
@@ -68,7 +68,7 @@ func (e *env) resolveIdentity(c *cli.Context, profile string) (*netdemo.Peer, er
 		e.ownCRLFor(c, &cfg, certs)
 	}
 	if cfg.Roots == nil {
-		authority, err := e.readCA(c)
+		authority, err := e.openCA(c, ca.Access{ReadOnly: true})
 		if err != nil {
 			return nil, fmt.Errorf("no --ca given and no CA to trust: %w", err)
 		}
@@ -94,7 +94,7 @@ func (e *env) issueNow(c *cli.Context, name, profile string) (*tls.Certificate, 
 // issueTLS issues req through this home's CA, held only to commit, and
 // returns the CA with what it issued.
 func (e *env) issueTLS(c *cli.Context, initIfNone bool, req ca.IssueRequest) (*ca.CA, *ca.Issued, error) {
-	authority, err := e.connectCA(c, initIfNone)
+	authority, err := e.openCA(c, ca.Access{InitIfNone: initIfNone})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -108,7 +108,7 @@ func (e *env) issueTLS(c *cli.Context, initIfNone bool, req ca.IssueRequest) (*c
 // only while the CRLs are numbered (not while the key is decrypted).
 func (e *env) localCRLFetch(c *cli.Context) func(context.Context) ([]byte, error) {
 	return func(context.Context) ([]byte, error) {
-		authority, err := e.connectCA(c, false)
+		authority, err := e.openCA(c, ca.Access{})
 		if err != nil {
 			return nil, err
 		}

@@ -46,7 +46,7 @@ func readFile(what, path string) ([]byte, error) {
 	if path == "" {
 		return nil, usagef("--%s is required", what)
 	}
-	b, err := readInput(path, maxInputFile)
+	b, err := ca.ReadInput(path, ca.MaxInputFile)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", what, err)
 	}
