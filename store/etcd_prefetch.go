@@ -42,6 +42,8 @@ type prefetched struct {
 	rev    int64
 	kvs    map[string]cachedKV
 	ranges []string // lo of each range read whole; its end is its prefix's
+	// pages are Range pages read by the batch's functions, at rev.
+	pages map[string]*clientv3.GetResponse
 }
 
 // absent reports whether key lies in a range read whole, where a key not
@@ -77,8 +79,12 @@ func (b *EtcdBackend) discoverTx(ctx context.Context) *etcdTx {
 func (b *EtcdBackend) prefetch(ctx context.Context, fns []func(WriteTx) error) *prefetched {
 	keys := map[string]bool{}
 	lows := map[string]string{} // id prefix -> smallest key the trials read
+	// The trials' Ranges (an issuer looked up by its key id) read etcd once
+	// for all of them: what they find only guides the trials.
+	trials := &prefetched{pages: map[string]*clientv3.GetResponse{}}
 	for _, fn := range fns {
 		t := b.discoverTx(ctx)
+		t.cache = trials
 		_ = fn(t) // the trial's outcome does not count
 		for k := range t.discover {
 			keys[k] = true
@@ -102,7 +108,7 @@ func (b *EtcdBackend) prefetch(ctx context.Context, fns []func(WriteTx) error) *
 		ranges = append(ranges, lo)
 	}
 	sort.Strings(ranges)
-	pf := &prefetched{kvs: make(map[string]cachedKV, len(sorted))}
+	pf := &prefetched{kvs: make(map[string]cachedKV, len(sorted)), pages: map[string]*clientv3.GetResponse{}}
 	first := true
 	for first || len(sorted) > 0 {
 		var ops []clientv3.Op

@@ -118,12 +118,20 @@ func (t *etcdTx) Get(key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(r.Kvs) == 0 {
-		t.reads[k] = 0
+	var c cachedKV
+	if len(r.Kvs) > 0 {
+		c = cachedKV{value: nonNil(r.Kvs[0].Value), modRev: r.Kvs[0].ModRevision, found: true}
+	}
+	if t.cache != nil {
+		// Read at the batch's revision: the batch's later functions (run
+		// one after the other) read it from here (the issuer's record).
+		t.cache.kvs[k] = c
+	}
+	t.reads[k] = c.modRev
+	if !c.found {
 		return nil, nil
 	}
-	t.reads[k] = r.Kvs[0].ModRevision
-	return nonNil(r.Kvs[0].Value), nil
+	return c.value, nil
 }
 
 // Range merges etcd's keys at the pinned revision with the buffered writes,
@@ -214,9 +222,19 @@ func (t *etcdTx) rangeEtcd(prefix, start []byte, reverse bool, fn func(k, v []by
 		order = clientv3.SortDescend
 	}
 	for {
-		r, err := t.fetch(lo, clientv3.WithRange(hi), clientv3.WithLimit(etcdPage), clientv3.WithSort(clientv3.SortByKey, order))
-		if err != nil {
-			return err
+		page := fmt.Sprintf("%s\x00%s\x00%d", lo, hi, order)
+		var r *clientv3.GetResponse
+		if t.cache != nil {
+			r = t.cache.pages[page] // the same page, read by an earlier function of the batch
+		}
+		if r == nil {
+			var err error
+			if r, err = t.fetch(lo, clientv3.WithRange(hi), clientv3.WithLimit(etcdPage), clientv3.WithSort(clientv3.SortByKey, order)); err != nil {
+				return err
+			}
+			if t.cache != nil {
+				t.cache.pages[page] = r
+			}
 		}
 		for _, e := range r.Kvs {
 			if err := fn(e.Key[len(t.b.prefix):], nonNil(e.Value)); err != nil {
