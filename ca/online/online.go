@@ -186,14 +186,16 @@ func (s *Site) PlainPaths() []string {
 // done, then shuts down gracefully and returns nil; the first listener
 // that fails stops the other, and its error is returned.
 func (s *Site) Run(ctx context.Context) error {
+	// The context is made before anything runs beside it: the sweep below
+	// reads it while this goroutine goes on.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	if s.acme != nil {
 		go func() {
 			s.acme.CleanupEvery(ctx, acmeCleanup)
 			s.acme.Wait()
 		}()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	plainErr := make(chan error, 1)
 	if s.cfg.Plain == nil {
 		plainErr <- nil
