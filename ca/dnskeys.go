@@ -95,11 +95,7 @@ func (z DNSZone) ACMEChallengeKey(name string, names []string) (DNSKey, error) {
 // secret is returned empty: enough to list the keys, not to check updates.
 func (z DNSZone) Keys() ([]DNSKey, error) {
 	var raw map[string][]byte
-	open := z.Read
-	if open == nil {
-		open = z.Write
-	}
-	st, err := open()
+	st, err := z.openRead()
 	if err != nil {
 		return nil, err
 	}

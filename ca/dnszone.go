@@ -22,13 +22,18 @@ type DNSZone struct {
 	Secrets *Secrets
 }
 
+// openRead opens the store for reading: with Read when the zone has it,
+// else with Write.
+func (z DNSZone) openRead() (*store.Store, error) {
+	if z.Read != nil {
+		return z.Read()
+	}
+	return z.Write()
+}
+
 // Records returns every stored record, of any zone.
 func (z DNSZone) Records() ([]string, error) {
-	open := z.Read
-	if open == nil {
-		open = z.Write
-	}
-	st, err := open()
+	st, err := z.openRead()
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +109,7 @@ func NewDNSZone(open func(readOnly bool) (Opener, error)) DNSZone {
 // ends. For a store that cannot be watched so (a bbolt file) it returns a
 // nil channel: poll.
 func (z DNSZone) Changes(ctx context.Context) (<-chan struct{}, error) {
-	open := z.Read
-	if open == nil {
-		open = z.Write
-	}
-	st, err := open()
+	st, err := z.openRead()
 	if err != nil {
 		return nil, err
 	}
