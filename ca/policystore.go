@@ -149,41 +149,34 @@ func PolicyDiff(stored, local *policies.Policy) ([]string, error) {
 	if bytes.Equal(a, b) {
 		return nil, nil
 	}
-	count := func(text []byte) map[string]int {
-		m := map[string]int{}
-		for _, l := range strings.Split(string(text), "\n") {
-			m[l]++
-		}
-		return m
-	}
-	na, nb := count(a), count(b)
-	var out []string
-	section := ""
-	for _, l := range strings.Split(string(a), "\n") {
-		if strings.HasPrefix(l, "[") {
-			section = l
-		}
-		if nb[l] > 0 {
-			nb[l]--
-			continue
-		}
-		out = append(out, fmt.Sprintf("  store %s %s", section, strings.TrimSpace(l)))
-	}
-	section = ""
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "[") {
-			section = l
-		}
-		if na[l] > 0 {
-			na[l]--
-			continue
-		}
-		out = append(out, fmt.Sprintf("  local %s %s", section, strings.TrimSpace(l)))
-	}
+	out := append(linesOnlyIn("store", a, b), linesOnlyIn("local", b, a)...)
 	if len(out) == 0 { // the same lines in another order
 		out = append(out, "  the same settings in another order")
 	}
 	return out, nil
+}
+
+// linesOnlyIn lists the lines of text that other lacks (as a multiset: a
+// line twice in text and once in other is listed once), each under the
+// TOML section it stands in and headed by label.
+func linesOnlyIn(label string, text, other []byte) []string {
+	left := map[string]int{}
+	for _, l := range strings.Split(string(other), "\n") {
+		left[l]++
+	}
+	var out []string
+	section := ""
+	for _, l := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(l, "[") {
+			section = l
+		}
+		if left[l] > 0 {
+			left[l]--
+			continue
+		}
+		out = append(out, fmt.Sprintf("  %s %s %s", label, section, strings.TrimSpace(l)))
+	}
+	return out
 }
 
 // EnforcedPolicy is the policy the home's CA enforces, and where it comes
