@@ -4,10 +4,11 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
-	"encoding/pem"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/localca/localca/internal/certpem"
 	"github.com/localca/localca/store"
 )
 
@@ -70,19 +71,6 @@ func Describe(cert *x509.Certificate, rec *store.Cert, now time.Time) CertInfo {
 	return in
 }
 
-// DescribeHierarchy describes the CA's root and intermediate as of now, as
-// `localca ca info` shows them: both in the store and active, unless the
-// intermediate is revoked, which then signs nothing more.
-func (c *CA) DescribeHierarchy(now time.Time) (root, inter CertInfo) {
-	root, inter = Describe(c.Root(), nil, now), Describe(c.Intermediate(), nil, now)
-	root.InStore, root.Status = true, "active"
-	inter.InStore, inter.Status = true, "active"
-	if at, reason := c.IntermediateRevoked(); !at.IsZero() {
-		inter.Status, inter.RevokedAt, inter.RevokedReason = "revoked (signs nothing more: localca init --force)", at, ReasonName(reason)
-	}
-	return root, inter
-}
-
 // left says how long a certificate has to live, in the unit that reads best.
 func left(notAfter, now time.Time) string {
 	d := notAfter.Sub(now)
@@ -137,32 +125,12 @@ func extKeyUsages(ekus []x509.ExtKeyUsage) []string {
 // blocks, such as a key beside the chain, are passed over), or one DER
 // certificate.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	rest, sawPEM := data, false
-	for {
-		var block *pem.Block
-		if block, rest = pem.Decode(rest); block == nil {
-			break
-		}
-		sawPEM = true
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		cert, err := x509.ParseCertificate(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
-		}
-		out = append(out, cert)
+	certs, err := certpem.Parse(data)
+	switch {
+	case errors.Is(err, certpem.ErrNoCertificate):
+		return nil, fmt.Errorf("%w: %v", ErrBadPEM, err)
+	case err != nil:
+		return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
 	}
-	if !sawPEM {
-		cert, err := x509.ParseCertificate(data)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadCertificate, err)
-		}
-		return []*x509.Certificate{cert}, nil
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: no CERTIFICATE block", ErrBadPEM)
-	}
-	return out, nil
+	return certs, nil
 }

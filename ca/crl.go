@@ -25,16 +25,18 @@ type CRLOptions struct {
 	NextUpdate time.Duration
 }
 
-// CRL is a signed certificate revocation list.
+// CRL is a signed certificate revocation list. Its JSON form is a summary,
+// what `localca crl --json` prints: the fields in the order of their keys,
+// as a map of them printed.
 type CRL struct {
-	DER        []byte
-	Number     uint64
-	ThisUpdate time.Time
-	NextUpdate time.Time
-	Entries    int
+	DER        []byte    `json:"-"`
+	Entries    int       `json:"entries"`
+	NextUpdate time.Time `json:"next_update"`
+	Number     uint64    `json:"number"`
+	ThisUpdate time.Time `json:"this_update"`
 	// Digest identifies what the CRL lists (serials, times, reasons): two
 	// CRLs of one issuer with the same digest say the same thing.
-	Digest [32]byte
+	Digest [32]byte `json:"-"`
 }
 
 // PEM is the CRL as an "X509 CRL" PEM block, the form openssl -CRLfile reads.

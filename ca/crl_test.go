@@ -3,6 +3,7 @@ package ca_test
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -245,4 +246,20 @@ func bothCRLs(t *testing.T, c *ca.CA) (inter, root *ca.CRL) {
 		t.Fatal(err)
 	}
 	return lists[0], lists[1]
+}
+
+// TestCRLJSON: a CRL's JSON is the summary `localca crl --json` prints,
+// without the CRL itself.
+func TestCRLJSON(t *testing.T) {
+	lists, err := newCA(t, "ecdsa-p256").CRLs(true, true, ca.CRLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(lists[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(jsonKeys(t, raw), " "); got != "entries next_update number this_update" {
+		t.Errorf("JSON keys %q in %s", got, raw)
+	}
 }

@@ -214,7 +214,7 @@ func csrRecord(csr *x509.CertificateRequest) (*store.CSR, *store.Key, error) {
 
 // RecordCSR stores a CSR (and its public key) as pending, after the
 // policy's key rules. A CSR for a compromised key is refused with
-// store.ErrKeyRevoked. It returns the CSR's id. CreateAndRecordCSR
+// store.ErrKeyRevoked. It returns the CSR's id. Home.CreateCSR
 // records one before there is a CA.
 func (c *CA) RecordCSR(csr *x509.CertificateRequest) (id []byte, err error) {
 	if err := c.opts.Policy.CheckKey(csr.PublicKey); err != nil {
@@ -227,25 +227,24 @@ func (c *CA) RecordCSR(csr *x509.CertificateRequest) (id []byte, err error) {
 	return id, err
 }
 
-// CreateAndRecordCSR makes a CSR signed by key (CreateCSR), reads it back
-// as any CSR is read (ParseCSR), and records it as pending in the store
-// open opens, which may hold no CA yet: `localca csr create` works before
-// `init`. It returns the CSR and its id; the store is closed on return.
-func CreateAndRecordCSR(open Opener, key crypto.Signer, req CSRRequest) (*x509.CertificateRequest, []byte, error) {
+// CreateCSR makes a CSR signed by key (CreateCSR), reads it back as any
+// CSR is read (ParseCSR), and records it as pending in the home's store,
+// which may hold no CA yet: `localca csr create` works before `init`. The
+// home is checked (and made) only once the CSR is made, so a bad request
+// leaves no home behind. It returns the CSR and its id; the store is
+// closed on return.
+func (h Home) CreateCSR(key crypto.Signer, req CSRRequest) (csr *x509.CertificateRequest, id []byte, err error) {
 	der, err := CreateCSR(key, req)
 	if err != nil {
 		return nil, nil, err
 	}
-	csr, err := ParseCSR(der)
-	if err != nil {
+	if csr, err = ParseCSR(der); err != nil {
 		return nil, nil, err
 	}
-	st, err := open()
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
-	id, err := recordCSR(st, csr)
+	err = h.session(false, func(st *store.Store) error {
+		id, err = recordCSR(st, csr)
+		return err
+	})
 	return csr, id, err
 }
 

@@ -31,14 +31,19 @@ func (z DNSZone) openRead() (*store.Store, error) {
 	return z.Write()
 }
 
-// Records returns every stored record, of any zone.
+// Records returns every stored record, of any zone ([], not nil, when
+// there is none: `localca dns list --json` prints an empty array).
 func (z DNSZone) Records() ([]string, error) {
 	st, err := z.openRead()
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	return st.DNSRecords()
+	recs, err := st.DNSRecords()
+	if recs == nil && err == nil {
+		recs = []string{}
+	}
+	return recs, err
 }
 
 // Apply adds and removes records in one transaction and reports whether

@@ -25,9 +25,12 @@ var (
 	ErrBadCSRSignature  = errors.New("ca: CSR signature does not verify")
 	ErrBadCertificate   = errors.New("ca: malformed certificate")
 	ErrPasswordRequired = errors.New("ca: password required")
-	ErrWrongPassword    = errors.New("ca: wrong password or damaged key")
-	ErrKeyMismatch      = errors.New("ca: the key does not match the CSR's public key")
-	ErrBadName          = errors.New("ca: bad name")
+	// ErrEmptyPassword is a password typed empty at a prompt. Its words
+	// are the command line's: a CA without a password is made on purpose.
+	ErrEmptyPassword = errors.New("empty password (use --no-password for a CA without one)")
+	ErrWrongPassword = errors.New("ca: wrong password or damaged key")
+	ErrKeyMismatch   = errors.New("ca: the key does not match the CSR's public key")
+	ErrBadName       = errors.New("ca: bad name")
 	// ErrNoStore means a CA made without a store (withStore(nil)) was
 	// asked to record something.
 	ErrNoStore = errors.New("ca: no store to record into")

@@ -5,31 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 
 	"github.com/localca/localca/ca"
-	"github.com/localca/localca/store"
 )
 
 // ExampleCA_Fixture makes the expired fixture, a certificate for
 // expired.bad.localca.test from this CA that every client must refuse, and
 // shows that Go does; it is in the store under the fixtures profile.
 func ExampleCA_Fixture() {
-	dir, err := os.MkdirTemp("", "localca-example")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	st, err := store.Open(filepath.Join(dir, "localca.db"), nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer st.Close()
-	authority, err := ca.Init(st, ca.InitOptions{Name: "Example Root"}, ca.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	authority, done := exampleCA()
+	defer done()
 
 	f, err := authority.Fixture(ca.CaseExpired)
 	if err != nil {

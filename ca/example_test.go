@@ -63,3 +63,21 @@ func ExampleParseSubject() {
 	fmt.Println(n.CommonName, n.Organization, n.Country)
 	// Output: api.test [Acme/Dev] [DE]
 }
+
+// exampleCA makes a CA in a fresh temporary store, for the examples whose
+// lesson is not the set-up (ExampleCA_Issue shows it whole); done removes it.
+func exampleCA() (authority *ca.CA, done func()) {
+	dir, err := os.MkdirTemp("", "localca-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := store.Open(filepath.Join(dir, "localca.db"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	authority, err = ca.Init(st, ca.InitOptions{Name: "Example Root"}, ca.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	return authority, func() { st.Close(); os.RemoveAll(dir) }
+}

@@ -1,6 +1,7 @@
 package ca
 
 import (
+	"crypto"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -29,12 +30,15 @@ const DefaultP12Password = "changeit"
 // Files are where an issued certificate goes, as `localca issue` writes
 // it: the chain (leaf, then intermediate), the key (0600), and a PKCS#12
 // bundle of the three when P12 is set.
+// Its JSON form, what `localca issue --json` says of the files, leaves the
+// password out.
 type Files struct {
-	Cert, Key string
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
 	// P12 is the bundle's path; "" writes none.
-	P12 string
+	P12 string `json:"p12,omitempty"`
 	// P12Password protects the bundle; "" means DefaultP12Password.
-	P12Password string
+	P12Password string `json:"-"`
 }
 
 // FilesFor names the files of a certificate whose first name is first, in
@@ -47,6 +51,31 @@ func FilesFor(dir, first string, p12 bool) Files {
 		f.P12 = base + ".p12"
 	}
 	return f
+}
+
+// ReadP12Password sets the bundle's password from the first line of the
+// file at path (ReadPasswordFile); path "" keeps DefaultP12Password.
+func (f *Files) ReadP12Password(path string) error {
+	if path == "" {
+		return nil
+	}
+	pw, err := ReadPasswordFile(path)
+	if err != nil {
+		return err
+	}
+	f.P12Password = string(pw)
+	return nil
+}
+
+// ExistingKey reads the key file f names (ReadKeyFile, password called only
+// for an encrypted key) when it is there, a regular file; nil when it is
+// not, so that a renewal that reuses the key (RenewRequest.Key) falls back
+// to the key the store kept.
+func (f Files) ExistingKey(password func() ([]byte, error)) (crypto.Signer, error) {
+	if fi, err := os.Stat(f.Key); err != nil || !fi.Mode().IsRegular() {
+		return nil, nil
+	}
+	return ReadKeyFile(f.Key, password)
 }
 
 // FileBase turns a name into a file name as mkcert does.

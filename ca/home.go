@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/localca/localca/internal/safehome"
@@ -60,6 +61,27 @@ func (h Home) getenv(k string) string {
 	return h.Getenv(k)
 }
 
+// BaseURL is where `localca serve` publishes the CA: given (--url), else
+// $LOCALCA_URL, without a trailing slash; "" when neither says. Leaves
+// issued with one (Options.BaseURL) carry its CRL distribution point and
+// OCSP / caIssuers URLs.
+func (h Home) BaseURL(given string) string {
+	if given == "" {
+		given = h.getenv("LOCALCA_URL")
+	}
+	return strings.TrimSuffix(given, "/")
+}
+
+// storeFile is the store's file name in the home folder.
+const storeFile = "localca.db"
+
+// StoreFile is the path of the store file in the home folder, whether or
+// not the store is there (Location says where the store is).
+func (h Home) StoreFile() (string, error) {
+	d, err := h.Path()
+	return filepath.Join(d, storeFile), err
+}
+
 // Path is the home folder, absolute.
 func (h Home) Path() (string, error) {
 	if h.Dir != "" {
@@ -89,7 +111,7 @@ func (h Home) Location() (StoreLocation, error) {
 		if err != nil {
 			return l, err
 		}
-		l.Where = filepath.Join(d, "localca.db")
+		l.Where = filepath.Join(d, storeFile)
 	} else if !l.IsEtcd() {
 		abs, err := filepath.Abs(l.Where)
 		if err != nil {

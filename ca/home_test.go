@@ -2,7 +2,10 @@ package ca_test
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
@@ -184,12 +187,8 @@ func TestHomeDescribeRef(t *testing.T) {
 func TestHomeRecordCSRAndRevokeRefs(t *testing.T) {
 	h := testHome(t, nil)
 	key := newKey(t, "ecdsa-p256")
-	open, err := h.Opener(false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	req := ca.CSRRequest{SANs: []string{"csr.test"}}
-	_, id, err := ca.CreateAndRecordCSR(open, key, req)
+	_, id, err := h.CreateCSR(key, req)
 	if err != nil || len(id) != 32 {
 		t.Fatalf("a CSR recorded before init = %x, %v", id, err)
 	}
@@ -211,7 +210,7 @@ func TestHomeRecordCSRAndRevokeRefs(t *testing.T) {
 		t.Errorf("RevokeKeyRef(fingerprint): %v", err)
 	}
 	c.Close()
-	if _, _, err := ca.CreateAndRecordCSR(open, key, req); !errors.Is(err, store.ErrKeyRevoked) {
+	if _, _, err := h.CreateCSR(key, req); !errors.Is(err, store.ErrKeyRevoked) {
 		t.Errorf("a CSR for a revoked key: %v, want ErrKeyRevoked", err)
 	}
 }
@@ -239,5 +238,106 @@ func TestHomeNewKeyAndReadKeyFile(t *testing.T) {
 	}
 	if _, err := ca.ReadKeyFile(filepath.Join(dir, "none.pem"), nil); err == nil || !strings.Contains(err.Error(), "none.pem") {
 		t.Errorf("ReadKeyFile(missing): %v, want an error naming the file", err)
+	}
+}
+
+func TestHomeSelfSign(t *testing.T) {
+	h := testHome(t, nil)
+	key := newKey(t, "ecdsa-p256")
+	der, err := ca.CreateCSR(key, ca.CSRRequest{SANs: []string{"self.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+	tests := []struct {
+		name string
+		key  crypto.Signer
+		err  error
+	}{
+		{"the CSR's own key", key, nil},
+		{"another key", newKey(t, "ecdsa-p256"), ca.ErrKeyMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			iss, err := h.SelfSign(csrPEM, tt.key, ca.SignOptions{Profile: "server"}, time.Now())
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("SelfSign = %v, want %v", err, tt.err)
+			}
+			if err != nil {
+				return
+			}
+			if err := iss.Cert.CheckSignature(iss.Cert.SignatureAlgorithm, iss.Cert.RawTBSCertificate, iss.Cert.Signature); err != nil {
+				t.Errorf("not signed by its own key: %v", err)
+			}
+			if got, err := h.Stored(iss.Cert.SerialNumber.Bytes()); err != nil || got.Cert.SerialNumber.Cmp(iss.Cert.SerialNumber) != 0 {
+				t.Errorf("Stored(serial) = %v, want the self-signed certificate on record", err)
+			}
+		})
+	}
+}
+
+func TestHomeStoredKeyPEM(t *testing.T) {
+	h := testHome(t, nil)
+	pw := []byte("s3cret")
+	withPassword := ca.Options{Password: func() ([]byte, error) { return pw, nil }}
+	c, _, err := h.Init(ca.InitOptions{Password: pw}, withPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := c.Issue(ca.IssueRequest{Names: []string{"kept.test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := c.Sign(csrPEM(t, newKey(t, "ecdsa-p256"), &x509.CertificateRequest{DNSNames: []string{"csr.test"}}), ca.SignOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	kept, fromCSR := issued.Cert.SerialNumber.Bytes(), signed.Cert.SerialNumber.Bytes()
+	tests := []struct {
+		name   string
+		seal   bool
+		serial []byte
+		opts   ca.Options
+		want   []byte
+		err    error
+	}{
+		{"kept in clear", false, kept, ca.Options{}, issued.KeyPEM, nil},
+		{"signed from a CSR", false, fromCSR, ca.Options{}, nil, ca.ErrNoStoredKey},
+		{"not in the store", false, []byte{0x7f, 1}, ca.Options{}, nil, ca.ErrNotFound},
+		{"sealed, opened with the CA password", true, kept, withPassword, issued.KeyPEM, nil},
+		{"sealed, no password", true, kept, ca.Options{Password: func() ([]byte, error) { return nil, ca.ErrPasswordRequired }}, nil, ca.ErrPasswordRequired},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.seal {
+				if _, err := h.SealStore(pw); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := h.StoredKeyPEM(tt.serial, tt.opts)
+			if !errors.Is(err, tt.err) || !bytes.Equal(got, tt.want) {
+				t.Errorf("StoredKeyPEM = %d bytes, %v; want %d bytes, %v", len(got), err, len(tt.want), tt.err)
+			}
+		})
+	}
+}
+
+// TestHomeBaseURL: --url first, else $LOCALCA_URL, never with its slash.
+func TestHomeBaseURL(t *testing.T) {
+	tests := []struct {
+		name, given, env, want string
+	}{
+		{"neither", "", "", ""},
+		{"given", "https://ca.test:8443/", "https://env.test", "https://ca.test:8443"},
+		{"environment", "", "https://env.test/", "https://env.test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := testHome(t, map[string]string{"LOCALCA_URL": tt.env})
+			if got := h.BaseURL(tt.given); got != tt.want {
+				t.Errorf("BaseURL(%q) = %q, want %q", tt.given, got, tt.want)
+			}
+		})
 	}
 }

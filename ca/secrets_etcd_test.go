@@ -23,11 +23,7 @@ import (
 // own client: what a node's operator or a stolen snapshot sees.
 func etcdRaw(t *testing.T, cl *etcdtest.Cluster) map[string][]byte {
 	t.Helper()
-	cli, err := clientv3.New(clientv3.Config{Endpoints: cl.Endpoints(), DialTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	cli := cl.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	resp, err := cli.Get(ctx, "", clientv3.WithPrefix())

@@ -90,6 +90,20 @@ func ClearSecrets(st *store.Store) (int, error) {
 	return n, err
 }
 
+// SealStore is the package's SealStore on the home's store, opened for
+// writing only while it runs.
+func (h Home) SealStore(password []byte) (int, error) {
+	st, err := h.OpenStore(false)
+	if err != nil {
+		return 0, err
+	}
+	n, err := SealStore(st, password)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
 // SealStore seals, with a key derived from password (the CA's, checked
 // against the CA's intermediate key), every secret st keeps in clear, and
 // from then on st seals the secrets written to it, whatever its engine. It

@@ -20,12 +20,7 @@ import (
 
 // sign is POST /sign: a CSR in, the PEM chain (leaf, intermediate) out.
 func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
-	tok, ok := bearer(r)
-	if !ok {
-		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN (make one with `localca token create --name NAME --allow NAME`)"))
-		return
-	}
-	raw, ok := s.readBody(w, r)
+	tok, raw, ok := s.tokenAndBody(w, r, " (make one with `localca token create --name NAME --allow NAME`)")
 	if !ok {
 		return
 	}
@@ -52,7 +47,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// The names as they will be issued (lower case, the CN among them).
-		t, err := c.spendToken(tok, TokenSign, names(d.DNSNames, d.IPAddresses, d.EmailAddresses, d.URIs))
+		t, err := c.spendToken(tok, TokenSign, d.Names())
 		if err != nil {
 			s.fail(w, r, statusOf(err), err)
 			return
@@ -72,12 +67,7 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) {
 
 // revoke is POST /revoke with {"serial": "…", "reason": "keyCompromise"}.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	tok, ok := bearer(r)
-	if !ok {
-		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN"))
-		return
-	}
-	raw, ok := s.readBody(w, r)
+	tok, raw, ok := s.tokenAndBody(w, r, "")
 	if !ok {
 		return
 	}
@@ -144,4 +134,16 @@ func (s *Server) protected(cur *store.Cert) error {
 		return fmt.Errorf("%w: %x has no names for a token to allow (localca revoke %x)", ErrProtectedCert, cur.Serial, cur.Serial)
 	}
 	return nil
+}
+
+// tokenAndBody reads a token-authorised request: its bearer token and its
+// body. Without a token it answers 401 (the message ending in hint) and
+// ok is false, as it is when the body cannot be read (readBody answered).
+func (s *Server) tokenAndBody(w http.ResponseWriter, r *http.Request, hint string) (tok string, body []byte, ok bool) {
+	if tok, ok = bearer(r); !ok {
+		s.fail(w, r, http.StatusUnauthorized, errors.New("missing Authorization: Bearer TOKEN"+hint))
+		return "", nil, false
+	}
+	body, ok = s.readBody(w, r)
+	return tok, body, ok
 }

@@ -238,6 +238,20 @@ func firstName(csr *x509.CertificateRequest) string {
 	return "(no name)"
 }
 
+// SelfSign self-signs csrPEM with key (SelfSign) under the home's policy
+// and records the certificate in the home's store, which may hold no CA.
+func (h Home) SelfSign(csrPEM []byte, key crypto.Signer, opts SignOptions, now time.Time) (iss *Issued, err error) {
+	pol, _, err := h.Policy()
+	if err != nil {
+		return nil, err
+	}
+	err = h.session(false, func(st *store.Store) error {
+		iss, err = SelfSign(st, pol, csrPEM, key, opts, now)
+		return err
+	})
+	return iss, err
+}
+
 // SelfSign is `openssl x509 -req -signkey`: a certificate for the CSR's
 // names, signed by the CSR's own key, which must match it. The policy applies
 // as on every path that issues (names, key, validity, the profile's usages),

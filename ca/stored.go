@@ -78,6 +78,57 @@ func StoredKeyPEM(st *store.Store, serial []byte) ([]byte, error) {
 	return iss.KeyPEM, nil
 }
 
+// StoredKeyPEM is the package's StoredKeyPEM in the home's store. A key
+// kept sealed (a store in etcd) is opened with the CA password: only then
+// is the CA opened, read-only, with opts.
+func (h Home) StoredKeyPEM(serial []byte, opts Options) (keyPEM []byte, err error) {
+	err = h.session(true, func(st *store.Store) (err error) {
+		keyPEM, err = StoredKeyPEM(st, serial)
+		return err
+	})
+	if !errors.Is(err, ErrPasswordRequired) {
+		return keyPEM, err
+	}
+	c, _, err := h.Open(Access{ReadOnly: true}, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	iss, err := c.Stored(serial)
+	if err != nil {
+		return nil, err
+	}
+	return iss.KeyPEM, nil
+}
+
+// ExportForm is what Home.Export writes of a stored certificate: by
+// default its PEM.
+type ExportForm struct {
+	DER   bool // the leaf as DER
+	Chain bool // the leaf, then its issuer, PEM
+	Key   bool // the key issue made and the store kept (StoredKeyPEM)
+}
+
+// Export is the stored certificate with that serial in form (one of its
+// fields at most), and whether it is a secret (the key), to be written
+// with mode 0600; opts open the CA when the key is sealed (StoredKeyPEM).
+func (h Home) Export(serial []byte, form ExportForm, opts Options) (data []byte, secret bool, err error) {
+	if form.Key {
+		data, err = h.StoredKeyPEM(serial, opts)
+		return data, true, err
+	}
+	iss, err := h.Stored(serial)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case form.DER:
+		return iss.Cert.Raw, false, nil
+	case form.Chain:
+		return iss.ChainPEM(), false, nil
+	}
+	return iss.PEM(), false, nil
+}
+
 // Stored is the package's Stored in one of c's sessions.
 func (c *CA) Stored(serial []byte) (*Issued, error) {
 	var iss *Issued

@@ -34,6 +34,9 @@ var (
 	ErrNoReply = errors.New("netdemo: no reply")
 	// ErrNoIdentity: a server or client that must present a certificate has none.
 	ErrNoIdentity = errors.New("netdemo: no certificate to present")
+	// ErrBadConfig: a PeerSource or DemoTLS contradicts itself or lacks what
+	// it needs (a name and files both, a certificate file without its key).
+	ErrBadConfig = errors.New("netdemo: bad configuration")
 )
 
 // PayloadTooLargeError reports a UDP payload over the limit. It matches

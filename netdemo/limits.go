@@ -1,6 +1,10 @@
 package netdemo
 
-import "time"
+import (
+	"time"
+
+	"github.com/localca/localca/internal/defaults"
+)
 
 // Default limits. They are generous for a person typing at a demo client and
 // tight enough that a slow or hostile client cannot hold a server's resources.
@@ -58,31 +62,16 @@ type Limits struct {
 
 // withDefaults returns l with every unset or invalid field replaced by its default.
 func (l Limits) withDefaults() Limits {
-	dur := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	dur(&l.HandshakeTimeout, DefaultHandshakeTimeout)
-	dur(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	dur(&l.ReadTimeout, DefaultReadTimeout)
-	dur(&l.WriteTimeout, DefaultWriteTimeout)
-	dur(&l.IdleTimeout, DefaultIdleTimeout)
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = DefaultMaxHeaderBytes
-	}
-	if l.MaxBodyBytes <= 0 {
-		l.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if l.MaxLineBytes <= 0 {
-		l.MaxLineBytes = DefaultMaxLineBytes
-	}
-	if l.MaxConns <= 0 {
-		l.MaxConns = DefaultMaxConns
-	}
-	dur(&l.FirstByteTimeout, DefaultFirstByteTimeout)
-	if l.MaxPending <= 0 {
-		l.MaxPending = DefaultMaxPending
-	}
+	defaults.Positive(&l.HandshakeTimeout, DefaultHandshakeTimeout)
+	defaults.Positive(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	defaults.Positive(&l.ReadTimeout, DefaultReadTimeout)
+	defaults.Positive(&l.WriteTimeout, DefaultWriteTimeout)
+	defaults.Positive(&l.IdleTimeout, DefaultIdleTimeout)
+	defaults.Positive(&l.MaxHeaderBytes, DefaultMaxHeaderBytes)
+	defaults.Positive(&l.MaxBodyBytes, DefaultMaxBodyBytes)
+	defaults.Positive(&l.MaxLineBytes, DefaultMaxLineBytes)
+	defaults.Positive(&l.MaxConns, DefaultMaxConns)
+	defaults.Positive(&l.FirstByteTimeout, DefaultFirstByteTimeout)
+	defaults.Positive(&l.MaxPending, DefaultMaxPending)
 	return l
 }

@@ -125,6 +125,23 @@ type RevocationOptions struct {
 	Log io.Writer
 }
 
+// StartNote is what a side says of its revocation check once started
+// (Peer.Revocation's checker and first error): that it checks nothing, as
+// its roots are not the CA's and it has no CRL; or that the first fetch
+// failed, which is not fatal (the checker keeps trying) and how peers fare
+// until a CRL arrives. "" when the check runs.
+func (o RevocationOptions) StartNote(chk *CRLChecker, firstFetch error) string {
+	switch {
+	case chk == nil:
+		return "checks no revocation of peers: --ca is not this CA's root; give --crl URL|FILE (e.g. http://127.0.0.1:8080/crl)"
+	case firstFetch != nil && o.FailOpen:
+		return fmt.Sprintf("first CRL fetch failed (%v); failing open", firstFetch)
+	case firstFetch != nil:
+		return fmt.Sprintf("first CRL fetch failed (%v); refusing peers until a CRL arrives", firstFetch)
+	}
+	return ""
+}
+
 // Revocation starts a CRL checker over the Peer's revocation source and
 // returns it; nil when the Peer has none. A first fetch that fails is
 // returned beside the checker, which keeps trying and fails closed (or

@@ -54,6 +54,21 @@ type Decision struct {
 	URIs           []*url.URL
 }
 
+// Names lists the names to be issued in certificate order: DNS names, IP
+// addresses, email addresses, URIs. A token's allow-list and a person
+// reading `policy check` both see them so.
+func (d *Decision) Names() []string {
+	out := append([]string(nil), d.DNSNames...)
+	for _, ip := range d.IPAddresses {
+		out = append(out, ip.String())
+	}
+	out = append(out, d.EmailAddresses...)
+	for _, u := range d.URIs {
+		out = append(out, u.String())
+	}
+	return out
+}
+
 // AddName sorts a name typed by a user into the request: a URI when it has
 // "://", an email address when it has "@", an IP address when it parses as
 // one, a DNS name otherwise. It does not check the name; Check does.

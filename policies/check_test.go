@@ -333,6 +333,32 @@ func TestAddName(t *testing.T) {
 	}
 }
 
+func TestDecisionNames(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		want  []string
+	}{
+		{"certificate order", []string{"spiffe://localca.test/x", "alice@dev.test", "10.0.0.1", "API.test."}, []string{"api.test", "10.0.0.1", "alice@dev.test", "spiffe://localca.test/x"}},
+		{"one name", []string{"api.test"}, []string{"api.test"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Request{Profile: ProfileClient}
+			for _, n := range tt.names {
+				r.AddName(n)
+			}
+			d, err := Default().Check(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Names(); !slices.Equal(got, tt.want) {
+				t.Errorf("Names() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCheckReportsACommonNameThatIsAlsoASANOnce(t *testing.T) {
 	_, err := Default().Check(Request{CommonName: "nope..test", DNSNames: []string{"nope..test"}})
 	var r *Refusal

@@ -15,28 +15,82 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 )
 
-// boltBucket is the one bucket that holds the whole keyspace in a bbolt
-// file: one B+tree, so that a certificate's commit dirties the pages its
-// keys land on and nothing else (eight buckets meant eight trees' root and
-// leaf pages per commit).
-var boltBucket = []byte("kv")
+// A bbolt file holds the keyspace in two buckets, two B+trees, by the
+// order its keys arrive in (layout.go's randomOrder): boltBucket takes the
+// prefixes whose keys come in key order (certificates, events, serials
+// that begin with the issue time, expiries, meta), boltRandomBucket those
+// whose keys come in no order (key fingerprints, names, CSR ids, tokens).
+// Each tree then splits its pages the way that suits its keys
+// (boltFillPercent). A commit dirties the pages its keys land on in each
+// tree and nothing else (a bucket per kind, schema 2, meant eight trees'
+// root and leaf pages per commit).
+//
+// A file of schema 3 has boltOneTreeBucket alone, the whole keyspace in
+// it: the engine reads and writes it as it is (OpenBolt, StatusOf), and
+// Open migrates it (migrate.go). The new buckets' names differ from it so
+// that a localca of schema 3 finds no keyspace it knows in a file of
+// schema 4 and refuses it, quoting legacySchemaMark, instead of reading
+// half of the keyspace.
+var (
+	boltBucket        = []byte("ordered")
+	boltRandomBucket  = []byte("random")
+	boltOneTreeBucket = []byte("kv")
+)
 
-// boltFillPercent is how full bbolt packs a page before it splits it; one
-// value serves the whole keyspace, measured per region (pages in use and
-// bytes of the 1,000-issue store of TestStoreGrowth's kind, 2026-12-01):
+// boltMarkBucket, in a file of schema 4, keeps a copy of the keyspace's
+// meta/schema under that key. bbolt writes a bucket this small inline, in
+// its parent's leaf: here the file's root page, which every transaction
+// reads. A read-only Open reads the mark there instead of descending the
+// ordered tree to meta/schema, one page per level of a tree three deep at
+// 100,000 certificates: on a machine where each first touch of a page of
+// the file's map is a fault of tens of µs, that descent was most of an
+// open's time (docs/BENCHMARKS.md, issue 17).
 //
-//	fill   cert/ (appends)   key/ (random)   in use per issue
-//	0.95   0.94              0.41            1,733 B
-//	0.90   0.82              0.41            1,733 B
-//	0.80   0.68              0.64            1,536 B
-//	0.70   0.68              0.67            1,528 B
+// The copy is the engine's, not the keyspace's (ranges, Digest, `store
+// copy` and etcd never see it), and it is part of the file's format: every
+// write of meta/schema through a boltTx (Put, Delete, a Batch's undo)
+// writes both in one transaction, so the two cannot differ. A reader
+// takes the copy when it is there and the tree's value otherwise (a file
+// written before the copy existed; Open adds the copy at its first
+// writable open). A localca that changes meta/schema must write both, or
+// delete this bucket.
+var boltMarkBucket = []byte("mark")
+
+// boltFillPercent is how full bbolt packs a page before it splits it, per
+// tree. Keys that arrive in order fill the last page of their range and
+// split off the next one: any value below 1 leaves that much of each page
+// empty for good. Keys that arrive in no order want bbolt's half-and-half
+// split: a split at 95% leaves a page of 5% that few later keys land on,
+// and a page split in halves fills to about 0.69 on average (a B-tree's
+// classic ln 2) before it splits again. Measured 2026-12-01: bytes in use
+// per issue (BenchmarkStoreGrowth in package ca: 1,000 one-at-a-time
+// issues, each keeping a 504-byte certificate and a 138-byte key; the
+// records take 1,032 B) and per certificate in bulk (BenchmarkScale, 20,000
+// certificates of 436 bytes in large transactions; records 768 B):
 //
-// Appends (certificates, events, serials that start with the issue time,
-// expiries) want full pages; random keys (key fingerprints, names) want
-// bbolt's half-and-half splits, because a split at 95% leaves a page of 5%
-// that few later keys land on. 0.8 is the best single value; a bucket per
-// kind of order would serve both (see docs/BENCHMARKS.md).
-const boltFillPercent = 0.8
+//	ordered   random   per issue   in bulk
+//	one tree at 0.8     1,610 B    1,081 B   (schema 3)
+//	1.0       0.5       1,339 B      910 B   (chosen)
+//	1.0       0.6       1,364 B      875 B
+//	1.0       0.7       1,372 B      851 B
+//	1.0       0.8       1,499 B      836 B
+//	0.95      0.5       1,368 B    1,010 B
+//	0.9       0.5       1,683 B    1,012 B
+//
+// A store grows one issue at a time far more often than in bulk, so the
+// random tree splits at 0.5. The per-issue figure varies by some 20 B
+// between runs (the keys' fingerprints are random). Key records have
+// since shrunk (keypem.go): 1,163-1,176 B per issue at the chosen values.
+const (
+	boltFillPercent       = 1.0
+	boltRandomFillPercent = 0.5
+	// boltSchema3FillPercent serves a schema-3 file's one tree: the best
+	// single value for both kinds of order.
+	boltSchema3FillPercent = 0.8
+	// boltInOrderFillPercent is for a writer whose every key arrives in key
+	// order, in both trees (Migrate's copy of a schema-3 file): full pages.
+	boltInOrderFillPercent = 1.0
+)
 
 // BoltOptions tune OpenBolt. The zero value is a durable, writable file.
 type BoltOptions struct {
@@ -62,6 +116,8 @@ type BoltBackend struct {
 	// watchers' events in commit order.
 	wmu   sync.Mutex
 	watch watchHub
+	// inOrder: every write comes in key order (boltInOrderFillPercent).
+	inOrder bool
 }
 
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path as
@@ -118,20 +174,68 @@ func openBolt(path string, opts *BoltOptions) (_ *BoltBackend, err error) {
 	return &BoltBackend{db: db, path: path}, nil
 }
 
-// ensureBucket makes the keyspace's bucket in a new file. An existing file
+// ensureBucket makes the keyspace's buckets in a new file. An existing file
 // is only read: a write transaction would cost two fsyncs on every open.
 func (b *BoltBackend) ensureBucket() (err error) {
 	defer recoverCorrupt(b.path, &err)
 	var ok bool
-	if err := b.db.View(func(tx *bolt.Tx) error { ok = tx.Bucket(boltBucket) != nil; return nil }); err != nil || ok {
+	err = b.db.View(func(tx *bolt.Tx) error {
+		ok = tx.Bucket(boltBucket) != nil || tx.Bucket(boltOneTreeBucket) != nil
+		return nil
+	})
+	if err != nil || ok {
 		return err
 	}
 	return b.db.Update(func(tx *bolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists(boltBucket); err != nil {
-			return err
+		for _, name := range [][]byte{boltBucket, boltRandomBucket} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
 		}
 		return markSchema(tx)
 	})
+}
+
+// ensureMark gives a file of schema 4 written before boltMarkBucket existed
+// its copy of meta/schema: one small commit, at its first writable open.
+// Open calls it once the schema is known good, so that a file it refuses
+// is never written to. In a file that has its copy it reads the file's
+// root page and writes nothing.
+func (b *BoltBackend) ensureMark() (err error) {
+	defer recoverCorrupt(b.path, &err)
+	missing := func(tx *bolt.Tx) bool {
+		return tx.Bucket(boltBucket) != nil && tx.Bucket(boltMarkBucket) == nil
+	}
+	var todo bool
+	if err = b.db.View(func(tx *bolt.Tx) error { todo = missing(tx); return nil }); err != nil || !todo {
+		return err
+	}
+	return b.db.Update(func(tx *bolt.Tx) error {
+		v := get(tx.Bucket(boltBucket), kSchema)
+		if !missing(tx) || v == nil {
+			return nil
+		}
+		m, err := tx.CreateBucket(boltMarkBucket)
+		if err != nil {
+			return err
+		}
+		return m.Put(kSchema, clone(v))
+	})
+}
+
+// schema is the schema of the file's layout (Status shows it): 4 with its
+// two trees, 3 with boltOneTreeBucket alone. The keyspace inside is
+// keyspaceSchema, or 3 (oneTreeSchema) until a writable open marks it 4.
+func (b *BoltBackend) schema() (v int, err error) {
+	defer recoverCorrupt(b.path, &err)
+	v = SchemaVersion
+	err = b.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(boltBucket) == nil {
+			v = oneTreeSchema
+		}
+		return nil
+	})
+	return v, err
 }
 
 // View implements Backend.
@@ -141,7 +245,9 @@ func (b *BoltBackend) View(ctx context.Context, fn func(ReadTx) error) (err erro
 	}
 	defer recoverCorrupt(b.path, &err)
 	return b.db.View(func(tx *bolt.Tx) error {
-		return fn(&boltTx{tx: tx, b: tx.Bucket(boltBucket), rev: int64(tx.ID())})
+		t := &boltTx{tx: tx, rev: int64(tx.ID())}
+		t.ord, t.rnd = buckets(tx)
+		return fn(t)
 	})
 }
 
@@ -161,12 +267,18 @@ func (b *BoltBackend) update(fn func(*boltTx) error) (err error) {
 	defer b.wmu.Unlock()
 	var t *boltTx
 	err = b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(boltBucket)
-		if bk == nil {
+		t = &boltTx{tx: tx, rev: int64(tx.ID()), watched: b.watch.active()}
+		t.ord, t.rnd = buckets(tx)
+		switch {
+		case t.ord == nil:
 			return fmt.Errorf("store: %s has no keyspace (opened read-only before it was made?)", b.path)
+		case b.inOrder:
+			t.ord.FillPercent, t.rnd.FillPercent = boltInOrderFillPercent, boltInOrderFillPercent
+		case t.rnd == t.ord:
+			t.ord.FillPercent = boltSchema3FillPercent
+		default:
+			t.ord.FillPercent, t.rnd.FillPercent = boltFillPercent, boltRandomFillPercent
 		}
-		bk.FillPercent = boltFillPercent
-		t = &boltTx{tx: tx, b: bk, rev: int64(tx.ID()), watched: b.watch.active()}
 		return fn(t)
 	})
 	if err == nil && len(t.changes) > 0 {
@@ -288,12 +400,26 @@ func (b *BoltBackend) Close() error {
 	return b.db.Close()
 }
 
-// boltTx is a ReadTx or WriteTx over the keyspace bucket of one bbolt
+// buckets returns the file's two trees; a schema-3 file's one tree is
+// both; nil, nil in a read-only file that has no keyspace yet.
+func buckets(tx *bolt.Tx) (ord, rnd *bolt.Bucket) {
+	ord, rnd = tx.Bucket(boltBucket), tx.Bucket(boltRandomBucket)
+	if ord == nil {
+		ord = tx.Bucket(boltOneTreeBucket)
+		rnd = ord
+	}
+	return ord, rnd
+}
+
+// boltTx is a ReadTx or WriteTx over the keyspace buckets of one bbolt
 // transaction.
 type boltTx struct {
-	tx  *bolt.Tx
-	b   *bolt.Bucket // nil in a read-only file that has no keyspace yet
-	rev int64        // this transaction's id
+	tx *bolt.Tx
+	// ord and rnd are the trees of keys that arrive in order and in none;
+	// the same bucket in a schema-3 file; nil in a read-only file that has
+	// no keyspace yet.
+	ord, rnd *bolt.Bucket
+	rev      int64 // this transaction's id
 	// watched: record changes for the watchers.
 	watched bool
 	changes []WatchEvent
@@ -317,70 +443,143 @@ func (t *boltTx) Revision() int64 {
 	return t.rev
 }
 
+// bucket is the tree that holds key.
+func (t *boltTx) bucket(key []byte) *bolt.Bucket {
+	if randomOrder(key) {
+		return t.rnd
+	}
+	return t.ord
+}
+
 func (t *boltTx) Get(key []byte) ([]byte, error) {
-	if t.b == nil {
+	if t.ord == nil {
 		return nil, nil
 	}
-	// Through a cursor, not Bucket.Get: an empty value must read as a
-	// value (non-nil), not as absence.
-	k, v := t.b.Cursor().Seek(key)
+	if t.marked(key) {
+		if m := t.tx.Bucket(boltMarkBucket); m != nil {
+			if v := get(m, key); v != nil {
+				return v, nil
+			}
+		}
+	}
+	return get(t.bucket(key), key), nil
+}
+
+// get reads key in b through a cursor, not Bucket.Get: an empty value must
+// read as a value (non-nil), not as absence.
+func get(b *bolt.Bucket, key []byte) []byte {
+	k, v := b.Cursor().Seek(key)
 	if k == nil || !bytes.Equal(k, key) {
-		return nil, nil
+		return nil
 	}
 	if v == nil {
 		v = []byte{}
 	}
-	return v, nil
+	return v
 }
 
+// marked reports whether key has a copy in boltMarkBucket: meta/schema,
+// in a file of schema 4 (a schema-3 file is left as that schema wrote it).
+func (t *boltTx) marked(key []byte) bool {
+	return t.rnd != t.ord && bytes.Equal(key, kSchema)
+}
+
+// Range reads one tree, or both, merged in key order, when the prefix
+// spans kinds of both (a whole-keyspace scan: status, copy, digest).
 func (t *boltTx) Range(prefix, start []byte, reverse bool, fn func(k, v []byte) error) error {
-	if t.b == nil {
+	if t.ord == nil {
 		return nil
 	}
-	c := t.b.Cursor()
-	var k, v []byte
-	end := PrefixEnd(prefix)
-	if !reverse {
-		from := prefix
-		if start != nil && bytes.Compare(start, prefix) > 0 {
-			from = start
-		}
-		k, v = c.Seek(from)
-	} else {
-		to := end // exclusive
-		if start != nil && (end == nil || bytes.Compare(start, end) < 0) {
-			if bytes.Compare(start, prefix) < 0 {
-				return nil
-			}
-			to = append(append([]byte(nil), start...), 0) // start itself is included
-		}
-		if to == nil {
-			k, v = c.Last()
-		} else if k, v = c.Seek(to); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
+	var heads [2]rangeHead
+	n := 0
+	for _, b := range t.rangeBuckets(prefix) {
+		if b != nil {
+			h := &heads[n]
+			h.c = b.Cursor()
+			h.k, h.v = rangeStart(h.c, prefix, start, reverse)
+			n++
 		}
 	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, reverse) {
+	for {
+		// The head whose key comes first in the range's direction.
+		var h *rangeHead
+		for i := range n {
+			o := &heads[i]
+			if o.k == nil || !bytes.HasPrefix(o.k, prefix) {
+				continue
+			}
+			if h == nil || (bytes.Compare(o.k, h.k) < 0) != reverse {
+				h = o
+			}
+		}
+		if h == nil {
+			return nil
+		}
+		v := h.v
 		if v == nil {
 			v = []byte{}
 		}
-		if err := fn(k, v); err != nil {
+		if err := fn(h.k, v); err != nil {
 			if errors.Is(err, ErrStopRange) {
 				return nil
 			}
 			return err
 		}
+		h.k, h.v = h.step(reverse)
 	}
-	return nil
 }
 
-func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
+// rangeHead is a tree's cursor in a Range and the key it is at.
+type rangeHead struct {
+	c    *bolt.Cursor
+	k, v []byte
+}
+
+// step moves h to the next key in the range's direction.
+func (h *rangeHead) step(reverse bool) ([]byte, []byte) {
 	if reverse {
-		return c.Prev()
+		return h.c.Prev()
 	}
-	return c.Next()
+	return h.c.Next()
+}
+
+// rangeBuckets are the trees that may hold keys with prefix (the second
+// may be nil): one when prefix lies inside a kind, both when it spans
+// kinds of both.
+func (t *boltTx) rangeBuckets(prefix []byte) [2]*bolt.Bucket {
+	switch {
+	case t.rnd == t.ord || randomOrder(prefix):
+		return [2]*bolt.Bucket{t.rnd}
+	case spansRandomOrder(prefix):
+		return [2]*bolt.Bucket{t.ord, t.rnd}
+	}
+	return [2]*bolt.Bucket{t.ord}
+}
+
+// rangeStart positions c at the first key of the range in its direction (nil
+// when there is none; the caller checks the prefix).
+func rangeStart(c *bolt.Cursor, prefix, start []byte, reverse bool) ([]byte, []byte) {
+	if !reverse {
+		from := prefix
+		if start != nil && bytes.Compare(start, prefix) > 0 {
+			from = start
+		}
+		return c.Seek(from)
+	}
+	to := PrefixEnd(prefix) // exclusive
+	if start != nil && (to == nil || bytes.Compare(start, to) < 0) {
+		if bytes.Compare(start, prefix) < 0 {
+			return nil, nil
+		}
+		to = append(append([]byte(nil), start...), 0) // start itself is included
+	}
+	if to == nil {
+		return c.Last()
+	}
+	if k, _ := c.Seek(to); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
 }
 
 func (t *boltTx) Put(key, value []byte) error {
@@ -390,7 +589,7 @@ func (t *boltTx) Put(key, value []byte) error {
 	if value == nil {
 		value = []byte{}
 	}
-	if err := t.b.Put(key, value); err != nil {
+	if err := t.put(key, value); err != nil {
 		return fmt.Errorf("store: put %q: %w", key, err)
 	}
 	if t.watched {
@@ -403,7 +602,7 @@ func (t *boltTx) Delete(key []byte) error {
 	if err := t.logUndo(key); err != nil {
 		return err
 	}
-	if err := t.b.Delete(key); err != nil {
+	if err := t.del(key); err != nil {
 		return fmt.Errorf("store: delete %q: %w", key, err)
 	}
 	if t.watched {
@@ -437,14 +636,45 @@ func (t *boltTx) rollback() error {
 			if old == nil {
 				old = []byte{}
 			}
-			err = t.b.Put(u.key, old)
+			err = t.put(u.key, old)
 		} else {
-			err = t.b.Delete(u.key)
+			err = t.del(u.key)
 		}
 		if err != nil {
 			return fmt.Errorf("store: undoing a failed write: %w", err)
 		}
 	}
 	t.undo = t.undo[:0]
+	return nil
+}
+
+// put writes key in its tree, and in boltMarkBucket when it has a copy
+// there.
+func (t *boltTx) put(key, value []byte) error {
+	if err := t.bucket(key).Put(key, value); err != nil {
+		return err
+	}
+	if !t.marked(key) {
+		return nil
+	}
+	m, err := t.tx.CreateBucketIfNotExists(boltMarkBucket)
+	if err != nil {
+		return err
+	}
+	return m.Put(key, value)
+}
+
+// del deletes key from its tree, and from boltMarkBucket when it has a copy
+// there.
+func (t *boltTx) del(key []byte) error {
+	if err := t.bucket(key).Delete(key); err != nil {
+		return err
+	}
+	if !t.marked(key) {
+		return nil
+	}
+	if m := t.tx.Bucket(boltMarkBucket); m != nil {
+		return m.Delete(key)
+	}
 	return nil
 }

@@ -65,13 +65,9 @@ func (s *Store) commit(tx WriteTx, r Record) error {
 // check runs every test that can refuse r, and writes nothing.
 func (s *Store) check(tx WriteTx, r Record) error {
 	for _, fp := range fingerprints(r) {
-		var k Key
-		found, err := getRecord(tx, keyKey(fp), &k)
-		if err != nil {
+		compromised := func(k *Key) bool { return k.Status == KeyCompromised }
+		if err := refuseIf(tx, keyKey(fp), compromised, ErrKeyRevoked, fp); err != nil {
 			return err
-		}
-		if found && k.Status == KeyCompromised {
-			return fmt.Errorf("%w: %x", ErrKeyRevoked, fp)
 		}
 	}
 	var csrID []byte
@@ -81,13 +77,9 @@ func (s *Store) check(tx WriteTx, r Record) error {
 		csrID = r.Cert.CSRID
 	}
 	if len(csrID) > 0 {
-		var c CSR
-		found, err := getRecord(tx, csrKey(csrID), &c)
-		if err != nil {
+		rejected := func(c *CSR) bool { return c.Status == CSRRejected }
+		if err := refuseIf(tx, csrKey(csrID), rejected, ErrCSRRejected, csrID); err != nil {
 			return err
-		}
-		if found && c.Status == CSRRejected {
-			return fmt.Errorf("%w: %x", ErrCSRRejected, csrID)
 		}
 	}
 	if c := r.Cert; c != nil {
@@ -113,6 +105,20 @@ func (s *Store) check(tx WriteTx, r Record) error {
 				return fmt.Errorf("%w: %.16s…", ErrIssuerRevoked, c.IssuerID)
 			}
 		}
+	}
+	return nil
+}
+
+// refuseIf reads the record at key and refuses the commit with sentinel
+// (naming id) when it exists and refused says so of it.
+func refuseIf[T any](tx ReadTx, key []byte, refused func(*T) bool, sentinel error, id []byte) error {
+	var rec T
+	found, err := getRecord(tx, key, &rec)
+	if err != nil {
+		return err
+	}
+	if found && refused(&rec) {
+		return fmt.Errorf("%w: %x", sentinel, id)
 	}
 	return nil
 }
@@ -246,16 +252,9 @@ func (s *Store) signStoredCSR(tx WriteTx, id []byte) error {
 }
 
 // putCert stores c under a new time-ordered id, with its index entries:
-// serial, names, expiry, key, and revoked when it is stored revoked.
+// serial, names, expiry, key, and revoked when it is stored revoked. check
+// has refused a record without serial or DER and a status it cannot store.
 func (s *Store) putCert(tx WriteTx, c *Cert) error {
-	if len(c.Serial) == 0 || len(c.DER) == 0 {
-		return fmt.Errorf("store: certificate record without serial or DER")
-	}
-	switch c.Status {
-	case "", CertValid, CertRevoked:
-	default:
-		return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
-	}
 	id, err := s.ids.allocate(tx, pCert, s.now())
 	if err != nil {
 		return err

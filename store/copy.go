@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 )
 
 // keyMovedTo marks a store whose records were copied to another engine:
@@ -79,13 +80,7 @@ func CopyBackend(ctx context.Context, from, to Backend, toURL string, progress f
 	// One snapshot of the source: a copy taken while another process
 	// writes would otherwise mix two states.
 	err := from.View(ctx, func(tx ReadTx) error {
-		return tx.Range(nil, nil, false, func(k, v []byte) error {
-			if bytes.Equal(k, keyMovedTo) {
-				return nil
-			}
-			addRecord(h, k, v)
-			src.Records++
-			src.Bytes += int64(len(k) + len(v))
+		return digestRange(tx, h, &src, func(k, v []byte) error {
 			pending = append(pending, [2][]byte{bytes.Clone(k), bytes.Clone(v)})
 			if len(pending) == copyBatch {
 				return flush()
@@ -120,18 +115,25 @@ func Digest(ctx context.Context, b Backend) (CopyReport, error) {
 	var r CopyReport
 	h := sha256.New()
 	err := b.View(ctx, func(tx ReadTx) error {
-		return tx.Range(nil, nil, false, func(k, v []byte) error {
-			if bytes.Equal(k, keyMovedTo) {
-				return nil
-			}
-			addRecord(h, k, v)
-			r.Records++
-			r.Bytes += int64(len(k) + len(v))
-			return nil
-		})
+		return digestRange(tx, h, &r, func(k, v []byte) error { return nil })
 	})
 	r.Digest = hex.EncodeToString(h.Sum(nil))
 	return r, err
+}
+
+// digestRange passes every record of tx but the moved-to mark to fn, in
+// key order, after adding it to h and to r's counts: Copy and Digest must
+// count and hash the same records alike for their digests to agree.
+func digestRange(tx ReadTx, h hash.Hash, r *CopyReport, fn func(k, v []byte) error) error {
+	return tx.Range(nil, nil, false, func(k, v []byte) error {
+		if bytes.Equal(k, keyMovedTo) {
+			return nil
+		}
+		addRecord(h, k, v)
+		r.Records++
+		r.Bytes += int64(len(k) + len(v))
+		return fn(k, v)
+	})
 }
 
 // addRecord hashes a key and value with their lengths, so that no two

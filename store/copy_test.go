@@ -32,7 +32,7 @@ func TestCopyBackend(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	etcd, err := store.OpenEtcd(store.EtcdOptions{Endpoints: hosts(c), Prefix: "copy"})
+	etcd, err := store.OpenEtcd(store.EtcdOptions{Endpoints: c.Hosts(), Prefix: "copy"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,10 @@
 // DNS records, settings, the ACME server's state and an event log.
 //
 // The records live in one ordered keyspace of prefixed keys (layout.go)
-// behind a Backend (backend.go): a bbolt file by default (OpenBolt, one
-// bucket), or any engine that keeps the Backend contract, which the suite
+// behind a Backend (backend.go): a bbolt file by default (OpenBolt: two
+// B+trees, one for the prefixes whose keys arrive in key order and one for
+// those whose keys arrive in none, each split as suits it, and every range
+// across both merged in key order), or any engine that keeps the Backend contract, which the suite
 // in store/backendtest checks (the etcd engine, etcd.go). The typed API is
 // written once, on Backend: a certificate, its index entries, its CSR's new
 // status and its checks (serial new, issuer not revoked, key not
@@ -27,12 +29,19 @@
 // every record queued behind it, and commits them together; a refused
 // record fails alone; a lone caller never waits for company.
 //
-// Schema: a file of schema 1 or 2 (a bbolt bucket per kind) is migrated by
-// Migrate (`localca store migrate`: a backup first, then the records in the
-// new layout, then a rename), or by Open itself when Options.Migrate allows
-// it (the CLI's one-shot commands, below MigrateLimit certificates). A
-// schema-3 file keeps, where schema 2 looked for its version, a value that
-// schema 2 refuses by quoting it: it names the localca that reads it.
+// Schema: a file of schema 1 or 2 (a bbolt bucket per kind) or 3 (the
+// keyspace in one bbolt bucket) is migrated by Migrate (`localca store
+// migrate`: a backup first, then the records in the new layout, then a
+// rename), or by Open itself when Options.Migrate allows it (the CLI's
+// one-shot commands, below MigrateLimit certificates). A file of schema 4
+// keeps, where schema 2 looked for its version, a value that schema 2 and
+// 3 refuse by quoting it: it names the localca that reads it. The keyspace
+// itself (meta/schema) is the same in a file of schema 3 or 4 and in etcd:
+// keyspace 3, or 4 once a writable open has marked it (its key records may
+// keep an ECDSA key as its scalar, keypem.go), which a localca of keyspace
+// 3 refuses the same way. A bbolt file of schema 4 also keeps a copy of
+// meta/schema in a tiny bucket of its root page (bolt.go's boltMarkBucket),
+// written with it, so that opening a large store reads no page of its trees.
 //
 // Crashes and failures: a process killed at any moment leaves either all of
 // a transaction or none of it, and its file lock dies with it, so the next

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,11 +13,7 @@ import (
 // store.Changes turns both into signals.
 func TestEtcdWatchBehindCompaction(t *testing.T) {
 	cl := etcdtest.Start(t, 1)
-	var eps []string
-	for _, m := range cl.Members {
-		eps = append(eps, strings.TrimPrefix(m.ClientURL, "http://"))
-	}
-	b, err := OpenEtcd(EtcdOptions{Endpoints: eps, Prefix: "compact", RequestTimeout: 2 * time.Second})
+	b, err := OpenEtcd(EtcdOptions{Endpoints: cl.Hosts(), Prefix: "compact", RequestTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +65,7 @@ func TestEtcdWatchBehindCompaction(t *testing.T) {
 		t.Fatalf("after the Reset: %+v, want the put of dns/d", ev)
 	}
 
-	b2, err := OpenEtcd(EtcdOptions{Endpoints: eps, Prefix: "changes", RequestTimeout: 2 * time.Second})
+	b2, err := OpenEtcd(EtcdOptions{Endpoints: cl.Hosts(), Prefix: "changes", RequestTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

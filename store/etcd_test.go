@@ -18,19 +18,11 @@ func TestEtcdBackend(t *testing.T) {
 	backendtest.Run(t, func(t *testing.T) func() store.Backend {
 		prefix := fmt.Sprintf("suite%d", n.Add(1))
 		return func() store.Backend {
-			b, err := store.OpenEtcd(store.EtcdOptions{Endpoints: hosts(c), Prefix: prefix})
+			b, err := store.OpenEtcd(store.EtcdOptions{Endpoints: c.Hosts(), Prefix: prefix})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return b
 		}
 	})
-}
-
-func hosts(c *etcdtest.Cluster) []string {
-	eps, _, err := store.ParseEtcdURL(c.URL("x"))
-	if err != nil {
-		panic(err)
-	}
-	return eps
 }

@@ -20,6 +20,23 @@ func getRecord(tx ReadTx, key []byte, v any) (bool, error) {
 	return true, decodeRecord(key[bytes.IndexByte(key, '/')+1:], raw, v)
 }
 
+// readRecord reads the record at key in a transaction of its own; an absent
+// one is ErrNotFound, naming it as what and id.
+func readRecord[T any](s *Store, key []byte, what string, id []byte) (*T, error) {
+	var r T
+	err := s.view(func(tx ReadTx) error {
+		found, err := getRecord(tx, key, &r)
+		if err == nil && !found {
+			err = fmt.Errorf("%w: %s %x", ErrNotFound, what, id)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
 // putRecord stores v at key: in its binary form when it has one, else as
 // JSON.
 func putRecord(tx WriteTx, key []byte, v any) error {

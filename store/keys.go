@@ -12,18 +12,7 @@ const reasonKeyCompromise = 1
 
 // Key returns the key with the given SPKI fingerprint.
 func (s *Store) Key(fp []byte) (*Key, error) {
-	var k Key
-	err := s.view(func(tx ReadTx) error {
-		found, err := getRecord(tx, keyKey(fp), &k)
-		if err == nil && !found {
-			err = fmt.Errorf("%w: key %x", ErrNotFound, fp)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &k, nil
+	return readRecord[Key](s, keyKey(fp), "key", fp)
 }
 
 // RevokeKey marks a key compromised and revokes, in the same transaction,
@@ -98,18 +87,7 @@ func (s *Store) RevokeKey(k *Key, at time.Time) ([]*Cert, error) {
 
 // CSR returns the CSR with the given id (SHA-256 of its DER).
 func (s *Store) CSR(id []byte) (*CSR, error) {
-	var c CSR
-	err := s.view(func(tx ReadTx) error {
-		found, err := getRecord(tx, csrKey(id), &c)
-		if err == nil && !found {
-			err = fmt.Errorf("%w: CSR %x", ErrNotFound, id)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return readRecord[CSR](s, csrKey(id), "CSR", id)
 }
 
 // RejectCSR marks a CSR rejected so that it can never be signed. A CSR the

@@ -6,10 +6,12 @@ import (
 	"strings"
 )
 
-// The keyspace (schema 3): one ordered space of prefixed keys, the same in
-// a bbolt bucket and under an etcd prefix.
+// The keyspace (schema 4, keyspaceSchema): one ordered space of prefixed
+// keys, the same in a bbolt file (its two trees, by randomOrder, merged in
+// every range that spans both) and under an etcd prefix.
 //
-//	meta/schema                    "3"
+//	meta/schema                    keyspaceMark ("3" before it, store.go;
+//	                               a bbolt file keeps a copy, boltMarkBucket)
 //	meta/root, meta/intermediate   the active authorities' ids
 //	authority/ID                   Authority (JSON; a handful per store)
 //	authority/ID/revoked           "" while the intermediate ID is revoked
@@ -17,7 +19,7 @@ import (
 //	serial/SERIAL                  ID8
 //	name/NAME 0x00 ID8             ""   (lower-case name)
 //	expiry/NOTAFTER8 ID8           ""   (Unix seconds, big endian)
-//	key/FP32                       Key (compact binary)
+//	key/FP32                       Key (compact binary; an ECDSA key as its scalar)
 //	key/FP32 ID8                   ""   (a certificate of the key)
 //	revoked/ID8                    ""   (what CRLs list)
 //	csr/ID32                       CSR (compact binary)
@@ -53,6 +55,36 @@ var (
 	kRoot         = []byte("meta/root")
 	kIntermediate = []byte("meta/intermediate")
 )
+
+// randomOrderPrefixes are the kinds whose keys arrive in no order: a key's
+// fingerprint, a name, a CSR's or a token's hash, a DNS record, the ACME
+// server's random ids, a revocation (of any certificate, old or new). The
+// bbolt engine keeps them in a tree of their own (bolt.go); the others
+// arrive in key order, or are a handful.
+var randomOrderPrefixes = [][]byte{pKey, pName, pCSR, pToken, pDNS, pACME, pRevoked}
+
+// randomOrder reports whether key (or a prefix) lies in a kind of
+// randomOrderPrefixes.
+func randomOrder(key []byte) bool {
+	for _, p := range randomOrderPrefixes {
+		if bytes.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// spansRandomOrder reports whether a range over prefix may hold keys of a
+// randomOrderPrefixes kind without lying inside one: a prefix shorter than
+// the kind's ("", "k"), as a whole-keyspace scan uses.
+func spansRandomOrder(prefix []byte) bool {
+	for _, p := range randomOrderPrefixes {
+		if bytes.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
 
 // kinds are the record kinds `localca store status` counts, by prefix.
 var kinds = []struct {

@@ -35,13 +35,16 @@ var (
 	legacyACME        = []byte("acme")
 )
 
-// legacySchemaMark is what a schema-3 file keeps in the bucket where
-// schema 1 and 2 looked for their version. An older localca cannot parse
-// it and refuses the file, quoting it: "... has schema "3 (...)", this
-// localca understands up to 2".
-const legacySchemaMark = "3 (one keyspace; read by localca from December 2026 on, which migrates schema 2 with `localca store migrate`)"
+// legacySchemaMark is what a file of schema 3 or later keeps in the
+// bucket where schema 1 and 2 looked for their version. An older localca
+// cannot parse it and refuses the file, quoting it: "... has schema "4
+// (...)", this localca understands up to 2". A localca of schema 3 finds
+// no "kv" bucket in a file of schema 4, takes it for schema 1 or 2 and
+// refuses it the same way: "... has schema "4 (...)" in its old layout,
+// this localca migrates 1 and 2".
+const legacySchemaMark = "4 (one keyspace in two trees; read by localca from 2026-12-01 16:00 UTC on, which migrates older files by itself or with `localca store migrate`)"
 
-// markSchema writes legacySchemaMark into a new schema-3 file.
+// markSchema writes legacySchemaMark into a new file.
 func markSchema(tx *bolt.Tx) error {
 	m, err := tx.CreateBucketIfNotExists(legacyMeta)
 	if err != nil {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -32,7 +34,7 @@ type MigrateOptions struct {
 // MigrateReport says what Migrate did.
 type MigrateReport struct {
 	Path    string        `json:"path"`
-	Backup  string        `json:"backup,omitempty"` // the schema-2 file, as it was
+	Backup  string        `json:"backup,omitempty"` // the older file, as it was
 	From    int           `json:"from_schema"`
 	To      int           `json:"to_schema"`
 	Certs   int           `json:"certs"`
@@ -56,21 +58,24 @@ func (r MigrateReport) String() string {
 // few thousand keep those nodes short (20,000 took ten times as long).
 const migrateChunk = 2_000
 
-// Migrate moves the schema-1 or -2 store at path to schema 3. It holds the
-// file's lock throughout, so no other localca writes meanwhile, and:
+// Migrate moves the schema-1, -2 or -3 store at path to SchemaVersion. It
+// holds the file's lock throughout, so no other localca writes meanwhile,
+// and:
 //
-//  1. copies the file as it is to PATH.schema2-TIME.bak (the backup, named
+//  1. copies the file as it is to PATH.schemaN-TIME.bak (the backup, named
 //     in the report);
 //  2. writes the same records in the new layout to PATH.migrating, in
-//     chunks (Options.Progress), and syncs it;
+//     chunks (Options.Progress), from schema 1 or 2 copies that once more
+//     in key order into full pages (repack), and syncs it;
 //  3. marks the old file migrated (a process that was waiting for its lock
 //     then refuses it instead of migrating it again) and renames the new
 //     file over PATH.
 //
 // A crash before step 3 leaves PATH as it was (and a stale .migrating file,
 // which the next Migrate replaces). Every record is kept, CSRs included:
-// schema 2 cannot tell which ones a user gave. The derived indexes are
-// rebuilt from the certificates.
+// schema 2 cannot tell which ones a user gave. From schema 1 or 2 the
+// derived indexes are rebuilt from the certificates; schema 3 holds the
+// same keyspace, which is copied key by key into the two trees.
 func Migrate(path string, opts *MigrateOptions) (MigrateReport, error) {
 	var o MigrateOptions
 	if opts != nil {
@@ -97,6 +102,9 @@ func Migrate(path string, opts *MigrateOptions) (MigrateReport, error) {
 		case tx.Bucket(boltBucket) != nil:
 			rep.Current = true
 			return nil
+		case tx.Bucket(boltOneTreeBucket) != nil:
+			rep.From = oneTreeSchema
+			return checkOneTreeSchema(tx, path)
 		case tx.Bucket(legacyMeta) == nil:
 			return fmt.Errorf("store: %s is not a localca store (no meta bucket)", path)
 		}
@@ -119,7 +127,17 @@ func Migrate(path string, opts *MigrateOptions) (MigrateReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	err = old.View(func(tx *bolt.Tx) error { return copyLegacy(tx, nb, &rep, o.Progress) })
+	copyAll := copyLegacy
+	if rep.From == oneTreeSchema {
+		copyAll = copyOneTree
+	}
+	err = old.View(func(tx *bolt.Tx) error { return copyAll(tx, nb, &rep, o.Progress) })
+	if err == nil && rep.From != oneTreeSchema {
+		if nb, err = repack(nb); err != nil {
+			os.Remove(tmp)
+			return rep, fmt.Errorf("store: migrating %s: %w", path, err)
+		}
+	}
 	if err == nil {
 		err = nb.db.Sync()
 	}
@@ -131,7 +149,11 @@ func Migrate(path string, opts *MigrateOptions) (MigrateReport, error) {
 		return rep, fmt.Errorf("store: migrating %s: %w", path, err)
 	}
 	err = old.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(legacyMeta).Put([]byte("schema"), []byte("migrated to schema 3 in "+path+": open it again"))
+		mark := []byte(fmt.Sprintf("migrated to schema %d in %s: open it again", SchemaVersion, path))
+		if rep.From == oneTreeSchema {
+			return tx.Bucket(boltOneTreeBucket).Put(kSchema, mark)
+		}
+		return tx.Bucket(legacyMeta).Put([]byte("schema"), mark)
 	})
 	if err == nil {
 		err = os.Rename(tmp, path)
@@ -181,7 +203,7 @@ func syncDir(dir string) {
 // copyLegacy writes every record of the schema-2 transaction old into nb.
 func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func(done, total int)) error {
 	err := nb.update(func(tx *boltTx) error {
-		if err := tx.Put(kSchema, []byte(fmt.Sprint(SchemaVersion))); err != nil {
+		if err := tx.Put(kSchema, []byte(keyspaceMark)); err != nil {
 			return err
 		}
 		return copySmall(old, tx)
@@ -285,6 +307,121 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 	return nil
 }
 
+// checkOneTreeSchema accepts a schema-3 file's keyspace only (3, or 4 when
+// this engine wrote to the file as it is): one that Migrate marked migrated
+// (a process that waited for its lock meanwhile) is refused.
+func checkOneTreeSchema(tx *bolt.Tx, path string) error {
+	raw := tx.Bucket(boltOneTreeBucket).Get(kSchema)
+	if v, ok := parseKeyspaceSchema(raw); !ok || (v != oneTreeSchema && v != keyspaceSchema) {
+		return fmt.Errorf("%w: %s has schema %q in one tree, this localca migrates %d", ErrSchema, path, raw, oneTreeSchema)
+	}
+	return nil
+}
+
+// copyOneTree writes every key of the schema-3 transaction old into nb,
+// whose trees it fills in key order (boltInOrderFillPercent), in
+// transactions of 8×migrateChunk keys (a certificate has five or so).
+func copyOneTree(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func(done, total int)) error {
+	kv := old.Bucket(boltOneTreeBucket)
+	total := 0
+	c := kv.Cursor()
+	for k, _ := c.Seek(pCert); k != nil && bytes.HasPrefix(k, pCert); k, _ = c.Next() {
+		if hasSuffixLen(k, pCert, 8) {
+			total++
+		}
+	}
+	nb.inOrder = true
+	defer func() { nb.inOrder = false }()
+	k, v := c.First()
+	for k != nil {
+		err := nb.update(func(tx *boltTx) error {
+			for n := 0; k != nil && n < 8*migrateChunk; k, v = c.Next() {
+				if err := tx.Put(clone(k), clone(v)); err != nil {
+					return err
+				}
+				switch {
+				case hasSuffixLen(k, pCert, 8):
+					rep.Certs++
+				case hasSuffixLen(k, pEvent, 8):
+					rep.Events++
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(rep.Certs, total)
+		}
+	}
+	return nil
+}
+
+// repack copies the keyspace of nb, key by key in key order, into a new
+// file whose trees it fills in key order (boltInOrderFillPercent), and puts
+// that file in nb's place: the backend it returns (nb is closed, whatever
+// the outcome). copyLegacy writes a
+// certificate's record and its index entries together, five ranges of one
+// tree growing at once, and a bbolt node that takes keys in its middle
+// splits off a page per key beyond the full part: one of schema 2's
+// certificates in that order left the ordered tree's branch pages a fifth
+// full and four levels deep at 100,000 certificates, which every read
+// descends. The second pass costs a sequential write of the new file.
+func repack(nb *BoltBackend) (_ *BoltBackend, err error) {
+	packedPath := nb.path + ".packed"
+	os.Remove(packedPath)
+	packed, err := OpenBolt(packedPath, &BoltOptions{NoSync: true})
+	if err != nil {
+		nb.Close()
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			packed.Close()
+			os.Remove(packedPath)
+		}
+	}()
+	packed.inOrder = true
+	var ks, vs [][]byte
+	flush := func() error {
+		err := packed.update(func(tx *boltTx) error {
+			for i := range ks {
+				if err := tx.Put(ks[i], vs[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		ks, vs = ks[:0], vs[:0]
+		return err
+	}
+	err = nb.View(context.Background(), func(tx ReadTx) error {
+		return tx.Range(nil, nil, false, func(k, v []byte) error {
+			ks, vs = append(ks, clone(k)), append(vs, clone(v))
+			if len(ks) < 8*migrateChunk {
+				return nil
+			}
+			return flush()
+		})
+	})
+	if err == nil && len(ks) > 0 {
+		err = flush()
+	}
+	if cerr := nb.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(packedPath, nb.path); err != nil {
+		return nil, err
+	}
+	packed.inOrder, packed.path = false, nb.path
+	return packed, nil
+}
+
 // copySmall copies the kinds a store holds few of: authorities, the active
 // pair, settings, keys, CSRs, tokens, ACME state, DNS records.
 func copySmall(old *bolt.Tx, tx *boltTx) error {
@@ -326,24 +463,10 @@ func copySmall(old *bolt.Tx, tx *boltTx) error {
 	if err != nil {
 		return err
 	}
-	err = copyBucket(legacyKeys, func(k, v []byte) error {
-		var key Key
-		if err := decodeRecord(k, v, &key); err != nil {
-			return err
-		}
-		return putRecord(tx, keyKey(k), &key)
-	})
-	if err != nil {
+	if err := copyBucket(legacyKeys, recode[Key](tx, keyKey)); err != nil {
 		return err
 	}
-	err = copyBucket(legacyCSRs, func(k, v []byte) error {
-		var c CSR
-		if err := decodeRecord(k, v, &c); err != nil {
-			return err
-		}
-		return putRecord(tx, csrKey(k), &c)
-	})
-	if err != nil {
+	if err := copyBucket(legacyCSRs, recode[CSR](tx, csrKey)); err != nil {
 		return err
 	}
 	err = copyBucket(legacyTokens, func(k, v []byte) error { return tx.Put(tokenKey(k), clone(v)) })
@@ -355,6 +478,18 @@ func copySmall(old *bolt.Tx, tx *boltTx) error {
 		return err
 	}
 	return copyBucket(legacyDNS, func(k, _ []byte) error { return tx.Put(dnsKey(string(k)), nil) })
+}
+
+// recode returns a copyBucket function that decodes each legacy record as a
+// T and stores it again, in today's encoding, at key(k).
+func recode[T any](tx WriteTx, key func([]byte) []byte) func(k, v []byte) error {
+	return func(k, v []byte) error {
+		var r T
+		if err := decodeRecord(k, v, &r); err != nil {
+			return err
+		}
+		return putRecord(tx, key(k), &r)
+	}
 }
 
 // derNotBefore reads a certificate's notBefore without parsing the rest:

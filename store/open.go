@@ -1,10 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -32,19 +32,15 @@ const MigrateLimit = 10_000
 
 // Open opens (creating if needed, mode 0600) the store in the bbolt file
 // at path. A lock held by another process gives ErrInUse after
-// Options.Timeout; a damaged file gives ErrCorrupt; a schema-2 file is
-// migrated or refused as Options.Migrate says.
+// Options.Timeout; a damaged file gives ErrCorrupt; a file of an older
+// schema (1 to 3) is migrated or refused as Options.Migrate says.
 func Open(path string, opts *Options) (*Store, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = 2 * time.Second
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	// A zero Timeout and Now are left for openBolt, Migrate and New, which
+	// each fill them in.
 	bo := &BoltOptions{Timeout: o.Timeout, ReadOnly: o.ReadOnly, NoSync: o.NoSync}
 	b, err := openBolt(path, bo)
 	if err != nil {
@@ -54,14 +50,14 @@ func Open(path string, opts *Options) (*Store, error) {
 	case err != nil:
 		b.Close()
 		return nil, err
-	case l == layoutLegacy:
-		n, err := b.legacyCerts()
+	case l == layoutLegacy || l == layoutOneTree:
+		n, from, err := b.olderCerts()
 		b.Close()
 		if err != nil {
 			return nil, err
 		}
 		if o.Migrate == MigrateNever || (o.Migrate == MigrateSmall && n >= MigrateLimit) {
-			return nil, fmt.Errorf("%w: %s holds %d certificates in schema 2; run `localca store migrate` (it keeps a backup)", ErrMigrationNeeded, path, n)
+			return nil, fmt.Errorf("%w: %s holds %d certificates in schema %d; run `localca store migrate` (it keeps a backup)", ErrMigrationNeeded, path, n, from)
 		}
 		rep, err := Migrate(path, &MigrateOptions{Timeout: o.Timeout})
 		if err != nil {
@@ -87,13 +83,20 @@ func Open(path string, opts *Options) (*Store, error) {
 		b.Close()
 		return nil, err
 	}
+	if !o.ReadOnly {
+		if err := b.ensureMark(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
+		}
+	}
 	return s, nil
 }
 
 // layouts of a bbolt file.
 const (
 	layoutEmpty   = iota // a new file
-	layoutCurrent        // the keyspace bucket
+	layoutCurrent        // schema 4: the keyspace in two trees
+	layoutOneTree        // schema 3: the keyspace in one tree
 	layoutLegacy         // schema 1 or 2: a bucket per kind
 	layoutForeign        // another program's bbolt file
 )
@@ -105,6 +108,8 @@ func (b *BoltBackend) layout() (l int, err error) {
 		switch {
 		case tx.Bucket(boltBucket) != nil:
 			l = layoutCurrent
+		case tx.Bucket(boltOneTreeBucket) != nil:
+			l = layoutOneTree
 		case tx.Bucket(legacyMeta) != nil:
 			l = layoutLegacy
 		default:
@@ -117,19 +122,34 @@ func (b *BoltBackend) layout() (l int, err error) {
 	return l, err
 }
 
-// legacyCerts counts the certificates of a schema-2 file.
-func (b *BoltBackend) legacyCerts() (n int, err error) {
+// olderCerts counts the certificates of a file of schema 1 to 3 (in
+// schema 3, a walk of their keys) and tells its schema.
+func (b *BoltBackend) olderCerts() (n, schema int, err error) {
 	defer recoverCorrupt(b.path, &err)
 	err = b.db.View(func(tx *bolt.Tx) error {
+		if kv := tx.Bucket(boltOneTreeBucket); kv != nil {
+			schema = oneTreeSchema
+			if err := checkOneTreeSchema(tx, b.path); err != nil {
+				return err
+			}
+			c := kv.Cursor()
+			for k, _ := c.Seek(pCert); k != nil && bytes.HasPrefix(k, pCert); k, _ = c.Next() {
+				if hasSuffixLen(k, pCert, 8) {
+					n++
+				}
+			}
+			return nil
+		}
 		if err := checkLegacySchema(tx, b.path); err != nil {
 			return err
 		}
+		fmt.Sscan(string(tx.Bucket(legacyMeta).Get([]byte("schema"))), &schema)
 		if c := tx.Bucket(legacyCerts); c != nil {
 			n = c.Stats().KeyN
 		}
 		return nil
 	})
-	return n, err
+	return n, schema, err
 }
 
 // fileExists is for Migrate's refusal to overwrite.

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -21,9 +22,11 @@ type binaryRecord interface {
 	unmarshalRecord(key, v []byte) error
 }
 
-// Version bytes of the binary records; never '{', which starts JSON.
+// Version bytes of the binary records; never '{', which starts JSON. Key
+// records of version 2 may keep an ECDSA key as its scalar (keypem.go);
+// version 1, the same fields otherwise, is still read.
 const (
-	keyCodecVersion = 1
+	keyCodecVersion = 2
 	csrCodecVersion = 1
 )
 
@@ -34,22 +37,22 @@ func (k *Key) marshalRecord() []byte {
 	b = binary.AppendUvarint(b, uint64(max(k.Size, 0)))
 	b = appendBytes(b, []byte(k.Label))
 	b = appendBytes(b, []byte(k.Status))
-	b = appendPEM(b, k.PEM)
+	b = appendPEM(b, k.PEM, k.Fingerprint)
 	b = appendTime(b, k.Created)
 	return appendTime(b, k.RevokedAt)
 }
 
 func (k *Key) unmarshalRecord(key, v []byte) error {
-	if len(v) == 0 || v[0] != keyCodecVersion {
-		return errors.New("unknown key record version")
+	d, err := versioned(v, keyCodecVersion, "key", 1)
+	if err != nil {
+		return err
 	}
-	d := &certDecoder{b: v[1:]}
 	*k = Key{Fingerprint: clone(key)}
 	k.Algorithm = string(d.bytes())
 	k.Size = int(d.uvarint())
 	k.Label = string(d.bytes())
 	k.Status = string(d.bytes())
-	k.PEM = d.pem()
+	k.PEM = d.pem(k.Fingerprint)
 	k.Created = d.time()
 	k.RevokedAt = d.time()
 	return d.end()
@@ -70,10 +73,10 @@ func (c *CSR) marshalRecord() []byte {
 }
 
 func (c *CSR) unmarshalRecord(key, v []byte) error {
-	if len(v) == 0 || v[0] != csrCodecVersion {
-		return errors.New("unknown CSR record version")
+	d, err := versioned(v, csrCodecVersion, "CSR")
+	if err != nil {
+		return err
 	}
-	d := &certDecoder{b: v[1:]}
 	*c = CSR{ID: clone(key)}
 	c.DER = clone(d.bytes())
 	c.Subject = string(d.bytes())
@@ -90,12 +93,27 @@ func (c *CSR) unmarshalRecord(key, v []byte) error {
 	return d.end()
 }
 
+// versioned returns a decoder for the fields of v, a record written as
+// version or one of the older versions that share its fields; a record of
+// another version is refused, naming what.
+func versioned(v []byte, version byte, what string, older ...byte) (*certDecoder, error) {
+	if len(v) == 0 || (v[0] != version && !bytes.Contains(older, v[:1])) {
+		return nil, fmt.Errorf("unknown %s record version", what)
+	}
+	return &certDecoder{b: v[1:]}, nil
+}
+
 // appendPEM keeps a PEM block as its type and DER when encoding them again
 // gives back the very same bytes (the PKCS#8 blocks localca writes), and as
-// it is otherwise: 0 = as is, 1 = type and DER.
-func appendPEM(b, p []byte) []byte {
+// it is otherwise: 0 = as is, 1 = type and DER, pemECScalar = an ECDSA
+// key's curve and scalar (keypem.go), for the key whose fingerprint is fp.
+func appendPEM(b, p, fp []byte) []byte {
 	if block, rest := pem.Decode(p); block != nil && len(rest) == 0 && len(block.Headers) == 0 &&
 		bytes.Equal(pem.EncodeToMemory(block), p) {
+		if curve, scalar, ok := ecScalar(block, fp); ok {
+			b = append(b, pemECScalar, byte(curve))
+			return appendBytes(b, scalar)
+		}
 		b = append(b, 1)
 		b = appendBytes(b, []byte(block.Type))
 		return appendBytes(b, block.Bytes)
@@ -104,7 +122,8 @@ func appendPEM(b, p []byte) []byte {
 	return appendBytes(b, p)
 }
 
-func (d *certDecoder) pem() []byte {
+// pem reads appendPEM's forms; fp is the fingerprint of the record's key.
+func (d *certDecoder) pem(fp []byte) []byte {
 	switch d.byte1() {
 	case 0:
 		return clone(d.bytes())
@@ -114,6 +133,16 @@ func (d *certDecoder) pem() []byte {
 			return nil
 		}
 		return pem.EncodeToMemory(&pem.Block{Type: string(typ), Bytes: der})
+	case pemECScalar:
+		curve, scalar := d.byte1(), d.bytes()
+		if d.err != nil {
+			return nil
+		}
+		p, err := ecPEM(int(curve), scalar, fp)
+		if err != nil {
+			d.err = err
+		}
+		return p
 	default:
 		if d.err == nil {
 			d.err = errors.New("unknown PEM form")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -37,7 +36,13 @@ func (s *Store) Status() (*Status, error) {
 		if err != nil {
 			return err
 		}
-		st.Schema, _ = strconv.Atoi(string(raw))
+		st.Schema, _ = parseKeyspaceSchema(raw)
+		if bb, ok := s.b.(*BoltBackend); ok {
+			// A bbolt file's layout of trees is its schema (bolt.go).
+			if st.Schema, err = bb.schema(); err != nil {
+				return err
+			}
+		}
 		return tx.Range(nil, nil, false, func(k, v []byte) error {
 			st.Keys++
 			st.Bytes += int64(len(k) + len(v))

@@ -11,10 +11,41 @@ import (
 	"time"
 )
 
-// SchemaVersion is the layout this localca writes: 3 is the one ordered
-// keyspace (layout.go). Open refuses a newer one rather than misread it;
-// a schema-2 bbolt file (buckets per kind) is migrated (migrate.go).
-const SchemaVersion = 3
+// SchemaVersion is the layout this localca writes to a bbolt file: 4 is
+// the one ordered keyspace (layout.go) in two B+trees, one for keys that
+// arrive in key order and one for keys that arrive in none (bolt.go). A
+// file of schema 2 (buckets per kind) or 3 (the keyspace in one tree) is
+// migrated (migrate.go).
+const SchemaVersion = 4
+
+// keyspaceSchema is the schema of the keyspace itself, its keys and
+// records, which meta/schema holds: the same in etcd and in a bbolt file
+// of schema 3 or 4 (schema 4 changed how bbolt keeps it, not what it
+// holds), so that `localca store copy` moves it between them as it is.
+// Open and New refuse a newer one rather than misread it.
+//
+// Keyspace 4 has the keys of 3; its key records may keep an ECDSA key as
+// its scalar (keypem.go), which a localca of keyspace 3 cannot read. Such
+// a localca parses meta/schema as a whole number, so keyspaceMark, which
+// is not one, makes it refuse the store quoting the mark. A keyspace of 3
+// is read as it is, and marked 4 by the first writable open (New), before
+// anything is written in the new forms.
+const keyspaceSchema = 4
+
+// keyspaceMark is what meta/schema holds in a keyspace of keyspaceSchema.
+const keyspaceMark = "4 (compact key records; read by localca from 2026-12-02 on)"
+
+// oneTreeSchema is the keyspace of a bbolt file of schema 3 (one tree),
+// and that file's schema: Migrate reads it.
+const oneTreeSchema = 3
+
+// parseKeyspaceSchema reads the number at the head of a meta/schema value
+// ("3", or keyspaceMark); ok is false for anything else.
+func parseKeyspaceSchema(raw []byte) (int, bool) {
+	head, _, _ := strings.Cut(string(raw), " ")
+	v, err := strconv.Atoi(head)
+	return v, err == nil
+}
 
 // Options tune Open and New. The zero value suits a library user: a durable
 // store that never migrates by itself.
@@ -106,18 +137,27 @@ func (s *Store) prepare(readOnly bool) error {
 	}
 	switch {
 	case raw == nil && empty && !readOnly:
-		return s.b.Update(context.Background(), func(tx WriteTx) error {
-			return tx.Put(kSchema, []byte(strconv.Itoa(SchemaVersion)))
-		})
+		return s.markSchema()
 	case raw == nil && empty:
 		return fmt.Errorf("%w: %s holds no localca store yet", ErrNotFound, s.where)
 	case raw == nil:
 		return fmt.Errorf("store: %s is not a localca store (no %s)", s.where, kSchema)
 	}
-	if v, err := strconv.Atoi(string(raw)); err != nil || v != SchemaVersion {
-		return fmt.Errorf("%w: %s has schema %q, this localca reads %d", ErrSchema, s.where, raw, SchemaVersion)
+	switch v, ok := parseKeyspaceSchema(raw); {
+	case ok && v == oneTreeSchema && !readOnly:
+		return s.markSchema()
+	case !ok || (v != keyspaceSchema && v != oneTreeSchema):
+		return fmt.Errorf("%w: %s has schema %q, this localca reads %d and %d", ErrSchema, s.where, raw, oneTreeSchema, keyspaceSchema)
 	}
 	return nil
+}
+
+// markSchema writes keyspaceMark: into a new keyspace, or over a keyspace
+// of 3, whose records keyspace 4 reads as they are.
+func (s *Store) markSchema() error {
+	return s.b.Update(context.Background(), func(tx WriteTx) error {
+		return tx.Put(kSchema, []byte(keyspaceMark))
+	})
 }
 
 // view runs fn in a read transaction of the backend.

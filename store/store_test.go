@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -106,16 +107,17 @@ func TestOpenReadOnlySharesLock(t *testing.T) {
 	}
 }
 
-// setSchema rewrites the schema value of a closed store file.
+// setSchema rewrites the schema value of a closed store file as the engine
+// writes it: in the ordered tree and in the file's copy (boltMarkBucket).
 func setSchema(t *testing.T, path, v string) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	b, err := OpenBolt(path, &BoltOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(boltBucket).Put(kSchema, []byte(v))
+	defer b.Close()
+	if err := b.Update(context.Background(), func(tx WriteTx) error {
+		return tx.Put(kSchema, []byte(v))
 	}); err != nil {
 		t.Fatal(err)
 	}

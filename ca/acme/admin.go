@@ -4,25 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
+	"text/tabwriter"
 	"time"
+
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // Accounts lists the stored accounts, oldest first.
 func Accounts(st Storage) ([]Account, error) {
-	var out []Account
-	err := st.View(func(tx Tx) error {
-		return tx.Range("acct/", func(k string, v []byte) error {
-			var a Account
-			if err := json.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("acme: record %s: %w", k, err)
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	sortByTime(out, func(a Account) time.Time { return a.Created })
-	return out, err
+	return listJSON(st, "acct/", nil, func(a Account) time.Time { return a.Created })
 }
 
 // Orders lists the stored orders, oldest first, each with its status as
@@ -36,19 +28,28 @@ func Orders(st Storage, now time.Time) ([]Order, error) {
 
 func listOrders(st Storage, now func() time.Time) ([]Order, error) {
 	s := &Server{cfg: Config{Now: now}}
-	var out []Order
+	status := func(tx Tx, o *Order) { s.orderStatus(tx, o) }
+	return listJSON(st, "order/", status, func(o Order) time.Time { return o.Created })
+}
+
+// listJSON reads every record under prefix as a T, each passed to fill
+// (when not nil) in the same transaction, oldest first by created.
+func listJSON[T any](st Storage, prefix string, fill func(Tx, *T), created func(T) time.Time) ([]T, error) {
+	var out []T
 	err := st.View(func(tx Tx) error {
-		return tx.Range("order/", func(k string, v []byte) error {
-			var o Order
-			if err := json.Unmarshal(v, &o); err != nil {
+		return tx.Range(prefix, func(k string, v []byte) error {
+			var r T
+			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("acme: record %s: %w", k, err)
 			}
-			s.orderStatus(tx, &o)
-			out = append(out, o)
+			if fill != nil {
+				fill(tx, &r)
+			}
+			out = append(out, r)
 			return nil
 		})
 	})
-	sortByTime(out, func(o Order) time.Time { return o.Created })
+	sortByTime(out, created)
 	return out, err
 }
 
@@ -130,4 +131,56 @@ func IdentValues(ids []Ident) string {
 		out[i] = id.Value
 	}
 	return strings.Join(out, ",")
+}
+
+// WriteAccounts writes accounts as `localca acme accounts` prints them: a
+// table, a row per account, the address quoted.
+func WriteAccounts(w io.Writer, accounts []Account) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tCREATED\tFROM\tEAB")
+	for _, a := range accounts {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\n", a.ID, a.Status, a.Created.Format(time.RFC3339), a.Addr, a.EABKeyID)
+	}
+	return tw.Flush()
+}
+
+// WriteOrders writes orders as `localca acme orders` prints them: a table,
+// a row per order, the names quoted.
+func WriteOrders(w io.Writer, orders []Order) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATUS\tPROFILE\tNAMES\tSERIAL\tACCOUNT")
+	for _, o := range orders {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%q\t%s\t%s\n", o.ID, o.Status, o.Profile, IdentValues(o.Identifiers), o.Serial, o.AccountID)
+	}
+	return tw.Flush()
+}
+
+// EABReport is what `localca acme eab create` says of the key it made: the
+// key id and HMAC key a client needs, shown this once, and what its
+// account may order. Its JSON keys are part of the command line's
+// interface.
+type EABReport struct {
+	Allow []string `json:"allow"`
+	HMAC  string   `json:"hmac"` // base64url, as clients take it
+	KeyID string   `json:"kid"`
+	Name  string   `json:"name"`
+}
+
+// Report describes k.
+func (k *EABKey) Report() EABReport {
+	return EABReport{Allow: k.Allow, HMAC: k.HMACBase64(), KeyID: k.KeyID, Name: k.Name}
+}
+
+// WriteText writes the two values a client needs, one per line.
+func (r EABReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "kid  %s\nhmac %s\n", r.KeyID, r.HMAC)
+	return err
+}
+
+// WriteNote writes, for the person who made the key (on stderr, away from
+// the values), what it may order and how a client takes it; escaped, so
+// that a name cannot forge a line.
+func (r EABReport) WriteNote(w io.Writer) error {
+	_, err := fmt.Fprintln(w, logsafe.String(fmt.Sprintf("EAB key %q may order %q; give the client both values (lego --eab --kid KID --hmac HMAC)", r.Name, r.Allow)))
+	return err
 }

@@ -39,14 +39,8 @@ func (s *Server) challJSON(a *Authz, c *Challenge) map[string]any {
 func (s *Server) loadAuthz(id string, q *request) (*Authz, error) {
 	var a Authz
 	err := s.cfg.Storage.View(func(tx Tx) error { return getJSON(tx, keyAuthz(id), &a) })
-	if isNotFound(err) {
-		return nil, problem(ProbMalformed, "no authorization %q", id).withStatus(http.StatusNotFound)
-	}
-	if err != nil {
+	if err := q.owns("authorization", id, a.AccountID, err); err != nil {
 		return nil, err
-	}
-	if a.AccountID != q.account.ID {
-		return nil, problem(ProbUnauthorized, "authorization %q belongs to another account", id)
 	}
 	s.authzStatus(&a)
 	return &a, nil

@@ -297,16 +297,26 @@ func (s *Server) loadOrder(id string, q *request) (*Order, error) {
 		s.orderStatus(tx, &o)
 		return nil
 	})
-	if isNotFound(err) {
-		return nil, problem(ProbMalformed, "no order %q", id).withStatus(http.StatusNotFound)
-	}
-	if err != nil {
+	if err := q.owns("order", id, o.AccountID, err); err != nil {
 		return nil, err
 	}
-	if o.AccountID != q.account.ID {
-		return nil, problem(ProbUnauthorized, "order %q belongs to another account", id)
-	}
 	return &o, nil
+}
+
+// owns turns the read of what (an order, an authorization) id, which failed
+// with err or belongs to owner, into the problem q's client gets: not found,
+// or another account's; nil when it is q's account's own.
+func (q *request) owns(what, id, owner string, err error) error {
+	if isNotFound(err) {
+		return problem(ProbMalformed, "no %s %q", what, id).withStatus(http.StatusNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if owner != q.account.ID {
+		return problem(ProbUnauthorized, "%s %q belongs to another account", what, id)
+	}
+	return nil
 }
 
 // order is POST-as-GET of an order.

@@ -14,6 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/defaults"
 	"github.com/localca/localca/policies"
 )
 
@@ -86,18 +87,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("%w: base URL %q is not https://", ErrConfig, cfg.BaseURL)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.OrderLifetime <= 0 {
-		cfg.OrderLifetime = DefaultOrderLifetime
-	}
-	if cfg.MaxPendingOrders <= 0 {
-		cfg.MaxPendingOrders = DefaultMaxPendingOrders
-	}
-	if cfg.AccountsPerMinute <= 0 {
-		cfg.AccountsPerMinute = DefaultAccountsPerMinute
-	}
-	if cfg.ValidationTimeout <= 0 {
-		cfg.ValidationTimeout = DefaultValidationTimeout
-	}
+	defaults.Positive(&cfg.OrderLifetime, DefaultOrderLifetime)
+	defaults.Positive(&cfg.MaxPendingOrders, DefaultMaxPendingOrders)
+	defaults.Positive(&cfg.AccountsPerMinute, DefaultAccountsPerMinute)
+	defaults.Positive(&cfg.ValidationTimeout, DefaultValidationTimeout)
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}

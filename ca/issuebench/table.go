@@ -2,8 +2,10 @@ package issuebench
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/localca/localca/ca"
 )
@@ -68,4 +70,16 @@ func (t Table) Run(before func(Options)) ([]Row, error) {
 		}
 	}
 	return rows, nil
+}
+
+// WriteTable writes rows as `localca bench` prints them: a right-aligned
+// table, a row per key type and caller count, the ratio with its minimum
+// and maximum.
+func WriteTable(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "key type\tcallers\tdurable/s\twithout fsync/s\tratio (min-max)\tpairs\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f (%.2f-%.2f)\t%d\t\n", r.KeyType, r.Callers, r.Durable, r.NoSync, r.Ratio, r.RatioMin, r.RatioMax, r.Pairs)
+	}
+	return tw.Flush()
 }

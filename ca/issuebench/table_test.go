@@ -1,6 +1,7 @@
 package issuebench
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"testing"
@@ -34,5 +35,19 @@ func TestParseKeyTypes(t *testing.T) {
 	}
 	if _, err := ParseKeyTypes("ecdsa-p256,dsa"); err == nil {
 		t.Error("ParseKeyTypes accepted dsa")
+	}
+}
+
+// TestWriteTable: a right-aligned row per measured row under the heading.
+func TestWriteTable(t *testing.T) {
+	var b bytes.Buffer
+	rows := []Row{{KeyType: "ed25519", Callers: 64, Durable: 1234.4, NoSync: 2345.6, Ratio: 0.526, RatioMin: 0.5, RatioMax: 0.61, Pairs: 21}}
+	if err := WriteTable(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "  key type  callers  durable/s  without fsync/s   ratio (min-max)  pairs\n" +
+		"   ed25519       64       1234             2346  0.53 (0.50-0.61)     21\n"
+	if b.String() != want {
+		t.Errorf("got\n%q\nwant\n%q", b.String(), want)
 	}
 }

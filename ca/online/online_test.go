@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,6 +97,15 @@ func TestSiteServesBothListeners(t *testing.T) {
 	// The CA's own plain paths, and the trust page mounted at "/".
 	if p := site.PlainPaths(); !slices.Contains(p, "/crl") || !slices.Contains(p, "/") {
 		t.Errorf("plain paths %v: want /crl and the page's /", p)
+	}
+	// What each listener serves and to whom, as serve announces it.
+	offers := site.Offers()
+	if len(offers) != 3 || offers[0].URL != url || offers[0].Who != "" || offers[1].Who == "" ||
+		!offers[2].Plain || offers[2].URL != plainURL || offers[2].Addr.String() != plain.Addr().String() {
+		t.Errorf("offers %+v: want the TLS listener's two (open, then with a token) and the plain one", offers)
+	}
+	if got := site.ACME.Admits(); !strings.HasPrefix(got, "any local user") {
+		t.Errorf("ACME on loopback admits %q", got)
 	}
 	cancel()
 	select {

@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/cliargs"
 )
 
 // Exit codes, as the design fixes them.
@@ -28,6 +29,17 @@ func (u usageError) Error() string { return u.err.Error() }
 func (u usageError) Unwrap() error { return u.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// withArgs runs action on a command line of exactly n arguments, and
+// answers any other with the usage error msg.
+func withArgs(n int, msg string, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.Args().Len() != n {
+			return usageError{errors.New(msg)}
+		}
+		return action(c)
+	}
+}
 
 // env is what a command run sees of the world: its streams and environment.
 // Tests build one with buffers; main with the process's own.
@@ -57,7 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (e *env) run(args []string) int {
 	stderr := e.stderr
 	app := newApp(e)
-	err := app.Run(interspersed(app, args))
+	err := app.Run(cliargs.Interspersed(app, args))
 	for _, c := range e.opened {
 		c.Close() // a CA connected to etcd keeps its one connection
 	}
@@ -66,19 +78,10 @@ func (e *env) run(args []string) int {
 	}
 	fmt.Fprintf(stderr, "localca: %s\n", strings.TrimPrefix(err.Error(), "localca: "))
 	var ue usageError
-	if errors.As(err, &ue) || isMissingRequiredFlag(err) || errors.Is(err, ca.ErrBadEnv) {
+	if errors.As(err, &ue) || cliargs.IsMissingRequiredFlag(err) || errors.Is(err, ca.ErrBadEnv) {
 		return exitUsage
 	}
 	return exitFailure
-}
-
-// isMissingRequiredFlag recognises urfave/cli's error for a Required flag
-// left out: it is a usage error, but cli checks required flags without
-// calling OnUsageError, and its error type is unexported, so only its
-// message (stable across v2) tells it apart.
-func isMissingRequiredFlag(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "Required flag ") || strings.HasPrefix(msg, "Required flags ")
 }
 
 // newApp builds the command tree. It does nothing heavy: no store is opened
@@ -118,7 +121,7 @@ func newApp(e *env) *cli.App {
 // errors (exit 2).
 func addCommon(c *cli.Command) {
 	c.Flags = append(c.Flags, homeFlag())
-	if !hasFlag(c, "store") { // trust's --store names trust stores
+	if !cliargs.HasFlag(c, "store") { // trust's --store names trust stores
 		c.Flags = append(c.Flags, storeFlags()...)
 	}
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageError{err} }

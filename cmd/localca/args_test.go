@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/localca/localca/internal/cliargs"
 )
 
 func TestInterspersed(t *testing.T) {
@@ -21,7 +23,7 @@ func TestInterspersed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got := interspersed(app, strings.Fields(tt.in))
+			got := cliargs.Interspersed(app, strings.Fields(tt.in))
 			if want := strings.Fields(tt.want); !reflect.DeepEqual(got, want) {
 				t.Errorf("got %q, want %q", got, want)
 			}

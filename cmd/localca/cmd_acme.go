@@ -1,8 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"text/tabwriter"
+	"io"
 	"time"
 
 	"github.com/localca/localca/ca/acme"
@@ -47,31 +46,21 @@ func (e *env) acmeEABCreate(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return e.printJSON(map[string]any{"kid": k.KeyID, "hmac": k.HMACBase64(), "name": k.Name, "allow": k.Allow})
-	}
-	fmt.Fprintf(e.stdout, "kid  %s\nhmac %s\n", k.KeyID, k.HMACBase64())
-	e.note("EAB key %q may order %q; give the client both values (lego --eab --kid KID --hmac HMAC)", k.Name, k.Allow)
-	return nil
+	return e.printNoted(c, k.Report())
 }
 
 func (e *env) acmeAccounts(c *cli.Context) error {
-	return acmeList(e, c, acme.Accounts, "ID\tSTATUS\tCREATED\tFROM\tEAB", func(a acme.Account) string {
-		return fmt.Sprintf("%s\t%s\t%s\t%q\t%s", a.ID, a.Status, a.Created.Format(time.RFC3339), a.Addr, a.EABKeyID)
-	})
+	return acmeList(e, c, acme.Accounts, acme.WriteAccounts)
 }
 
 func (e *env) acmeOrders(c *cli.Context) error {
 	orders := func(st acme.Storage) ([]acme.Order, error) { return acme.Orders(st, time.Now()) }
-	return acmeList(e, c, orders, "ID\tSTATUS\tPROFILE\tNAMES\tSERIAL\tACCOUNT", func(o acme.Order) string {
-		return fmt.Sprintf("%s\t%s\t%s\t%q\t%s\t%s", o.ID, o.Status, o.Profile, acme.IdentValues(o.Identifiers), o.Serial, o.AccountID)
-	})
+	return acmeList(e, c, orders, acme.WriteOrders)
 }
 
 // acmeList prints what list reads from the store (closed by then): a JSON
-// array (empty, not null, when there is nothing), or a table under head
-// with a row per item.
-func acmeList[T any](e *env, c *cli.Context, list func(acme.Storage) ([]T, error), head string, row func(T) string) error {
+// array (empty, not null, when there is nothing), or write's table.
+func acmeList[T any](e *env, c *cli.Context, list func(acme.Storage) ([]T, error), write func(io.Writer, []T) error) error {
 	open, err := e.caHome(c).Opener(true)
 	if err != nil {
 		return err
@@ -80,16 +69,8 @@ func acmeList[T any](e *env, c *cli.Context, list func(acme.Storage) ([]T, error
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		if items == nil {
-			items = []T{}
-		}
-		return e.printJSON(items)
+	if items == nil {
+		items = []T{} // JSON's [], not null
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, head)
-	for _, it := range items {
-		fmt.Fprintln(tw, row(it))
-	}
-	return tw.Flush()
+	return printAs(e, c, items, write)
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"text/tabwriter"
-
 	"github.com/localca/localca/ca/issuebench"
 	"github.com/urfave/cli/v2"
 )
@@ -56,13 +53,5 @@ func (e *env) bench(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return e.printJSON(rows)
-	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "key type\tcallers\tdurable/s\twithout fsync/s\tratio (min-max)\tpairs\t")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.2f (%.2f-%.2f)\t%d\t\n", r.KeyType, r.Callers, r.Durable, r.NoSync, r.Ratio, r.RatioMin, r.RatioMax, r.Pairs)
-	}
-	return tw.Flush()
+	return printAs(e, c, rows, issuebench.WriteTable)
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/pem"
-	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -37,24 +35,12 @@ func (e *env) caCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					home, err := e.caHome(c).Path()
+					file, err := e.caHome(c).StoreFile()
 					if err != nil {
 						return err
 					}
-					return e.printCAInfo(c, authority, filepath.Join(home, "localca.db"))
+					return e.print(c, authority.Info(file, time.Now()))
 				}},
 		},
 	}
-}
-
-func (e *env) printCAInfo(c *cli.Context, authority *ca.CA, path string) error {
-	root, inter := authority.DescribeHierarchy(time.Now())
-	if c.Bool("json") {
-		return e.printJSON(map[string]any{"store": path, "keys": encryptedWord(authority.Encrypted()), "root": root, "intermediate": inter})
-	}
-	fmt.Fprintf(e.stdout, "Store:           %s\nCA keys:         %s\n\nRoot\n", path, encryptedWord(authority.Encrypted()))
-	printCertInfo(e.stdout, root)
-	fmt.Fprintf(e.stdout, "\nIntermediate\n")
-	printCertInfo(e.stdout, inter)
-	return nil
 }

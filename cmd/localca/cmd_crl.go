@@ -1,8 +1,6 @@
 package main
 
 import (
-	"time"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
@@ -55,17 +53,7 @@ the intermediates. nextUpdate is --next-update after now (default a week).`,
 			if err := e.writeOut(c.String("out"), out, false); err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				var sum []map[string]any
-				for _, l := range lists {
-					sum = append(sum, map[string]any{"number": l.Number, "this_update": l.ThisUpdate, "next_update": l.NextUpdate, "entries": l.Entries})
-				}
-				return e.printJSON(sum)
-			}
-			for _, l := range lists {
-				e.note("CRL number %d, %d revoked certificate(s), next update %s", l.Number, l.Entries, l.NextUpdate.Format(time.RFC3339))
-			}
-			return nil
+			return e.printNote(c, ca.CRLSummary(lists))
 		},
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"encoding/pem"
 
 	"github.com/urfave/cli/v2"
@@ -43,25 +42,14 @@ func (e *env) csrCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				open := func() (*ca.Store, error) { // the home is checked (and made) once the CSR is
-					o, err := e.caHome(c).Opener(false)
-					if err != nil {
-						return nil, err
-					}
-					return o()
-				}
-				csr, id, err := ca.CreateAndRecordCSR(open, key, ca.CSRRequest{Subject: subject, SANs: sans})
+				csr, id, err := e.caHome(c).CreateCSR(key, ca.CSRRequest{Subject: subject, SANs: sans})
 				if err != nil {
 					return err
 				}
 				if err := e.writeOut(c.String("out"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csr.Raw}), false); err != nil {
 					return err
 				}
-				if c.Bool("json") {
-					return e.printJSON(map[string]any{"id": hex.EncodeToString(id), "subject": csr.Subject.String(), "file": c.String("out")})
-				}
-				e.note("CSR %s recorded (subject %s)", hex.EncodeToString(id), csr.Subject)
-				return nil
+				return e.printNote(c, ca.CSRReportOf(csr, id, c.String("out")))
 			},
 		}},
 	}

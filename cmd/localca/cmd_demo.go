@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -52,112 +53,82 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 }
 
 // demoTLS is the TLS config a demo's flags ask for (nil for plain) and the
-// function that stops its revocation checker: a server presents its
-// certificate (kept fresh) and, with --mtls, checks its clients; a client
-// checks the server and, with --mtls, presents its own.
+// function that stops its revocation checker (netdemo.DemoSide).
 func (e *env) demoTLS(ctx context.Context, c *cli.Context, server bool) (*tls.Config, func(), error) {
-	mtls, noCert := c.Bool("mtls"), c.String("cert") == "" && c.String("name") == ""
-	switch {
-	case !mtls && !c.Bool("tls"):
-		return nil, func() {}, nil
-	case server && noCert:
-		return nil, nil, usagef("--tls/--mtls need a certificate: --cert/--key or --name")
-	case mtls && noCert:
-		return nil, nil, usagef("--mtls needs a client certificate: --cert/--key or --name")
+	side := netdemo.DemoSide{Server: server, TLS: c.Bool("tls"), MTLS: c.Bool("mtls"), RootsFile: c.String("ca"),
+		Source: netdemo.PeerSource{Name: c.String("name"), CertFile: c.String("cert"), KeyFile: c.String("key"), Local: e.localCA(c, "peer"), Logf: e.note},
+		Allow:  c.StringSlice("allow"), ServerName: c.String("server-name"), Addr: c.String("addr"),
+		Revocation: netdemo.RevocationOptions{Source: c.String("crl"), Refresh: c.Duration("crl-refresh"), FailOpen: c.Bool("fail-open"), Log: e.stderr},
+		Logf:       e.note, // what the revocation check does (RevocationOptions.StartNote)
 	}
-	d, err := e.resolveIdentity(c, "peer")
-	if err != nil {
-		return nil, nil, err
+	cfg, stop, err := side.Start(ctx)
+	if errors.Is(err, netdemo.ErrBadConfig) || errors.Is(err, netdemo.ErrBadAllowRule) {
+		err = usageError{err}
 	}
-	if server {
-		go d.Keep(ctx)
-	}
-	allow, err := netdemo.ParseAllowRules(c.StringSlice("allow"))
-	if err != nil {
-		return nil, nil, usageError{err}
-	}
-	serverName := c.String("server-name")
-	if !server && serverName == "" {
-		if serverName, _, err = net.SplitHostPort(c.String("addr")); err != nil {
-			return nil, nil, usagef("--addr %q: %v", c.String("addr"), err)
+	return cfg, stop, err
+}
+
+// tlsDemo completes cmd, a demo that runs with the TLS config its flags
+// ask for (nil for plain): --tls, --mtls and the identity flags after its
+// own, and an action that runs run until SIGINT or SIGTERM.
+func (e *env) tlsDemo(cmd *cli.Command, server bool, run func(context.Context, *cli.Context, *tls.Config) error) *cli.Command {
+	cmd.Flags = append(cmd.Flags, append(tlsModeFlags(), identityFlags()...)...)
+	cmd.Action = func(c *cli.Context) error {
+		ctx, stop := signalContext(c.Context)
+		defer stop()
+		cfg, stopRev, err := e.demoTLS(ctx, c, server)
+		if err != nil {
+			return err
 		}
+		defer stopRev()
+		return run(ctx, c, cfg)
 	}
-	rev, stopRev := netdemo.RevocationChecker(nil), func() {}
-	if mtls || !server {
-		rev, stopRev = e.revocation(ctx, c, d)
-	}
-	var cfg *tls.Config
-	if server {
-		cfg, err = d.ServerTLS(mtls, allow, rev).Config()
-	} else {
-		cfg, err = d.ClientTLS(serverName, mtls, allow, rev).Config()
-	}
-	if err != nil {
-		stopRev()
-		return nil, nil, err
-	}
-	return cfg, stopRev, nil
+	return cmd
 }
 
 func (e *env) demoServer(name, addr, usage string) *cli.Command {
-	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: addr, Usage: "listen address (loopback by default)"},
-		&cli.DurationFlag{Name: "tick", Value: 10 * time.Second, Usage: "tcp-server: send a tick this often (0: never)"},
-		&cli.IntFlag{Name: "max-conns", Usage: "connections served at once (default 256)"},
-	}, append(tlsModeFlags(), identityFlags()...)...)
-	return &cli.Command{
-		Name: name, Usage: usage, Flags: flags,
+	return e.tlsDemo(&cli.Command{
+		Name: name, Usage: usage,
 		UsageText: fmt.Sprintf("localca demo %s --mtls --name svc.localca.test [--addr %s] [--allow uri:spiffe://localca.test/*]", name, addr),
-		Action: func(c *cli.Context) error {
-			ctx, stop := signalContext(c.Context)
-			defer stop()
-			cfg, stopRev, err := e.demoTLS(ctx, c, true)
-			if err != nil {
-				return err
-			}
-			defer stopRev()
-			ln, err := net.Listen("tcp", c.String("addr"))
-			if err != nil {
-				return err
-			}
-			limits := netdemo.Limits{MaxConns: c.Int("max-conns")}
-			fmt.Fprintf(e.stdout, "listening on %s\n", ln.Addr())
-			e.announce(ln.Addr(), name, map[string]string{"tcp-server": "a line echo", "http-server": "/whoami and /echo"}[name], tlsWho(c.Bool("mtls"), c.Bool("tls"), c.StringSlice("allow")))
-			if name == "tcp-server" {
-				return (&netdemo.TCPServer{TLS: cfg, Limits: limits, Tick: c.Duration("tick"), Log: e.stderr}).Serve(ctx, ln)
-			}
-			return (&netdemo.HTTPServer{TLS: cfg, Limits: limits, Log: e.stderr}).Serve(ctx, ln)
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: addr, Usage: "listen address (loopback by default)"},
+			&cli.DurationFlag{Name: "tick", Value: 10 * time.Second, Usage: "tcp-server: send a tick this often (0: never)"},
+			&cli.IntFlag{Name: "max-conns", Usage: "connections served at once (default 256)"},
 		},
-	}
+	}, true, func(ctx context.Context, c *cli.Context, cfg *tls.Config) error {
+		ln, err := net.Listen("tcp", c.String("addr"))
+		if err != nil {
+			return err
+		}
+		limits := netdemo.Limits{MaxConns: c.Int("max-conns")}
+		fmt.Fprintf(e.stdout, "listening on %s\n", ln.Addr())
+		e.announce(ln.Addr(), name, map[string]string{"tcp-server": "a line echo", "http-server": "/whoami and /echo"}[name], netdemo.Admits(c.Bool("mtls"), c.Bool("tls"), c.StringSlice("allow")))
+		if name == "tcp-server" {
+			return (&netdemo.TCPServer{TLS: cfg, Limits: limits, Tick: c.Duration("tick"), Log: e.stderr}).Serve(ctx, ln)
+		}
+		return (&netdemo.HTTPServer{TLS: cfg, Limits: limits, Log: e.stderr}).Serve(ctx, ln)
+	})
 }
 
 func (e *env) demoClient(name, addr, usage string) *cli.Command {
-	flags := append([]cli.Flag{
-		&cli.StringFlag{Name: "addr", Value: addr, Usage: "server address"},
-		&cli.StringFlag{Name: "server-name", Usage: "name the server's certificate must carry (default: the host of --addr)"},
-		&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "dial and handshake timeout"},
-	}, append(tlsModeFlags(), identityFlags()...)...)
-	return &cli.Command{
-		Name: name, Usage: usage, Flags: flags,
+	return e.tlsDemo(&cli.Command{
+		Name: name, Usage: usage,
 		UsageText: fmt.Sprintf("localca demo %s --mtls --name cli.localca.test --addr %s --server-name svc.localca.test", name, addr),
-		Action: func(c *cli.Context) error {
-			ctx, stop := signalContext(c.Context)
-			defer stop()
-			cfg, stopRev, err := e.demoTLS(ctx, c, false)
-			if err != nil {
-				return err
-			}
-			defer stopRev()
-			if name == "tcp-client" {
-				return (&netdemo.TCPClient{TLS: cfg, Timeout: c.Duration("timeout"), Out: e.stdout}).Run(ctx, c.String("addr"), e.stdin)
-			}
-			scheme := "http"
-			if cfg != nil {
-				scheme = "https"
-			}
-			return netdemo.HTTPClientDemo(ctx, netdemo.NewHTTPClient(cfg, c.Duration("timeout")), scheme+"://"+c.String("addr"), e.stdout)
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: addr, Usage: "server address"},
+			&cli.StringFlag{Name: "server-name", Usage: "name the server's certificate must carry (default: the host of --addr)"},
+			&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, Usage: "dial and handshake timeout"},
 		},
-	}
+	}, false, func(ctx context.Context, c *cli.Context, cfg *tls.Config) error {
+		if name == "tcp-client" {
+			return (&netdemo.TCPClient{TLS: cfg, Timeout: c.Duration("timeout"), Out: e.stdout}).Run(ctx, c.String("addr"), e.stdin)
+		}
+		scheme := "http"
+		if cfg != nil {
+			scheme = "https"
+		}
+		return netdemo.HTTPClientDemo(ctx, netdemo.NewHTTPClient(cfg, c.Duration("timeout")), scheme+"://"+c.String("addr"), e.stdout)
+	})
 }
 
 func (e *env) udpServerCommand() *cli.Command {
@@ -170,8 +141,8 @@ func (e *env) udpServerCommand() *cli.Command {
 			&cli.IntFlag{Name: "max-payload", Value: netdemo.DefaultUDPPayload, Usage: "largest datagram answered (1472 = 1500 MTU - 20 IPv4 - 8 UDP; at most 65507)"},
 		},
 		Action: func(c *cli.Context) error {
-			if p := c.Int("max-payload"); p <= 0 || p > netdemo.MaxUDPPayload {
-				return usagef("--max-payload %d: want 1 to %d", p, netdemo.MaxUDPPayload)
+			if err := checkPayload(c); err != nil {
+				return err
 			}
 			ctx, stop := signalContext(c.Context)
 			defer stop()
@@ -197,8 +168,8 @@ func (e *env) udpClientCommand() *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "how long to wait for each reply before reporting it lost"},
 		},
 		Action: func(c *cli.Context) error {
-			if p := c.Int("max-payload"); p <= 0 || p > netdemo.MaxUDPPayload {
-				return usagef("--max-payload %d: want 1 to %d", p, netdemo.MaxUDPPayload)
+			if err := checkPayload(c); err != nil {
+				return err
 			}
 			ctx, stop := signalContext(c.Context)
 			defer stop()
@@ -209,4 +180,12 @@ func (e *env) udpClientCommand() *cli.Command {
 			return (&netdemo.UDPClient{MaxPayload: c.Int("max-payload"), Timeout: c.Duration("timeout")}).Run(ctx, c.String("addr"), in, e.stdout)
 		},
 	}
+}
+
+// checkPayload checks --max-payload against what UDP can carry.
+func checkPayload(c *cli.Context) error {
+	if p := c.Int("max-payload"); p <= 0 || p > netdemo.MaxUDPPayload {
+		return usagef("--max-payload %d: want 1 to %d", p, netdemo.MaxUDPPayload)
+	}
+	return nil
 }

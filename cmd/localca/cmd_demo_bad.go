@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 
@@ -37,65 +35,34 @@ func (e *env) badServer(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	var sites []badserver.Site
-	for _, fc := range ca.FixtureCases() {
-		f, err := authority.Fixture(fc.Name)
-		if errors.Is(err, ca.ErrFixtureUnavailable) {
-			e.note("bad-server: leaving out %s: %v", fc.Name, err)
-			continue
-		}
-		if err != nil {
-			authority.Close()
-			return err
-		}
-		sites = append(sites, badserver.Site{Case: fc.Name, Name: f.Name, Defect: fc.Defect,
-			Chain: derChain(f.Cert, f.Chain), Key: f.Key, OCSP: f.OCSP})
-	}
+	fixtures, err := authority.Fixtures(func(name string, err error) { e.note("bad-server: leaving out %s: %v", name, err) })
 	// The store is shared with `dns serve` and other commands: hold it
 	// only while writing.
 	authority.Close()
+	if err != nil {
+		return err
+	}
+	var sites []badserver.Site
+	for _, f := range fixtures {
+		sites = append(sites, badserver.Site{Case: f.Case.Name, Name: f.Name, Defect: f.Case.Defect, Chain: f.DERChain(), Key: f.Key, OCSP: f.OCSP})
+	}
 	ln, err := net.Listen("tcp", c.String("addr"))
 	if err != nil {
 		return err
 	}
 	srv := &badserver.Server{Sites: sites, Index: ca.FixtureName(ca.CaseGood), Log: e.stderr}
-	records, err := e.registerBadSites(c, sites, ln.Addr().(*net.TCPAddr))
+	// Records in the store, which `localca dns serve` follows.
+	deregister, err := badserver.Register(e.dnsZone(c), sites, ln.Addr().(*net.TCPAddr))
 	if err != nil {
 		ln.Close()
 		return err
 	}
-	defer e.deregister(c, records)
+	defer func() {
+		if err := deregister(); err != nil {
+			e.note("bad-server: removing the case names from the store: %v", err)
+		}
+	}()
 	fmt.Fprintf(e.stdout, "listening on %s\n", ln.Addr())
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	for _, s := range sites {
-		fmt.Fprintf(e.stdout, "  https://%s:%s/  %s\n", s.Name, port, s.Defect)
-	}
+	badserver.WriteSites(e.stdout, sites, ln.Addr().(*net.TCPAddr).Port)
 	return srv.Serve(ctx, ln)
-}
-
-func derChain(leaf *x509.Certificate, chain []*x509.Certificate) [][]byte {
-	out := [][]byte{leaf.Raw}
-	for _, c := range chain {
-		out = append(out, c.Raw)
-	}
-	return out
-}
-
-// registerBadSites puts an address record per site into the store, which
-// `localca dns serve` follows.
-func (e *env) registerBadSites(c *cli.Context, sites []badserver.Site, addr *net.TCPAddr) ([]string, error) {
-	records, err := badserver.Records(sites, addr)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.dnsZone(c).Apply(records, nil); err != nil {
-		return nil, fmt.Errorf("registering the case names for dns serve: %w", err)
-	}
-	return records, nil
-}
-
-func (e *env) deregister(c *cli.Context, records []string) {
-	if _, err := e.dnsZone(c).Apply(nil, records); err != nil {
-		e.note("bad-server: removing the case names from the store: %v", err)
-	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -60,16 +59,7 @@ func (e *env) dnsCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
-					if c.Bool("json") {
-						if recs == nil {
-							recs = []string{}
-						}
-						return e.printJSON(recs)
-					}
-					for _, r := range recs {
-						fmt.Fprintln(e.stdout, r)
-					}
-					return nil
+					return printAs(e, c, recs, ca.WriteDNSRecords)
 				},
 			},
 			e.dnsKeyCommand(),
@@ -104,25 +94,16 @@ func (e *env) dnsChange(c *cli.Context, add bool) error {
 	if c.Args().Len() != 1 {
 		return usagef("give one record in zone-file form, quoted, like '_web._tcp.localca.test. 60 IN SRV 10 5 8443 web.localca.test.'")
 	}
-	rr, err := dnssrv.ParseRR(c.Args().First(), c.String("zone"))
-	if err != nil {
-		return err
+	change := dnssrv.AddRecord
+	if !add {
+		change = dnssrv.RemoveRecord
 	}
-	text := rr.String()
-	var changed bool
-	if add {
-		changed, err = e.dnsZone(c).Apply([]string{text}, nil)
-	} else {
-		changed, err = e.dnsZone(c).Apply(nil, []string{text})
-	}
-	if err != nil {
-		return err
-	}
+	text, changed, err := change(e.dnsZone(c), c.Args().First(), c.String("zone"))
 	switch {
-	case !changed && add:
-		e.note("already there: %s", text)
+	case err != nil:
+		return err
 	case !changed:
-		return fmt.Errorf("%w: %s", dnssrv.ErrNoSuchRecord, text)
+		e.note("already there: %s", text)
 	case add:
 		e.note("added: %s", text)
 	default:
@@ -170,44 +151,8 @@ func (e *env) dnsLookup(c *cli.Context) error {
 	if err != nil {
 		return usageError{err}
 	}
-	answers := []dnssrv.Answer{res.System, res.Resolver, res.Direct}
 	if c.Bool("json") {
-		type jsonAnswer struct {
-			Path          string   `json:"path"`
-			Values        []string `json:"values"`
-			Rcode         string   `json:"rcode,omitempty"`
-			Authoritative bool     `json:"authoritative,omitempty"`
-			Error         string   `json:"error,omitempty"`
-		}
-		var out []jsonAnswer
-		for _, a := range answers {
-			if a.Path == "" {
-				continue
-			}
-			j := jsonAnswer{Path: a.Path, Values: a.Values, Rcode: a.Rcode, Authoritative: a.Authoritative}
-			if a.Err != nil {
-				j.Error = a.Err.Error()
-			}
-			out = append(out, j)
-		}
-		return e.printJSON(out)
+		return e.printJSON(res.Answers())
 	}
-	for _, a := range answers {
-		if a.Path == "" {
-			continue
-		}
-		fmt.Fprintf(e.stdout, "%s\n", a.Path)
-		if a.Err != nil {
-			fmt.Fprintf(e.stdout, "  error: %v\n", a.Err)
-		}
-		vals := append([]string(nil), a.Values...)
-		sort.Strings(vals)
-		for _, v := range vals {
-			fmt.Fprintf(e.stdout, "  %s\n", v)
-		}
-		if a.Rcode != "" {
-			fmt.Fprintf(e.stdout, "  rcode %s, authoritative %v\n", a.Rcode, a.Authoritative)
-		}
-	}
-	return nil
+	return res.WriteText(e.stdout)
 }

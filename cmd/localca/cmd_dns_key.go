@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/netdemo/dnssrv"
@@ -46,30 +45,18 @@ func (e *env) dnsKeyCommand() *cli.Command {
 					}
 					fmt.Fprintln(e.stdout, k.NsupdateArg())
 					e.note("key %s may update %s (types %s); revoke with `localca dns key revoke %s`",
-						k.Name, strings.Join(k.Allow, " "), strings.Join(append(k.Types, "any")[:max(len(k.Types), 1)], " "), strings.TrimSuffix(k.Name, "."))
+						k.Name, strings.Join(k.Allow, " "), strings.Join(k.TypesOrAny(), " "), strings.TrimSuffix(k.Name, "."))
 					return nil
 				},
 			},
 			{
 				Name: "list", Usage: "the limited keys (names, what they may update; not their secrets)", Flags: []cli.Flag{jsonFlag()},
 				Action: func(c *cli.Context) error {
-					z := e.dnsZone(c)
-					z.Secrets = nil // names and limits only: no password
-					keys, err := z.Keys()
+					keys, err := e.dnsZone(c).KeyList() // names and limits only: no password
 					if err != nil {
 						return err
 					}
-					for i := range keys {
-						keys[i].Secret = ""
-					}
-					if c.Bool("json") {
-						return e.printJSON(keys)
-					}
-					for _, k := range keys {
-						fmt.Fprintf(e.stdout, "%s\tallow %s\ttypes %s\tcreated %s\n", k.Name, strings.Join(k.Allow, ","),
-							strings.Join(append(k.Types, "any")[:max(len(k.Types), 1)], ","), k.Created.Format(time.RFC3339))
-					}
-					return nil
+					return printAs(e, c, keys, ca.WriteDNSKeys)
 				},
 			},
 			{

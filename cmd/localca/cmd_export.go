@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
@@ -26,10 +24,8 @@ keeps the key sealed: --key then needs the CA password.`,
 			&cli.BoolFlag{Name: "key", Usage: "the certificate's private key, as the store keeps it (0600)"},
 			outFlag("write here (default stdout)"),
 		},
-		Action: func(c *cli.Context) error {
+		Action: withArgs(1, "export takes one SERIAL", func(c *cli.Context) error {
 			switch {
-			case c.Args().Len() != 1:
-				return usagef("export takes one SERIAL")
 			case c.Bool("der") && c.Bool("chain"):
 				return usagef("--der writes one certificate; it cannot carry a chain")
 			case c.Bool("key") && (c.Bool("der") || c.Bool("chain")):
@@ -39,27 +35,12 @@ keeps the key sealed: --key then needs the CA password.`,
 			if err != nil {
 				return usageError{err}
 			}
-			iss, err := e.caHome(c).Stored(serial)
-			if err == nil && c.Bool("key") && iss.KeySealed {
-				// Kept sealed with the CA password (a store in etcd).
-				var authority *ca.CA
-				if authority, err = e.openCA(c, ca.Access{ReadOnly: true}); err == nil {
-					iss, err = authority.Stored(serial)
-				}
-			}
-			switch {
-			case err != nil:
+			form := ca.ExportForm{DER: c.Bool("der"), Chain: c.Bool("chain"), Key: c.Bool("key")}
+			data, secret, err := e.caHome(c).Export(serial, form, e.caOptions(c, nil))
+			if err != nil {
 				return err
-			case c.Bool("key") && len(iss.KeyPEM) == 0:
-				return fmt.Errorf("%w: %s was signed from a CSR, whose key never reached the CA", ca.ErrNoStoredKey, ca.FormatSerial(serial))
-			case c.Bool("key"):
-				return e.writeOut(c.String("out"), iss.KeyPEM, true)
-			case c.Bool("der"):
-				return e.writeOut(c.String("out"), iss.Cert.Raw, false)
-			case c.Bool("chain"):
-				return e.writeOut(c.String("out"), iss.ChainPEM(), false)
 			}
-			return e.writeOut(c.String("out"), iss.PEM(), false)
-		},
+			return e.writeOut(c.String("out"), data, secret)
+		}),
 	}
 }

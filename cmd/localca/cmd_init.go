@@ -1,6 +1,8 @@
 package main
 
 import (
+	"time"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
@@ -56,14 +58,7 @@ the policy) and stores both, keys encrypted with PKCS#8 PBES2.
 					"in NSS and Java as %q (certutil -D -d sql:$HOME/.pki/nssdb -n %q), in the system store as %s",
 					truststore.Fingerprint(old), truststore.Nickname(old), truststore.Nickname(old), truststore.SystemFile(old))
 			}
-			return e.printCAInfo(c, authority, authority.Where())
+			return e.print(c, authority.Info(authority.Where(), time.Now()))
 		},
 	}
-}
-
-func encryptedWord(b bool) string {
-	if b {
-		return "encrypted (PKCS#8 PBES2)"
-	}
-	return "NOT encrypted (--no-password)"
 }

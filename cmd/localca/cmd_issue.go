@@ -1,11 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
-	"time"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
@@ -60,7 +55,7 @@ write them again (localca export SERIAL --chain / --key).`,
 				return usagef("--days must be positive")
 			}
 			files := ca.FilesFor(c.String("out-dir"), c.Args().First(), c.Bool("p12"))
-			if err := p12Password(c, &files); err != nil {
+			if err := files.ReadP12Password(c.String("p12-password-file")); err != nil {
 				return err
 			}
 			if err := files.Check(); err != nil {
@@ -72,7 +67,7 @@ write them again (localca export SERIAL --chain / --key).`,
 			}
 			iss, err := authority.Issue(ca.IssueRequest{
 				Names: c.Args().Slice(), Profile: profile, KeyType: c.String("key-type"),
-				Validity: time.Duration(c.Int("days")) * 24 * time.Hour,
+				Validity: daysFlag(c),
 			})
 			if err != nil {
 				return err
@@ -80,54 +75,7 @@ write them again (localca export SERIAL --chain / --key).`,
 			if err := files.Write(iss); err != nil {
 				return filesError(err)
 			}
-			return e.printIssued(c, iss, files)
+			return e.printLine(c, iss.Report(files))
 		},
 	}
-}
-
-func (e *env) printIssued(c *cli.Context, iss *ca.Issued, files ca.Files) error {
-	if c.Bool("json") {
-		out := map[string]any{"serial": iss.Record.SerialHex(), "names": iss.Record.Names, "profile": iss.Record.Profile,
-			"not_after": iss.Cert.NotAfter, "files": filesMap(files)}
-		return json.NewEncoder(e.stdout).Encode(out)
-	}
-	fmt.Fprintf(e.stdout, "Issued %s for %s (%s, serial %s, valid until %s)\n",
-		iss.Record.Profile, strings.Join(quoteAll(iss.Record.Names), ", "), keyNameOf(iss), iss.Record.SerialHex(),
-		iss.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
-	e.printFiles(files)
-	return nil
-}
-
-// printFiles lists the files written, quoted for a shell.
-func (e *env) printFiles(f ca.Files) {
-	fmt.Fprintf(e.stdout, "  certificate: %s\n  key:         %s\n", shellQuote(f.Cert), shellQuote(f.Key))
-	if f.P12 != "" {
-		fmt.Fprintf(e.stdout, "  pkcs12:      %s\n", shellQuote(f.P12))
-	}
-}
-
-// filesMap is what --json says of the files written.
-func filesMap(f ca.Files) map[string]string {
-	m := map[string]string{"cert": f.Cert, "key": f.Key}
-	if f.P12 != "" {
-		m["p12"] = f.P12
-	}
-	return m
-}
-
-// p12Password sets the bundle's password from --p12-password-file.
-func p12Password(c *cli.Context, files *ca.Files) error {
-	if f := c.String("p12-password-file"); f != "" {
-		pw, err := ca.ReadPasswordFile(f)
-		if err != nil {
-			return err
-		}
-		files.P12Password = string(pw)
-	}
-	return nil
-}
-
-func keyNameOf(iss *ca.Issued) string {
-	alg, size := ca.DescribeKey(iss.Cert.PublicKey)
-	return fmt.Sprintf("%s %d", alg, size)
 }

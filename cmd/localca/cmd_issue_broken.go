@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
 	"github.com/urfave/cli/v2"
@@ -43,13 +40,7 @@ func (e *env) issueBroken(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		return json.NewEncoder(e.stdout).Encode(map[string]any{"case": fc.Name, "defect": fc.Defect,
-			"serial": f.Record.SerialHex(), "profile": f.Record.Profile, "files": filesMap(files)})
-	}
-	fmt.Fprintf(e.stdout, "Issued fixture %s (%s; serial %s)\n  certificate: %s\n  key:         %s\n",
-		name, fc.Defect, f.Record.SerialHex(), files.Cert, files.Key)
-	return nil
+	return e.printLine(c, f.Report(files))
 }
 
 func fixturesFlag() cli.Flag {

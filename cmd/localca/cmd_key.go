@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto"
-	"encoding/hex"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,10 +53,7 @@ func (e *env) keyCommand() *cli.Command {
 				Usage:     "record a key made elsewhere (PKCS#1, SEC1, PKCS#8, encrypted or not)",
 				UsageText: "openssl genrsa -out k.pem 2048 && localca key import k.pem",
 				Flags:     []cli.Flag{passwordFileFlag(), &cli.StringFlag{Name: "label", Usage: "a note kept with the key"}, jsonFlag()},
-				Action: func(c *cli.Context) error {
-					if c.Args().Len() != 1 {
-						return usagef("key import takes one key file")
-					}
+				Action: withArgs(1, "key import takes one key file", func(c *cli.Context) error {
 					key, err := e.readKeyFile(c, c.Args().First())
 					if err != nil {
 						return err
@@ -67,7 +63,7 @@ func (e *env) keyCommand() *cli.Command {
 						return err
 					}
 					return e.printKey(c, k, nil)
-				},
+				}),
 			},
 		},
 	}
@@ -81,11 +77,7 @@ func (e *env) printKey(c *cli.Context, k ca.KeyRecord, pemKey []byte) error {
 			return err
 		}
 	}
-	if c.Bool("json") {
-		return e.printJSON(map[string]any{"fingerprint": hex.EncodeToString(k.Fingerprint), "algorithm": k.Algorithm, "size": k.Size, "file": c.String("out")})
-	}
-	e.note("key %s %d, SHA-256 of SPKI %s", k.Algorithm, k.Size, hex.EncodeToString(k.Fingerprint))
-	return nil
+	return e.printNote(c, k.Report(c.String("out")))
 }
 
 // readKeyFile reads a private key file (ca.ReadKeyFile), asking for a

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -47,12 +44,7 @@ func (e *env) listCommand() *cli.Command {
 				}
 				return e.printJSON(out)
 			}
-			tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SERIAL\tSTATUS\tPROFILE\tNOT AFTER\tNAMES")
-			for _, rec := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", rec.SerialHex(), rec.StatusAt(now), rec.Profile, rec.NotAfter.UTC().Format("2006-01-02 15:04"), strings.Join(quoteAll(rec.Names), ","))
-			}
-			if err := tw.Flush(); err != nil {
+			if err := ca.WriteCertTable(e.stdout, recs, now); err != nil {
 				return err
 			}
 			e.note("%d certificate(s)", len(recs))
@@ -66,16 +58,13 @@ func (e *env) backupCommand() *cli.Command {
 		Name:      "backup",
 		Usage:     "write a consistent copy of the store, even while it is in use",
 		UsageText: "localca backup ~/localca-backup.db",
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() != 1 {
-				return usagef("backup takes one FILE")
-			}
+		Action: withArgs(1, "backup takes one FILE", func(c *cli.Context) error {
 			n, err := e.caHome(c).Backup(c.Args().First())
 			if err != nil {
 				return err
 			}
 			e.note("wrote %d bytes to %s", n, c.Args().First())
 			return nil
-		},
+		}),
 	}
 }

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"time"
-	"unicode"
-
 	"github.com/urfave/cli/v2"
+
+	"github.com/localca/localca/ca"
 )
 
 // logCommand prints the store's event log: every key, CSR and certificate
@@ -23,10 +20,7 @@ func (e *env) logCommand() *cli.Command {
 			&cli.IntFlag{Name: "n", Value: 20, Usage: "show the last `N` events; 0 shows all"},
 			jsonFlag(),
 		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() > 0 {
-				return usagef("log takes no arguments")
-			}
+		Action: withArgs(0, "log takes no arguments", func(c *cli.Context) error {
 			if c.Int("n") < 0 {
 				return usagef("-n must be 0 (all) or more")
 			}
@@ -34,30 +28,7 @@ func (e *env) logCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				return e.printJSON(events)
-			}
-			for _, ev := range events {
-				line := fmt.Sprintf("%6d  %s  %-13s %s", ev.Seq, ev.Time.Local().Format(time.DateTime), ev.Kind, printable(ev.Ref))
-				if ev.Detail != "" {
-					line += "  (" + printable(ev.Detail) + ")"
-				}
-				fmt.Fprintln(e.stdout, line)
-			}
-			return nil
-		},
+			return printAs(e, c, events, ca.WriteEvents)
+		}),
 	}
-}
-
-// printable shows s as it is when every rune of it is graphic, and quoted
-// with escapes otherwise: an event's detail can carry a CSR's subject,
-// which whoever wrote the CSR chose, and a terminal must not run the
-// escape sequences in it.
-func printable(s string) string {
-	for _, r := range s {
-		if !unicode.IsGraphic(r) {
-			return strconv.QuoteToGraphic(s)
-		}
-	}
-	return s
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/localca/localca/internal/logsafe"
 	"github.com/localca/localca/store"
 )
 
@@ -60,8 +61,8 @@ func TestPrintable(t *testing.T) {
 		{"O=Ünïcode Ltd", "O=Ünïcode Ltd"},
 		{"O=\x1b]0;pwned\x07\x1b[2J", `"O=\x1b]0;pwned\a\x1b[2J"`},
 	} {
-		if got := printable(tt.in); got != tt.want {
-			t.Errorf("printable(%q) = %s, want %s", tt.in, got, tt.want)
+		if got := logsafe.Quote(tt.in); got != tt.want {
+			t.Errorf("logsafe.Quote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/localca/localca/ca"
 	"github.com/localca/localca/policies"
 )
 
@@ -55,59 +52,36 @@ func (e *env) policyCommand() *cli.Command {
 					if err != nil {
 						return err
 					}
+					names := c.StringSlice("name")
 					var req policies.Request
 					switch {
-					case c.String("csr") != "" && len(c.StringSlice("name")) > 0:
+					case c.String("csr") != "" && len(names) > 0:
 						return usagef("give --csr or --name, not both")
 					case c.String("csr") != "":
-						data, err := readFile("csr", c.String("csr"))
+						_, csr, err := readCSR(c)
 						if err != nil {
 							return err
 						}
-						csr, err := ca.ParseCSR(data)
-						if err != nil {
-							return fmt.Errorf("--csr %s: %w", c.String("csr"), err)
-						}
 						req = policies.RequestFromCSR(csr, c.String("profile"))
-					case len(c.StringSlice("name")) > 0:
-						req.Profile = c.String("profile")
-						for _, n := range c.StringSlice("name") {
-							req.AddName(n)
-						}
+					case len(names) > 0:
+						req = policies.RequestForNames(names, c.String("profile"))
 					default:
 						return usagef("give --csr FILE or --name NAME")
 					}
 					req.Validity = daysFlag(c)
-					d, err := pol.Check(req)
-					var refusal *policies.Refusal
-					if errors.As(err, &refusal) && c.Bool("json") {
-						e.printJSON(map[string]any{"allowed": false, "violations": refusal.Violations})
-						return errors.New("policy: refused")
+					v, err := pol.Judge(req)
+					switch {
+					case v == nil || err != nil && !c.Bool("json"):
+						return err // a refusal lists its violations in the error
+					case err != nil:
+						e.printJSON(v)
+						return policies.ErrRefused
 					}
-					if err != nil {
-						return err
-					}
-					if c.Bool("json") {
-						return e.printJSON(map[string]any{"allowed": true, "decision": d})
-					}
-					fmt.Fprintf(e.stdout, "allowed: profile %s, valid %s\n  names: %s\n", d.Profile, policies.Duration(d.Validity), strings.Join(decisionNames(d), ", "))
-					return nil
+					return e.print(c, v)
 				},
 			},
 		},
 	}
-}
-
-func decisionNames(d *policies.Decision) []string {
-	out := append([]string(nil), d.DNSNames...)
-	for _, ip := range d.IPAddresses {
-		out = append(out, ip.String())
-	}
-	out = append(out, d.EmailAddresses...)
-	for _, u := range d.URIs {
-		out = append(out, u.String())
-	}
-	return out
 }
 
 // policySetCommand is `localca policy set FILE`: the file becomes the
@@ -120,19 +94,12 @@ func (e *env) policySetCommand() *cli.Command {
 		UsageText: `localca policy show > policy.toml && $EDITOR policy.toml && localca policy set policy.toml
    A node with a policy file of its own (--policy, HOME/policy.toml) refuses to start unless it is this policy.`,
 		Flags: []cli.Flag{jsonFlag()},
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() != 1 {
-				return usagef("policy set takes one FILE")
-			}
+		Action: withArgs(1, "policy set takes one FILE", func(c *cli.Context) error {
 			sp, err := e.caHome(c).SetPolicy(c.Args().First(), time.Now())
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				return e.printJSON(map[string]any{"version": sp.Version, "sha256": sp.SHA256, "set_at": sp.SetAt})
-			}
-			fmt.Fprintf(e.stdout, "policy version %d (sha256 %s) is the store's: every node of this store enforces it\n", sp.Version, sp.SHA256)
-			return nil
-		},
+			return e.print(c, sp.Report())
+		}),
 	}
 }

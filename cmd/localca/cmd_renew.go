@@ -1,12 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"strings"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
-	"github.com/urfave/cli/v2"
 )
 
 func (e *env) renewCommand() *cli.Command {
@@ -38,25 +38,21 @@ files are written. --revoke-old then revokes the old one, reason superseded.`,
 			urlFlag(),
 			jsonFlag(),
 		},
-		Action: e.renew,
+		Action: withArgs(1, "renew takes one SERIAL or FILE, like: localca renew localhost.pem", e.renew),
 	}
 }
 
 func (e *env) renew(c *cli.Context) error {
-	if c.Args().Len() != 1 {
-		return usagef("renew takes one SERIAL or FILE, like: localca renew localhost.pem")
-	}
-	arg, certFile := c.Args().First(), ""
-	if isRegularFile(arg) {
-		certFile = arg
-	} else if c.IsSet("key-file") {
+	arg := c.Args().First()
+	serial, certFile, err := ca.RenewRef(arg)
+	switch {
+	case certFile == "" && c.IsSet("key-file"):
 		return usagef("--key-file goes with a FILE; %q is none", arg)
-	}
-	if certFile != "" && c.IsSet("out-dir") {
+	case certFile != "" && c.IsSet("out-dir"):
 		return usagef("--out-dir goes with a SERIAL: a FILE is renewed in place")
-	}
-	serial, err := renewSerial(arg, certFile)
-	if err != nil {
+	case errors.Is(err, ca.ErrBadRef):
+		return usageError{err}
+	case err != nil:
 		return err
 	}
 	authority, err := e.openCA(c, ca.Access{})
@@ -68,15 +64,15 @@ func (e *env) renew(c *cli.Context) error {
 		return fmt.Errorf("renewing %s: %w", ca.FormatSerial(serial), err)
 	}
 	files := ca.RenewFiles(old, certFile, c.String("key-file"), c.String("out-dir"), c.Bool("p12"))
-	if err := p12Password(c, &files); err != nil {
+	if err := files.ReadP12Password(c.String("p12-password-file")); err != nil {
 		return err
 	}
 	if err := files.Check(); err != nil {
 		return err
 	}
 	req := ca.RenewRequest{Serial: serial, ReuseKey: c.Bool("reuse-key"), RevokeOld: c.Bool("revoke-old")}
-	if req.ReuseKey && certFile != "" && isRegularFile(files.Key) {
-		if req.Key, err = e.readKeyFile(c, files.Key); err != nil {
+	if req.ReuseKey && certFile != "" { // the key file beside FILE, else the store's
+		if req.Key, err = files.ExistingKey(func() ([]byte, error) { return e.password(c, "key password", false) }); err != nil {
 			return err
 		}
 	}
@@ -84,58 +80,5 @@ func (e *env) renew(c *cli.Context) error {
 	if err != nil {
 		return filesError(err)
 	}
-	return e.printRenewed(c, r, files)
-}
-
-// renewSerial is the serial of the certificate in certFile, else arg read
-// as a serial.
-func renewSerial(arg, certFile string) ([]byte, error) {
-	if certFile == "" {
-		serial, err := ca.ParseSerial(arg)
-		if err != nil {
-			return nil, usagef("%q is neither a file nor a serial: %v", arg, err)
-		}
-		return serial, nil
-	}
-	data, err := ca.ReadInput(certFile, ca.MaxInputFile)
-	if err != nil {
-		return nil, err
-	}
-	certs, err := ca.ParseCertificates(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", certFile, err)
-	}
-	return certs[0].SerialNumber.Bytes(), nil
-}
-
-func (e *env) printRenewed(c *cli.Context, r *ca.Renewed, files ca.Files) error {
-	if c.Bool("json") {
-		return e.printJSON(map[string]any{
-			"serial": ca.FormatSerial(r.Record.Serial), "old_serial": ca.FormatSerial(r.Old.Record.Serial),
-			"names": r.Record.Names, "profile": r.Record.Profile, "not_after": r.Cert.NotAfter,
-			"old_revoked": r.Revoked, "key_reused": c.Bool("reuse-key"), "files": filesMap(files),
-		})
-	}
-	fmt.Fprintf(e.stdout, "Renewed %s as %s for %s (%s, valid until %s)\n",
-		ca.FormatSerial(r.Old.Record.Serial), ca.FormatSerial(r.Record.Serial), strings.Join(quoteAll(r.Record.Names), ", "),
-		keyNameOf(r.Issued), r.Cert.NotAfter.UTC().Format("2006-01-02 15:04 MST"))
-	e.printFiles(files)
-	if r.Revoked {
-		fmt.Fprintf(e.stdout, "  revoked %s (superseded)\n", ca.FormatSerial(r.Old.Record.Serial))
-	}
-	return nil
-}
-
-// quoteAll quotes names that hold what a terminal would interpret.
-func quoteAll(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = printable(n)
-	}
-	return out
-}
-
-func isRegularFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
+	return e.print(c, r.Report(files, req.ReuseKey))
 }

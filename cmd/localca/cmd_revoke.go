@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -74,27 +73,12 @@ The revocation is committed to the store before this command reports it.`,
 				return e.rejectCSR(c, authority, c.String("csr"))
 			}
 			r, inter, err := authority.RevokeSerial(serial, reason)
-			switch {
-			case err != nil:
+			if err != nil {
 				return err
-			case c.Bool("json"):
-				return e.printJSON(r)
-			case inter != "":
-				e.note("revoked the intermediate %q (%x) at %s%s: the root's CRL (localca crl --root) lists it, and it signs nothing more; make a new CA with `localca init --force`",
-					inter, serial, r.RevokedAt.Format(time.RFC3339), reasonSuffix(r.Reason))
-			default:
-				e.note("revoked %s at %s%s", r.Serial, r.RevokedAt.Format(time.RFC3339), reasonSuffix(r.Reason))
 			}
-			return nil
+			return e.printNote(c, ca.SerialRevocation{Revoked: r, Intermediate: inter, Asked: serial})
 		},
 	}
-}
-
-func reasonSuffix(name string) string {
-	if name != "" {
-		return " (" + name + ")"
-	}
-	return ""
 }
 
 func (e *env) revokeKey(c *cli.Context, authority *ca.CA, ref string) error {
@@ -102,18 +86,7 @@ func (e *env) revokeKey(c *cli.Context, authority *ca.CA, ref string) error {
 	if err != nil {
 		return fmt.Errorf("--key: %w", err)
 	}
-	if c.Bool("json") {
-		out := []ca.Revoked{}
-		for _, rc := range certs {
-			out = append(out, ca.RevokedOf(rc))
-		}
-		return e.printJSON(map[string]any{"key_revoked": true, "certificates": out})
-	}
-	e.note("key marked compromised; %d certificate(s) revoked with keyCompromise", len(certs))
-	for _, rc := range certs {
-		e.note("  %s %s", rc.SerialHex(), strings.Join(rc.Names, ", "))
-	}
-	return nil
+	return e.printNote(c, ca.KeyRevocationOf(certs))
 }
 
 func (e *env) rejectCSR(c *cli.Context, authority *ca.CA, ref string) error {
@@ -121,9 +94,5 @@ func (e *env) rejectCSR(c *cli.Context, authority *ca.CA, ref string) error {
 	if err != nil {
 		return fmt.Errorf("--csr: %w", err)
 	}
-	if c.Bool("json") {
-		return e.printJSON(map[string]any{"csr_rejected": hex.EncodeToString(id)})
-	}
-	e.note("CSR %x rejected: it will never be signed", id)
-	return nil
+	return e.printNote(c, ca.CSRRejection{CSR: hex.EncodeToString(id)})
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -74,12 +73,12 @@ func (e *env) serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	ln, base, err := listenServe(c.String("addr"), c.String("url"))
+	ln, base, err := listenServe(c)
 	if err != nil {
 		return err
 	}
 	defer ln.Close()
-	plainLn, plainBase, err := listenPlain(c, c.String("addr"))
+	plainLn, plainBase, err := listenPlain(c)
 	if err != nil {
 		return err
 	}
@@ -87,7 +86,7 @@ func (e *env) serve(c *cli.Context) error {
 		defer plainLn.Close()
 	}
 	err = authority.Unlock() // the one password prompt
-	open, keep, oerr := e.serveOpener(c)
+	open, keep, oerr := e.caHome(c).ServerOpener(serveStoreTimeout)
 	if err = errors.Join(err, oerr); err != nil {
 		return err
 	}
@@ -102,11 +101,7 @@ func (e *env) serve(c *cli.Context) error {
 		return err
 	}
 	if a := site.ACME; a != nil {
-		who := "accounts need an external account binding (`localca acme eab create`)"
-		if !a.RequireEAB {
-			who = "any local user can order certificates for the policy's names (--acme-require-eab to require EAB)"
-		}
-		e.note("ACME at %s: %s; http-01 on port %d, tls-alpn-01 on port %d", site.ACMEDirectory, who, a.HTTPPort, a.TLSPort)
+		e.note("ACME at %s: %s; http-01 on port %d, tls-alpn-01 on port %d", site.ACMEDirectory, a.Admits(), a.HTTPPort, a.TLSPort)
 	}
 	ctx, stop := signalContext(c.Context)
 	defer stop()
@@ -114,11 +109,11 @@ func (e *env) serve(c *cli.Context) error {
 	if site.ACMEDirectory != "" {
 		fmt.Fprintf(e.stdout, "acme directory %s\n", site.ACMEDirectory)
 	}
-	e.announce(ln.Addr(), base, "/roots.pem /intermediates.pem /intermediate.crt /crl /crl/root /ocsp /healthz over TLS", "")
-	e.announce(ln.Addr(), base, "/sign and /revoke", "each request with a token of `localca token create` that allows its names")
-	if plainLn != nil {
-		fmt.Fprintf(e.stdout, "plain http on %s\n", plainBase)
-		e.announce(plainLn.Addr(), plainBase, strings.Join(site.PlainPaths(), " ")+" over plain HTTP (signed data, read-only)", "")
+	for _, o := range site.Offers() {
+		if o.Plain {
+			fmt.Fprintf(e.stdout, "plain http on %s\n", o.URL)
+		}
+		e.announce(o.Addr, o.URL, o.What, o.Who)
 	}
 	e.note("TLS certificate for %v, serial %X; stop with Ctrl-C", site.Names, site.Cert.Leaf.SerialNumber.Bytes())
 	if err := site.Run(ctx); err != nil {
@@ -126,19 +121,4 @@ func (e *env) serve(c *cli.Context) error {
 	}
 	e.note("stopped")
 	return nil
-}
-
-// serveOpener opens the store per request when it is a file (its lock
-// would shut other commands out), and once, kept open, when it is etcd,
-// shared with the other nodes.
-func (e *env) serveOpener(c *cli.Context) (open ca.Opener, keep bool, err error) {
-	loc, err := e.caHome(c).Location()
-	if err != nil {
-		return nil, false, err
-	}
-	if loc.IsEtcd() {
-		open, err = e.caHome(c).Opener(false)
-		return open, true, err
-	}
-	return ca.StoreOpener(loc.Where, ca.OpenOptions{Wait: serveStoreTimeout}), false, nil
 }

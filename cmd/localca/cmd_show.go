@@ -15,10 +15,7 @@ func (e *env) showCommand() *cli.Command {
 		Usage:     "show a certificate by serial or from a file",
 		UsageText: "localca show 3f2a…   |   localca show localhost.pem [--json]",
 		Flags:     []cli.Flag{jsonFlag()},
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() != 1 {
-				return usagef("show takes one SERIAL or FILE")
-			}
+		Action: withArgs(1, "show takes one SERIAL or FILE", func(c *cli.Context) error {
 			// The store is closed before anything is printed, so a paused
 			// reader of the output holds no lock.
 			in, err := e.caHome(c).DescribeRef(c.Args().First(), time.Now())
@@ -28,11 +25,7 @@ func (e *env) showCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if c.Bool("json") {
-				return e.printJSON(in)
-			}
-			printCertInfo(e.stdout, in)
-			return nil
-		},
+			return e.print(c, in)
+		}),
 	}
 }

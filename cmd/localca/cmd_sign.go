@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -36,16 +35,11 @@ over 1 MiB. The certificate is in the store before it is written.`,
 			if c.Int("days") < 0 {
 				return usagef("--days must be positive")
 			}
-			data, err := readFile("csr", c.String("csr"))
+			data, csr, err := readCSR(c)
 			if err != nil {
 				return err
 			}
-			// Parsed here too, so that an error names the file.
-			csr, err := ca.ParseCSR(data)
-			if err != nil {
-				return fmt.Errorf("--csr %s: %w", c.String("csr"), err)
-			}
-			opts := ca.SignOptions{Profile: c.String("profile"), Validity: time.Duration(c.Int("days")) * 24 * time.Hour}
+			opts := ca.SignOptions{Profile: c.String("profile"), Validity: daysFlag(c)}
 			if c.Bool("self-signed") {
 				return e.selfSign(c, data, opts)
 			}
@@ -81,20 +75,7 @@ func (e *env) selfSign(c *cli.Context, csrData []byte, opts ca.SignOptions) erro
 	if err != nil {
 		return err
 	}
-	pol, _, err := e.caHome(c).Policy()
-	if err != nil {
-		return err
-	}
-	open, err := e.caHome(c).Opener(false)
-	if err != nil {
-		return err
-	}
-	st, err := open()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	iss, err := ca.SelfSign(st, pol, csrData, key, opts, time.Now())
+	iss, err := e.caHome(c).SelfSign(csrData, key, opts, time.Now())
 	if err != nil {
 		return err
 	}

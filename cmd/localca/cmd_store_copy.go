@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/logsafe"
 )
 
 // storeCopyCommand is `localca store copy`: every record from one store to
@@ -22,10 +23,7 @@ func (e *env) storeCopyCommand() *cli.Command {
 			&cli.StringFlag{Name: "to", Usage: "the empty store to fill: a file or etcd://...", Required: true},
 			jsonFlag(),
 		},
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() > 0 {
-				return usagef("store copy takes no arguments")
-			}
+		Action: withArgs(0, "store copy takes no arguments", func(c *cli.Context) error {
 			loc, err := e.caHome(c).Location()
 			if err != nil {
 				return err
@@ -46,8 +44,8 @@ func (e *env) storeCopyCommand() *cli.Command {
 				return e.printJSON(rep)
 			}
 			fmt.Fprintf(e.stdout, "copied and verified %d records (digest %s)\n%s is marked as moved to %s: use --store %s from now on\n",
-				rep.Records, rep.Digest, printable(from.Where), printable(to.Where), printable(to.Where))
+				rep.Records, rep.Digest, logsafe.Quote(from.Where), logsafe.Quote(to.Where), logsafe.Quote(to.Where))
 			return nil
-		},
+		}),
 	}
 }

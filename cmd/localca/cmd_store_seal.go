@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
@@ -28,30 +26,16 @@ func (e *env) storeSealCommand() *cli.Command {
 		UsageText: "localca store seal --password-file pw.txt\n" +
 			"   localca store copy --from ~/.local/share/localca/localca.db --to etcd://10.0.0.5:2379/ca ...",
 		Flags: []cli.Flag{passwordFileFlag(), jsonFlag()},
-		Action: func(c *cli.Context) error {
-			if c.Args().Len() > 0 {
-				return usagef("store seal takes no arguments")
-			}
+		Action: withArgs(0, "store seal takes no arguments", func(c *cli.Context) error {
 			pw, err := e.password(c, "CA key password", false)
 			if err != nil {
 				return err
 			}
-			st, err := e.caHome(c).OpenStore(false)
+			n, err := e.caHome(c).SealStore(pw)
 			if err != nil {
 				return err
 			}
-			n, err := ca.SealStore(st, pw)
-			if cerr := st.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			if c.Bool("json") {
-				return e.printJSON(map[string]int{"sealed": n})
-			}
-			fmt.Fprintf(e.stdout, "sealed %d secrets; the store seals every secret written to it from now on\n", n)
-			return nil
-		},
+			return e.print(c, ca.SealReport{Sealed: n})
+		}),
 	}
 }

@@ -22,17 +22,17 @@ func TestStoreStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.ok("store", "status", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Engine != "bbolt" || st.Schema != 3 || st.InUse <= 0 || st.Size < st.InUse ||
+	if st.Engine != "bbolt" || st.Schema != 4 || st.InUse <= 0 || st.Size < st.InUse ||
 		st.Records["cert"] != 1 || st.Records["authority"] != 2 || st.Records["csr"] != 0 {
-		t.Errorf("store status --json = %+v: want bbolt, schema 3, one certificate, two authorities, no CSR (issue keeps none)", st)
+		t.Errorf("store status --json = %+v: want bbolt, schema 4, one certificate, two authorities, no CSR (issue keeps none)", st)
 	}
 	out := h.ok("store", "status")
-	for _, want := range []string{"engine   bbolt", "schema   3", "in use", "cert             1"} {
+	for _, want := range []string{"engine   bbolt", "schema   4", "in use", "cert             1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("store status lacks %q:\n%s", want, out)
 		}
 	}
-	if out := h.ok("store", "migrate"); !strings.Contains(out, "already schema 3") {
+	if out := h.ok("store", "migrate"); !strings.Contains(out, "already schema 4") {
 		t.Errorf("store migrate on a current store: %q", out)
 	}
 }

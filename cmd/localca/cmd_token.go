@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -52,16 +51,7 @@ name the policy allows). A refused request does not spend the token.`,
 				if err != nil {
 					return usageError{err}
 				}
-				if c.Bool("json") {
-					return e.printJSON(map[string]any{"token": secret, "name": t.Name, "for": t.For, "allow": t.Allow, "expires": t.Expires})
-				}
-				fmt.Fprintln(e.stdout, secret)
-				use := "single use"
-				if t.For == ca.TokenRead {
-					use = "reusable"
-				}
-				e.note("token %q for %s %s, %s, expires %s; it is not shown again", t.Name, t.For, strings.Join(t.Allow, " "), use, t.Expires.Format(time.RFC3339))
-				return nil
+				return e.printNoted(c, ca.TokenReportOf(secret, t))
 			},
 		}},
 	}

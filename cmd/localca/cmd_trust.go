@@ -1,16 +1,11 @@
 package main
 
 import (
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/truststore"
 )
 
@@ -53,12 +48,16 @@ func (e *env) trust(c *cli.Context, verb string) error {
 	if err != nil {
 		return err
 	}
+	h := e.caHome(c)
 	if inv != nil {
-		var home string
-		if e, home, err = e.forInvoker(c, inv); err != nil {
+		var dir string
+		h, dir, err = h.ForSudo(inv) // the store must be the invoker's own
+		if dir != "" {
+			e.note("localca: run through sudo by %s: %s's CA (%s) and NSS databases (%s), certutil run as %s", inv.Name, inv.Name, dir, inv.Home, inv.Name)
+		}
+		if err != nil {
 			return err
 		}
-		e.note("localca: run through sudo by %s: %s's CA (%s) and NSS databases (%s), certutil run as %s", inv.Name, inv.Name, home, inv.Home, inv.Name)
 	}
 	var names []string // nil: the stores present
 	if c.IsSet("store") {
@@ -68,61 +67,13 @@ func (e *env) trust(c *cli.Context, verb string) error {
 	if errors.Is(err, truststore.ErrUnknownStore) {
 		return usagef("--store %v", err)
 	}
-	root, err := e.trustRoot(c, inv)
+	root, err := h.Root()
 	if err != nil {
 		return err
 	}
 	report, err := truststore.Run(c.Context, verb, root, stores, names != nil)
-	if c.Bool("json") {
-		if perr := e.printJSON(report); perr != nil {
-			return perr
-		}
-	} else {
-		report.WriteText(e.stdout)
+	if perr := e.print(c, report); perr != nil {
+		return perr
 	}
-	return err
-}
-
-// trustRoot reads the CA's root, and nothing else: trust needs no policy
-// and no key. Under sudo the store must be the invoker's own regular file,
-// so that root reads nothing the invoker could not.
-func (e *env) trustRoot(c *cli.Context, inv *truststore.User) (*x509.Certificate, error) {
-	h, err := e.caHome(c).Path()
-	if err != nil {
-		return nil, err
-	}
-	if inv != nil {
-		if err := inv.Owns(filepath.Join(h, "localca.db"), false); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
-		}
-	}
-	open, err := e.caHome(c).Opener(true)
-	if err != nil {
-		return nil, err
-	}
-	root, err := ca.ReadRoot(open)
-	if ca.IsNoCA(err) {
-		return nil, fmt.Errorf("%w: run `localca init` first", err)
-	}
-	return root, err
-}
-
-// forInvoker returns e, under sudo, with the invoker's data folder as the default home,
-// unless --home, LOCALCA_HOME or XDG_DATA_HOME says where the store is.
-func (e *env) forInvoker(c *cli.Context, inv *truststore.User) (*env, string, error) {
-	if h, err := e.caHome(c).Path(); err == nil && (homeFlagValue(c) != "" || e.getenv("LOCALCA_HOME") != "" || e.getenv("XDG_DATA_HOME") != "") {
-		return e, h, nil
-	}
-	if inv.Home == "" {
-		return nil, "", fmt.Errorf("the home folder of SUDO_USER %q is unknown (not in /etc/passwd): give --home", inv.Name)
-	}
-	dir := filepath.Join(inv.Home, ".local", "share", "localca")
-	e2 := *e
-	e2.getenv = func(k string) string {
-		if k == "LOCALCA_HOME" {
-			return dir
-		}
-		return e.getenv(k)
-	}
-	return &e2, dir, nil
+	return err // what failed is in the report too
 }

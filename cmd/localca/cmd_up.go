@@ -50,7 +50,7 @@ func (e *env) up(c *cli.Context) error {
 	if c.Args().Len() > 1 {
 		return usagef("up takes at most one services FILE")
 	}
-	f, err := loadServices(c.Args().First())
+	f, err := mesh.Load(c.Args().First())
 	if err != nil {
 		return err
 	}
@@ -98,22 +98,10 @@ func (e *env) up(c *cli.Context) error {
 	return u.Run(ctx)
 }
 
-// loadServices reads a services file, or the sample set when path is "".
-func loadServices(path string) (*mesh.File, error) {
-	if path == "" {
-		return mesh.Parse([]byte(mesh.Sample), "sample")
-	}
-	data, err := ca.ReadInput(path, ca.MaxInputFile)
-	if err != nil {
-		return nil, err
-	}
-	return mesh.Parse(data, path)
-}
-
 // issueService issues a service's peer certificate: its host name and
 // exactly one URI SAN, its SPIFFE ID.
 func (e *env) issueService(c *cli.Context, host, spiffeID string, validity time.Duration) (*tls.Certificate, error) {
-	_, iss, err := e.issueTLS(c, false, ca.IssueRequest{Names: []string{host, spiffeID}, Profile: policies.ProfilePeer, Validity: validity})
+	iss, err := e.local(c).Issue(ca.IssueRequest{Names: []string{host, spiffeID}, Profile: policies.ProfilePeer, Validity: validity})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +112,7 @@ func (e *env) issueService(c *cli.Context, host, spiffeID string, validity time.
 // store on every fetch.
 func (e *env) caCRLChecker(c *cli.Context, authority *ca.CA) *netdemo.CRLChecker {
 	return &netdemo.CRLChecker{
-		Fetch:   e.localCRLFetch(c),
+		Fetch:   e.local(c).CRLs,
 		Issuers: []*x509.Certificate{authority.Intermediate(), authority.Root()},
 		Log:     e.stderr,
 	}

@@ -37,6 +37,19 @@ func etcdHome(t *testing.T) (h *home, url, pw, root string) {
 	return h, url, pw, root
 }
 
+// dnsNodes starts two `dns serve` processes on the etcd store at url and
+// returns their ports. They poll only every 10 s, so a change that reaches
+// the other node sooner came by watch.
+func (h *home) dnsNodes(url, pw string) [2]string {
+	h.t.Helper()
+	var ports [2]string
+	for i := range ports {
+		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "10s", "--password-file", pw)
+		ports[i] = portOf(h.t, addr)
+	}
+	return ports
+}
+
 // TestEtcdServeNodeKilled: two `localca serve` processes on one etcd
 // store, 64 concurrent issuers split over both; one node is SIGKILLed in
 // the middle. Every certificate a client got is in the store, no serial
@@ -145,11 +158,7 @@ func signVia(client *http.Client, base, tok, name string) (string, error) {
 func TestEtcdDNSAcrossNodes(t *testing.T) {
 	testkit.NeedTool(t, "dig")
 	h, url, pw, _ := etcdHome(t)
-	var ports [2]string
-	for i := range ports {
-		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "10s", "--password-file", pw)
-		ports[i] = portOf(t, addr)
-	}
+	ports := h.dnsNodes(url, pw)
 	t0 := time.Now()
 	dig(t, ports[0], "+short", "none.localca.test", "A")
 	t.Logf("one dig alone takes %s here: part of every time below", time.Since(t0))

@@ -19,11 +19,7 @@ func TestEtcdSealedSecrets(t *testing.T) {
 	testkit.NeedTool(t, "dig")
 	testkit.NeedTool(t, "nsupdate")
 	h, url, pw, _ := etcdHome(t)
-	var ports [2]string
-	for i := range ports {
-		_, addr := h.serve("--store", url, "dns", "serve", "--addr", "127.0.0.1:0", "--sync", "10s", "--password-file", pw)
-		ports[i] = portOf(t, addr)
-	}
+	ports := h.dnsNodes(url, pw)
 	h.fail(1, "password", "--store", url, "dns", "key", "create", "--name", "nopw", "--allow", "x.localca.test")
 	zoneKey := strings.TrimSpace(h.ok("--store", url, "dns", "key", "--password-file", pw))
 	limited := strings.TrimSpace(h.ok("--store", url, "dns", "key", "create", "--name", "acme",

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/localca/localca/ca"
+	"github.com/localca/localca/internal/cliargs"
 	"github.com/localca/localca/policies"
 )
 
@@ -19,9 +15,9 @@ import (
 // finds the rest from the environment and checks it.
 func (e *env) caHome(c *cli.Context) ca.Home {
 	return ca.Home{
-		Dir: homeFlagValue(c),
-		Store: ca.StoreLocation{Where: lineageString(c, "store"), EtcdCACert: lineageString(c, "etcd-cacert"),
-			EtcdCert: lineageString(c, "etcd-cert"), EtcdKey: lineageString(c, "etcd-key")},
+		Dir: cliargs.Lineage(c, "home", ""),
+		Store: ca.StoreLocation{Where: cliargs.Lineage(c, "store", storeUsage), EtcdCACert: cliargs.Lineage(c, "etcd-cacert", ""),
+			EtcdCert: cliargs.Lineage(c, "etcd-cert", ""), EtcdKey: cliargs.Lineage(c, "etcd-key", "")},
 		PolicyFile:   c.String("policy"),
 		Getenv:       e.getenv,
 		LookupUser:   e.lookupUser,
@@ -54,17 +50,6 @@ func (e *env) openCA(c *cli.Context, a ca.Access) (*ca.CA, error) {
 	return authority, nil
 }
 
-// homeFlagValue is --home, which may sit before or after the subcommand: it
-// looks up the lineage.
-func homeFlagValue(c *cli.Context) string {
-	for _, cc := range c.Lineage() {
-		if h := cc.String("home"); cc.IsSet("home") && h != "" {
-			return h
-		}
-	}
-	return ""
-}
-
 // caOptions are the CA's options for this command: its policy (nil: the
 // home's), the password read only when a signing key is needed, and the
 // server's URL.
@@ -72,58 +57,12 @@ func (e *env) caOptions(c *cli.Context, pol *policies.Policy) ca.Options {
 	return ca.Options{
 		Policy:   pol,
 		Password: func() ([]byte, error) { return e.password(c, "CA key password", false) },
-		BaseURL:  e.baseURL(c),
+		BaseURL:  e.caHome(c).BaseURL(c.String("url")),
 	}
-}
-
-// baseURL is where `localca serve` publishes the CA (--url, else
-// $LOCALCA_URL): leaves issued with one carry its CRL distribution point
-// and OCSP / caIssuers URLs.
-func (e *env) baseURL(c *cli.Context) string {
-	if u := c.String("url"); u != "" {
-		return strings.TrimSuffix(u, "/")
-	}
-	return strings.TrimSuffix(e.getenv("LOCALCA_URL"), "/")
 }
 
 // password reads a password from --password-file / $LOCALCA_PASSWORD_FILE
-// (its first line), else from the terminal. Never from argv, where other
-// users of the machine could read it.
+// (its first line), else from the terminal (ca.PasswordSource).
 func (e *env) password(c *cli.Context, what string, confirm bool) ([]byte, error) {
-	if f := c.String("password-file"); f != "" {
-		return ca.ReadPasswordFile(f)
-	}
-	if f := e.getenv("LOCALCA_PASSWORD_FILE"); f != "" {
-		return ca.ReadPasswordFile(f)
-	}
-	tty, ok := e.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(tty.Fd())) {
-		return nil, fmt.Errorf("%w: %s (give --password-file, set LOCALCA_PASSWORD_FILE, or run on a terminal)", ca.ErrPasswordRequired, what)
-	}
-	prompt := func(p string) ([]byte, error) {
-		fmt.Fprint(e.stderr, p)
-		pw, err := term.ReadPassword(int(tty.Fd()))
-		fmt.Fprintln(e.stderr)
-		if err != nil {
-			return nil, fmt.Errorf("reading the password: %w", err)
-		}
-		return pw, nil
-	}
-	pw, err := prompt(what + ": ")
-	if err != nil {
-		return nil, err
-	}
-	if confirm {
-		again, err := prompt("again: ")
-		if err != nil {
-			return nil, err
-		}
-		if !bytes.Equal(pw, again) {
-			return nil, errors.New("the two passwords differ")
-		}
-	}
-	if len(pw) == 0 {
-		return nil, errors.New("empty password (use --no-password for a CA without one)")
-	}
-	return pw, nil
+	return ca.PasswordSource{File: c.String("password-file"), Getenv: e.getenv, In: e.stdin, Out: e.stderr}.Read(what, confirm)
 }

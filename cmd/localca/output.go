@@ -1,13 +1,14 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"strconv"
-	"strings"
-	"unicode"
+
+	"github.com/urfave/cli/v2"
 
 	"github.com/localca/localca/ca"
 	"github.com/localca/localca/internal/atomicfile"
@@ -26,6 +27,59 @@ func (e *env) writeOut(path string, data []byte, secret bool) error {
 		perm = 0o600
 	}
 	return atomicfile.WriteFile(path, data, perm)
+}
+
+// report is an answer a command prints: a value whose JSON scripts read
+// (--json) and whose text people read (ca.CertInfo, ca.IssueReport, ...).
+type report interface{ WriteText(io.Writer) error }
+
+// print prints r as JSON with --json, else as its text.
+func (e *env) print(c *cli.Context, r report) error {
+	if c.Bool("json") {
+		return e.printJSON(r)
+	}
+	return r.WriteText(e.stdout)
+}
+
+// printLine is print with the JSON on one line, as issue prints it.
+func (e *env) printLine(c *cli.Context, r report) error {
+	if c.Bool("json") {
+		return json.NewEncoder(e.stdout).Encode(r)
+	}
+	return r.WriteText(e.stdout)
+}
+
+// printNote is print for a report whose text is a note for the person at
+// the terminal (key create, revoke, ...): on stderr, so that stdout carries
+// only the PEM a script reads. As note, it does not fail on stderr.
+func (e *env) printNote(c *cli.Context, r report) error {
+	if c.Bool("json") {
+		return e.printJSON(r)
+	}
+	r.WriteText(e.stderr)
+	return nil
+}
+
+// printNoted is print for a report that also has a note for the person
+// at the terminal (a token, an EAB key): the note on stderr, after the
+// text, so that stdout carries only what a script reads.
+func (e *env) printNoted(c *cli.Context, r interface {
+	report
+	WriteNote(io.Writer) error
+}) error {
+	if err := e.print(c, r); err != nil || c.Bool("json") {
+		return err
+	}
+	r.WriteNote(e.stderr) // as note: no failure on stderr
+	return nil
+}
+
+// printAs is print for a value that a function writes as text.
+func printAs[T any](e *env, c *cli.Context, v T, text func(io.Writer, T) error) error {
+	if c.Bool("json") {
+		return e.printJSON(v)
+	}
+	return text(e.stdout, v)
 }
 
 func (e *env) printJSON(v any) error {
@@ -53,6 +107,20 @@ func readFile(what, path string) ([]byte, error) {
 	return b, nil
 }
 
+// readCSR reads and parses the CSR file --csr names; an error names the
+// file.
+func readCSR(c *cli.Context) ([]byte, *x509.CertificateRequest, error) {
+	data, err := readFile("csr", c.String("csr"))
+	if err != nil {
+		return nil, nil, err
+	}
+	csr, err := ca.ParseCSR(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--csr %s: %w", c.String("csr"), err)
+	}
+	return data, csr, nil
+}
+
 // filesError says what to do when the files of a stored certificate could
 // not be written: which commands write them again from the store.
 func filesError(err error) error {
@@ -62,24 +130,5 @@ func filesError(err error) error {
 	}
 	serial := ca.FormatSerial(fe.Serial)
 	return fmt.Errorf("%w\n  write them again with:\n    localca export %s --chain --out %s\n    localca export %s --key --out %s",
-		err, serial, shellQuote(fe.Files.Cert), serial, shellQuote(fe.Files.Key))
-}
-
-// shellQuote quotes a path for a command line the user copies into a POSIX
-// shell: as it is when it is plain, in single quotes otherwise, and as a Go
-// string (escaped) when it holds what a terminal would interpret.
-func shellQuote(s string) string {
-	plain := s != ""
-	for _, r := range s {
-		switch {
-		case r < 0x20 || r == 0x7f || !unicode.IsPrint(r):
-			return strconv.Quote(s)
-		case !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+,", r)):
-			plain = false
-		}
-	}
-	if plain {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+		err, serial, logsafe.ShellWord(fe.Files.Cert), serial, logsafe.ShellWord(fe.Files.Key))
 }

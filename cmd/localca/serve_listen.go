@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
-	"net/url"
 
 	"github.com/localca/localca/ca/acme/va"
 	"github.com/localca/localca/ca/online"
@@ -35,46 +35,28 @@ func acmeConfig(c *cli.Context) *online.ACME {
 }
 
 // listenServe opens serve's TLS listener and returns the base URL clients
-// reach it at. With port 0 the URL names the port the system picked.
-func listenServe(addr, rawURL string) (net.Listener, string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listening on %s: %w", addr, err)
+// reach it at (online.Listen).
+func listenServe(c *cli.Context) (net.Listener, string, error) {
+	ln, base, err := online.Listen("https", c.String("addr"), c.String("url"))
+	if errors.Is(err, online.ErrBadURL) {
+		return nil, "", usagef("--url: %v (the plain-HTTP listener's is --http-url)", err)
 	}
-	if rawURL == "" {
-		rawURL = "https://" + ln.Addr().String()
-	}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-		ln.Close()
-		return nil, "", usagef("--url %q must be https://HOST[:PORT] with no path (the plain-HTTP listener's is --http-url)", rawURL)
-	}
-	return ln, "https://" + u.Host, nil
+	return ln, base, err
 }
 
 // listenPlain opens serve's plain-HTTP listener and returns its base URL
-// ("http://127.0.0.1:8080"); nil with --http-addr off. With --addr on port
-// 0 (tests, scripts) the default address takes port 0 too.
-func listenPlain(c *cli.Context, tlsAddr string) (net.Listener, string, error) {
-	addr := c.String("http-addr")
-	if addr == "off" {
+// ("http://127.0.0.1:8080"); nil with --http-addr off (online.PlainAddr).
+func listenPlain(c *cli.Context) (net.Listener, string, error) {
+	addr, ok := online.PlainAddr(c.String("addr"), c.String("http-addr"), c.IsSet("http-addr"))
+	if !ok {
 		return nil, "", nil
 	}
-	if _, port, _ := net.SplitHostPort(tlsAddr); port == "0" && !c.IsSet("http-addr") {
-		addr = "127.0.0.1:0"
+	ln, base, err := online.Listen("http", addr, c.String("http-url"))
+	switch {
+	case errors.Is(err, online.ErrBadURL):
+		return nil, "", usagef("--http-url: %v", err)
+	case err != nil:
+		return nil, "", fmt.Errorf("--http-addr: %w", err)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("--http-addr: listening on %s: %w", addr, err)
-	}
-	raw := c.String("http-url")
-	if raw == "" {
-		raw = "http://" + ln.Addr().String()
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "http" || u.Hostname() == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-		ln.Close()
-		return nil, "", usagef("--http-url %q must be http://HOST[:PORT] with no path", raw)
-	}
-	return ln, "http://" + u.Host, nil
+	return ln, base, nil
 }

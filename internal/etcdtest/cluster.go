@@ -153,13 +153,31 @@ func (c *Cluster) Endpoints() []string {
 	return eps
 }
 
-// URL returns the cluster as a localca store URL (etcd://h:p,h:p/prefix).
-func (c *Cluster) URL(prefix string) string {
+// Hosts returns the host:port of every member, as store.EtcdOptions takes
+// them.
+func (c *Cluster) Hosts() []string {
 	var hosts []string
 	for _, m := range c.Members {
 		hosts = append(hosts, strings.TrimPrefix(m.ClientURL, "http://"))
 	}
-	return "etcd://" + strings.Join(hosts, ",") + "/" + strings.TrimPrefix(prefix, "/")
+	return hosts
+}
+
+// URL returns the cluster as a localca store URL (etcd://h:p,h:p/prefix).
+func (c *Cluster) URL(prefix string) string {
+	return "etcd://" + strings.Join(c.Hosts(), ",") + "/" + strings.TrimPrefix(prefix, "/")
+}
+
+// Client returns etcd's own client of the cluster, closed when the test
+// ends: for reading and writing behind localca's back.
+func (c *Cluster) Client() *clientv3.Client {
+	c.tb.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second})
+	if err != nil {
+		c.tb.Fatal(err)
+	}
+	c.tb.Cleanup(func() { cli.Close() })
+	return cli
 }
 
 // Kill stops member i at once (SIGKILL), as a crash would.

@@ -4,17 +4,11 @@ import (
 	"context"
 	"testing"
 	"time"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 func TestClusterSurvivesLeaderKill(t *testing.T) {
 	c := Start(t, 3)
-	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	cli := c.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	if _, err := cli.Put(ctx, "k", "v1"); err != nil {

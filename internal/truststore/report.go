@@ -1,6 +1,7 @@
 package truststore
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 )
@@ -28,9 +29,12 @@ func (s Step) Text() string {
 
 // WriteText writes the report for a human: the root and its fingerprint,
 // then a line per step (one per database for NSS), each led by its store.
-func (r Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "%-8s %s, SHA-256 %s\n", "root", r.Root, r.SHA256)
+func (r Report) WriteText(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%-8s %s, SHA-256 %s\n", "root", r.Root, r.SHA256)
 	for _, s := range r.Stores {
-		fmt.Fprintf(w, "%-8s %s\n", s.Store, s.Text())
+		fmt.Fprintf(&b, "%-8s %s\n", s.Store, s.Text())
 	}
+	_, err := w.Write(b.Bytes())
+	return err
 }

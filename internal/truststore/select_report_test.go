@@ -58,7 +58,9 @@ func TestReportWriteText(t *testing.T) {
 		{Store: "nss", Where: "/tmp/db", State: "not trusted"},
 	}}
 	var b bytes.Buffer
-	r.WriteText(&b)
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
 	want := `root     Dev Root, SHA-256 ab12
 system   installed in /etc/ssl/certs/x.pem
 nss      removed from /home/u/.pki/nssdb (certutil -D)

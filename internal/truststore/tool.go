@@ -25,7 +25,12 @@ func runToolAs(ctx context.Context, as *User, name string, args ...string) ([]by
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
 	as.apply(cmd)
-	cmd.WaitDelay = time.Second
+	// A tool that leaves a child holding its output would otherwise keep
+	// Output waiting; the delay is long because on a loaded machine (the
+	// race detector, 2 cores) reading the last output after the tool exits
+	// has taken more than a second (CI: ErrWaitDelay from a tool that had
+	// done its work).
+	cmd.WaitDelay = 10 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -29,3 +29,20 @@ func Records(sites []Site, addr *net.TCPAddr) ([]string, error) {
 	}
 	return records, nil
 }
+
+// Register puts the sites' address records (Records) into b, for the DNS
+// servers that follow it, and returns the function that takes them out
+// again when the server stops.
+func Register(b dnssrv.Backing, sites []Site, addr *net.TCPAddr) (deregister func() error, err error) {
+	records, err := Records(sites, addr)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := b.Apply(records, nil); err != nil {
+		return nil, fmt.Errorf("badserver: registering the sites' names: %w", err)
+	}
+	return func() error {
+		_, err := b.Apply(nil, records)
+		return err
+	}, nil
+}

@@ -39,6 +39,17 @@ type Site struct {
 	OCSP []byte
 }
 
+// WriteSites writes a line per site for the person who started the
+// server on port: the URL to try and what is wrong there.
+func WriteSites(w io.Writer, sites []Site, port int) error {
+	var b strings.Builder
+	for _, s := range sites {
+		fmt.Fprintf(&b, "  https://%s:%d/  %s\n", s.Name, port, s.Defect)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
 // Server serves Sites on one TLS listener.
 type Server struct {
 	Sites []Site

@@ -3,7 +3,6 @@ package dnssrv_test
 import (
 	"context"
 	"fmt"
-	"net"
 
 	"github.com/miekg/dns"
 
@@ -53,11 +52,9 @@ func ExampleLookupSRV() {
 		rr, _ := zone.ParseRR(text)
 		_ = zone.Add(rr)
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	// Listen puts UDP and TCP on one OS-chosen port, trying another when
+	// the UDP port is already taken for TCP.
+	pc, ln, err := dnssrv.Listen("127.0.0.1:0")
 	if err != nil {
 		panic(err)
 	}

@@ -44,22 +44,9 @@ type testServer struct {
 // both listeners are serving.
 func startServer(t testing.TB, srv *Server) *testServer {
 	t.Helper()
-	var pc net.PacketConn
-	var ln net.Listener
-	for attempt := 0; ; attempt++ {
-		var err error
-		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("listen udp: %v", err)
-		}
-		ln, err = net.Listen("tcp", pc.LocalAddr().String())
-		if err == nil {
-			break
-		}
-		pc.Close()
-		if attempt == 10 {
-			t.Fatalf("listen tcp on the UDP port: %v", err)
-		}
+	pc, ln, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
 	started := make(chan struct{})
 	srv.NotifyStarted = func() { close(started) }

@@ -291,8 +291,9 @@ func testRevision(t *testing.T, open func() store.Backend) {
 	})
 }
 
-// putIfAbsent is the shape of every uniqueness check of the store.
-func putIfAbsent(key, value string) func(store.WriteTx) error {
+// PutIfAbsent is the shape of every uniqueness check the store makes (a
+// serial, a CRL number): read the key, refuse if present, write it.
+func PutIfAbsent(key, value string) func(store.WriteTx) error {
 	return func(tx store.WriteTx) error {
 		v, err := tx.Get([]byte(key))
 		if err != nil {
@@ -311,15 +312,15 @@ func testBatch(t *testing.T, open func() store.Backend) {
 	b := open()
 	boom := errors.New("boom")
 	errs := b.Batch(ctx, []func(store.WriteTx) error{
-		putIfAbsent("b/1", "first"),
+		PutIfAbsent("b/1", "first"),
 		func(tx store.WriteTx) error { // fails after writing: must leave nothing
 			tx.Put([]byte("b/2"), []byte("x"))
 			tx.Put([]byte("b/1"), []byte("overwritten"))
 			tx.Delete([]byte("b/1"))
 			return boom
 		},
-		putIfAbsent("b/1", "second"), // sees the first
-		putIfAbsent("b/3", "third"),
+		PutIfAbsent("b/1", "second"), // sees the first
+		PutIfAbsent("b/3", "third"),
 	})
 	want := []error{nil, boom, errExists, nil}
 	for i := range want {
@@ -348,7 +349,7 @@ func testConcurrentPutIfAbsent(t *testing.T, open func() store.Backend) {
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
 	for i := range writers {
-		wg.Go(func() { errs[i] = b.Update(ctx, putIfAbsent("u/serial", strconv.Itoa(i))) })
+		wg.Go(func() { errs[i] = b.Update(ctx, PutIfAbsent("u/serial", strconv.Itoa(i))) })
 	}
 	wg.Wait()
 	won := 0
@@ -401,8 +402,8 @@ func testConcurrentBatches(t *testing.T, open func() store.Backend) {
 	for i := range writers {
 		wg.Go(func() {
 			errs := b.Batch(ctx, []func(store.WriteTx) error{
-				putIfAbsent("cb/shared", strconv.Itoa(i)),
-				putIfAbsent("cb/own"+strconv.Itoa(i), "x"),
+				PutIfAbsent("cb/shared", strconv.Itoa(i)),
+				PutIfAbsent("cb/own"+strconv.Itoa(i), "x"),
 				increment,
 			})
 			mu.Lock()

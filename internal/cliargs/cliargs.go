@@ -1,4 +1,9 @@
-package main
+// Package cliargs reads urfave/cli v2 command lines the way people type them:
+// flags after positional arguments, global flags after the subcommand, and
+// flags of the same name that mean different things in different commands.
+// It holds no command of its own; cmd/localca builds its app and hands it
+// here.
+package cliargs
 
 import (
 	"strings"
@@ -6,12 +11,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// interspersed moves flags that follow positional arguments in front of
+// Interspersed moves flags that follow positional arguments in front of
 // them, so `localca issue localhost --client` works like `localca issue
 // --client localhost`. urfave/cli v2 stops parsing flags at the first
 // positional argument; people type flags wherever they like. It walks the
 // command path to learn which flags take a value; "--" ends flags as usual.
-func interspersed(app *cli.App, args []string) []string {
+func Interspersed(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
@@ -92,4 +97,13 @@ func takesValue(flags []cli.Flag, arg string) bool {
 		}
 	}
 	return false
+}
+
+// IsMissingRequiredFlag recognises urfave/cli's error for a Required flag
+// left out: it is a usage error, but cli checks required flags without
+// calling OnUsageError, and its error type is unexported, so only its
+// message (stable across v2) tells it apart.
+func IsMissingRequiredFlag(err error) bool {
+	msg := err.Error()
+	return strings.HasPrefix(msg, "Required flag ") || strings.HasPrefix(msg, "Required flags ")
 }
