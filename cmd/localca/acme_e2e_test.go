@@ -29,12 +29,24 @@ const acmeClientTimeout = 90 * time.Second
 // client's challenge listener (the CA must be told the port in advance).
 func freePort(t *testing.T) int {
 	t.Helper()
+	port, release := reservePort(t)
+	release()
+	return port
+}
+
+// reservePort holds a loopback TCP port until release is called, so that a
+// server started on port 0 meanwhile cannot be handed the same port (CI
+// once saw `serve --addr 127.0.0.1:0` get the port just given to lego's
+// challenge listener).
+func reservePort(t *testing.T) (port int, release func()) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	release = func() { ln.Close() }
+	t.Cleanup(release) // a test that fails before release
+	return ln.Addr().(*net.TCPAddr).Port, release
 }
 
 // acmeServer is a running `localca serve --acme` with its home.
@@ -54,13 +66,18 @@ func startACMEServer(t *testing.T, extra ...string) *acmeServer {
 	t.Helper()
 	h := newHome(t)
 	h.initCA()
-	a := &acmeServer{h: h, httpPort: freePort(t), tlsPort: freePort(t),
+	httpPort, releaseHTTP := reservePort(t)
+	tlsPort, releaseTLS := reservePort(t)
+	a := &acmeServer{h: h, httpPort: httpPort, tlsPort: tlsPort,
 		root: h.path("root.pem"), intermediate: h.path("intermediate.pem")}
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--acme",
 		"--acme-http-port", strconv.Itoa(a.httpPort), "--acme-tls-port", strconv.Itoa(a.tlsPort)}, extra...)
 	a.srv, a.url = h.serve(args...)
 	m, _ := a.srv.waitStdout(t, 0, acmeDirLine)
 	a.dir = m[1]
+	// The server holds its own port now; the clients need these two free.
+	releaseHTTP()
+	releaseTLS()
 	return a
 }
 
