@@ -56,7 +56,9 @@ type Backend interface {
 // ReadTx reads one snapshot.
 type ReadTx interface {
 	// Get returns the value at key, or (nil, nil) when there is none. The
-	// slice is valid until the transaction ends.
+	// slice is valid until the transaction ends. Get keeps no reference
+	// to key once it returns: the caller may reuse its buffer for the next
+	// key (a list reads its certificates so).
 	Get(key []byte) ([]byte, error)
 	// Range calls fn for each key with prefix, ascending from start, or
 	// descending from it when reverse is set. start is a whole key (with the
@@ -64,7 +66,8 @@ type ReadTx interface {
 	// the last key <= start; a nil start means the prefix's first (or, in
 	// reverse, last) key. fn returns ErrStopRange to stop early (Range then
 	// returns nil) and any other error to stop with it. k and v are valid
-	// only during the call.
+	// only during the call. Range keeps no reference to prefix or start
+	// once it returns.
 	Range(prefix, start []byte, reverse bool, fn func(k, v []byte) error) error
 	// Revision is the revision of the snapshot: that of the last write
 	// transaction committed before it (in a WriteTx, before this one).

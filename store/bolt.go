@@ -118,6 +118,9 @@ type BoltBackend struct {
 	watch watchHub
 	// inOrder: every write comes in key order (boltInOrderFillPercent).
 	inOrder bool
+	// readers keeps View's transactions for the next View: a list by
+	// name is one View, and its boltTx one of its few allocations.
+	readers sync.Pool
 }
 
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path as
@@ -245,9 +248,16 @@ func (b *BoltBackend) View(ctx context.Context, fn func(ReadTx) error) (err erro
 	}
 	defer recoverCorrupt(b.path, &err)
 	return b.db.View(func(tx *bolt.Tx) error {
-		t := &boltTx{tx: tx, rev: int64(tx.ID())}
+		t, _ := b.readers.Get().(*boltTx)
+		if t == nil {
+			t = &boltTx{}
+		}
+		*t = boltTx{tx: tx, rev: int64(tx.ID())}
 		t.ord, t.rnd = buckets(tx)
-		return fn(t)
+		err := fn(t)
+		*t = boltTx{} // fn keeps nothing of a View (Backend), nor does t
+		b.readers.Put(t)
+		return err
 	})
 }
 
@@ -426,6 +436,11 @@ type boltTx struct {
 	// logging: keep undo for Batch.
 	logging bool
 	undo    []undoEntry
+	// getters are Get's cursors into ord and rnd, made at a tree's first
+	// Get and reused: a Seek starts from the tree's root whatever the
+	// cursor did before, and a cursor per Get was two allocations of
+	// every certificate a list decodes.
+	getters [2]*bolt.Cursor
 }
 
 type undoEntry struct {
@@ -462,13 +477,25 @@ func (t *boltTx) Get(key []byte) ([]byte, error) {
 			}
 		}
 	}
-	return get(t.bucket(key), key), nil
+	i := 0
+	if randomOrder(key) && t.rnd != t.ord {
+		i = 1
+	}
+	c := t.getters[i]
+	if c == nil {
+		c = t.bucket(key).Cursor()
+		t.getters[i] = c
+	}
+	return seekExact(c, key), nil
 }
 
 // get reads key in b through a cursor, not Bucket.Get: an empty value must
 // read as a value (non-nil), not as absence.
-func get(b *bolt.Bucket, key []byte) []byte {
-	k, v := b.Cursor().Seek(key)
+func get(b *bolt.Bucket, key []byte) []byte { return seekExact(b.Cursor(), key) }
+
+// seekExact is get through a cursor the caller keeps.
+func seekExact(c *bolt.Cursor, key []byte) []byte {
+	k, v := c.Seek(key)
 	if k == nil || !bytes.Equal(k, key) {
 		return nil
 	}
@@ -490,9 +517,13 @@ func (t *boltTx) Range(prefix, start []byte, reverse bool, fn func(k, v []byte) 
 	if t.ord == nil {
 		return nil
 	}
+	trees := t.rangeBuckets(prefix)
+	if trees[1] == nil {
+		return rangeTree(trees[0].Cursor(), prefix, start, reverse, fn)
+	}
 	var heads [2]rangeHead
 	n := 0
-	for _, b := range t.rangeBuckets(prefix) {
+	for _, b := range trees {
 		if b != nil {
 			h := &heads[n]
 			h.c = b.Cursor()
@@ -525,22 +556,40 @@ func (t *boltTx) Range(prefix, start []byte, reverse bool, fn func(k, v []byte) 
 			}
 			return err
 		}
-		h.k, h.v = h.step(reverse)
+		h.k, h.v = step(h.c, reverse)
 	}
+}
+
+// rangeTree is Range over one tree: the prefix lies in a kind of one
+// order, so there is nothing to merge.
+func rangeTree(c *bolt.Cursor, prefix, start []byte, reverse bool, fn func(k, v []byte) error) error {
+	k, v := rangeStart(c, prefix, start, reverse)
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, reverse) {
+		if v == nil {
+			v = []byte{}
+		}
+		if err := fn(k, v); err != nil {
+			if errors.Is(err, ErrStopRange) {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// step moves c to the next key in a range's direction.
+func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
+	if reverse {
+		return c.Prev()
+	}
+	return c.Next()
 }
 
 // rangeHead is a tree's cursor in a Range and the key it is at.
 type rangeHead struct {
 	c    *bolt.Cursor
 	k, v []byte
-}
-
-// step moves h to the next key in the range's direction.
-func (h *rangeHead) step(reverse bool) ([]byte, []byte) {
-	if reverse {
-		return h.c.Prev()
-	}
-	return h.c.Next()
 }
 
 // rangeBuckets are the trees that may hold keys with prefix (the second

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 )
@@ -29,7 +28,12 @@ func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
 }
 
 func certByID(tx ReadTx, iss *issuers, id uint64) (*Cert, error) {
-	v, err := tx.Get(certKey(id))
+	return certAt(tx, iss, certKey(id), id)
+}
+
+// certAt reads the certificate of id, whose key (certKey) the caller made.
+func certAt(tx ReadTx, iss *issuers, key []byte, id uint64) (*Cert, error) {
+	v, err := tx.Get(key)
 	if err != nil {
 		return nil, err
 	}
@@ -69,76 +73,33 @@ type Filter struct {
 // end and so never return (bbolt remaps its file only when no read is open).
 // Collect with ListCerts first, then write.
 func (s *Store) ForEachCert(f Filter, fn func(*Cert) error) error {
+	w := s.walk(fn)
+	defer s.done(w)
+	return s.listCerts(w, f)
+}
+
+// ListCerts returns what ForEachCert would visit.
+func (s *Store) ListCerts(f Filter) ([]*Cert, error) {
+	w := s.walk(nil)
+	defer s.done(w)
+	w.fn = w.collect
+	err := s.listCerts(w, f)
+	return w.out, err
+}
+
+// listCerts is ForEachCert's read, through w.
+func (s *Store) listCerts(w *walk, f Filter) error {
 	switch f.Status {
 	case "", CertValid, CertRevoked, CertExpired:
 	default:
 		return fmt.Errorf("store: unknown certificate status %q (want %s, %s or %s)",
 			f.Status, CertValid, CertRevoked, CertExpired)
 	}
-	fn = callback(fn)
-	if f.Now.IsZero() {
-		f.Now = s.now()
+	if f.Now.IsZero() && (f.Status != "" || f.ExpiringWithin > 0) {
+		f.Now = s.now() // only these read the clock
 	}
-	return s.view(func(tx ReadTx) error {
-		iss := s.issuersIn(tx)
-		n := 0
-		visit := func(id uint64) error {
-			c, err := certByID(tx, iss, id)
-			if err != nil {
-				return err
-			}
-			if f.Status != "" && c.StatusAt(f.Now) != f.Status {
-				return nil
-			}
-			// A name is always read through its index (below); the other
-			// fields are checked here, whichever index was read.
-			if len(f.KeyFingerprint) > 0 && !bytes.Equal(c.KeyFingerprint, f.KeyFingerprint) {
-				return nil
-			}
-			if f.ExpiringWithin > 0 && (c.StatusAt(f.Now) != CertValid || c.NotAfter.After(f.Now.Add(f.ExpiringWithin))) {
-				return nil
-			}
-			if err := fn(c); err != nil {
-				return err
-			}
-			if n++; f.Limit > 0 && n >= f.Limit {
-				return ErrStopRange
-			}
-			return nil
-		}
-		switch {
-		case f.Name != "":
-			return tx.Range(namePrefix(f.Name), nil, false, func(k, _ []byte) error { return visit(idAt(k)) })
-		case len(f.KeyFingerprint) > 0:
-			p := keyKey(f.KeyFingerprint)
-			return tx.Range(p, nil, false, func(k, _ []byte) error {
-				if len(k) != len(p)+8 {
-					return nil // the key's own record
-				}
-				return visit(idAt(k))
-			})
-		case f.ExpiringWithin > 0:
-			start := expiryKey(f.Now.Unix(), 0)
-			end := expiryKey(f.Now.Add(f.ExpiringWithin).Unix()+1, 0)
-			return tx.Range(pExpiry, start, false, func(k, _ []byte) error {
-				if bytes.Compare(k, end) >= 0 {
-					return ErrStopRange
-				}
-				return visit(idAt(k))
-			})
-		case f.Status == CertRevoked:
-			return tx.Range(pRevoked, nil, false, func(k, _ []byte) error { return visit(idAt(k)) })
-		default:
-			return tx.Range(pCert, nil, false, func(k, v []byte) error { return visit(idAt(k)) })
-		}
-	})
-}
-
-// ListCerts returns what ForEachCert would visit.
-func (s *Store) ListCerts(f Filter) ([]*Cert, error) {
-	var out []*Cert
-	err := s.ForEachCert(f, func(c *Cert) error { out = append(out, c); return nil })
-	return out, err
+	w.f = f
+	return s.view(w.list)
 }
 
 // RevokeCert marks a certificate revoked at time at with an RFC 5280 reason
@@ -182,8 +143,9 @@ func (s *Store) revoke(tx WriteTx, iss *issuers, c *Cert, at time.Time, reason i
 // only the revoked index, so a CRL costs what was ever revoked, not what was
 // ever issued. fn must not write to the store (see ForEachCert).
 func (s *Store) RevokedCerts(issuerID string, now time.Time, fn func(*Cert) error) error {
-	fn = callback(fn)
-	return s.view(func(tx ReadTx) error { return forEachRevoked(tx, s.issuersIn(tx), issuerID, now, fn) })
+	w := s.walk(fn)
+	defer s.done(w)
+	return s.view(func(tx ReadTx) error { return w.revoked(tx, issuerID, now) })
 }
 
 // CountCerts returns how many certificates the store holds.

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"strings"
 	"sync"
 	"time"
@@ -124,68 +123,136 @@ func (d *certDecoder) byte1() byte {
 // decodeCert copies what it keeps: bbolt's values are only valid inside the
 // transaction that read them. authorities resolves a shortened issuer id; a
 // record that has one cannot be read without it.
+//
+// A list decodes certificates by the thousand, so the copies are made in
+// few allocations: the byte fields share one backing array (each capped
+// at its end, so an append to one cannot overwrite the next), the profile
+// and the names one string, and a certificate of one name carries its
+// Names slice in the same allocation as itself.
 func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
 		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
 	}
-	d := &certDecoder{b: v[1:]}
-	c := &Cert{}
-	c.Serial = clone(d.bytes())
-	c.DER = clone(d.bytes())
-	if c.Serial == nil && d.err == nil {
-		serial, ok := derSerial(c.DER)
-		if !ok || len(serial) == 0 {
-			return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
-		}
-		c.Serial = serial
-	}
-	if issuer := d.bytes(); len(issuer) > 0 && issuer[0] == issuerPrefixMark {
-		var id string
-		var ok bool
-		if authorities != nil && len(issuer) == 1+issuerPrefixLen {
-			id, ok = authorities.resolve(issuer[1:])
-		}
-		if !ok {
-			return nil, fmt.Errorf("%w: certificate record names an unknown issuer %x", ErrCorrupt, issuer[1:])
-		}
-		c.IssuerID = id
-	} else {
-		c.IssuerID = unpackHex(issuer)
-	}
-	c.KeyFingerprint = clone(d.bytes())
-	c.CSRID = clone(d.bytes())
-	c.Profile = string(d.bytes())
-	if names := d.bytes(); len(names) > 0 {
-		c.Names = strings.Split(string(names), "\x00")
-	}
-	c.NotAfter = time.Unix(d.varint(), 0).UTC()
-	c.Status = CertValid
-	c.Reason = NoReason
+	d := certDecoder{b: v[1:]}
+	serial, der, issuer := d.bytes(), d.bytes(), d.bytes()
+	fp, csr := d.bytes(), d.bytes()
+	profile, names := d.bytes(), d.bytes()
+	notAfter := d.varint()
+	var revoked bool
+	var revokedAt, reason int64
 	if d.byte1() == 1 {
-		c.Status = CertRevoked
-		c.RevokedAt = time.Unix(0, d.varint()).UTC()
-		c.Reason = int(d.varint())
+		revoked = true
+		revokedAt, reason = d.varint(), d.varint()
 	}
 	if d.err != nil {
 		return nil, d.err
 	}
+	if serial == nil {
+		var ok bool
+		if serial, ok = derSerial(der); !ok || len(serial) == 0 {
+			return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+		}
+	}
+	var c *Cert
+	if len(names) > 0 && bytes.IndexByte(names, 0) < 0 {
+		one := &struct {
+			c     Cert
+			names [1]string
+		}{}
+		c = &one.c
+		c.Names = one.names[:]
+	} else {
+		c = &Cert{}
+		if len(names) > 0 {
+			c.Names = make([]string, 0, bytes.Count(names, []byte{0})+1)
+		}
+	}
+	if len(issuer) > 0 && issuer[0] == issuerPrefixMark {
+		var ok bool
+		if authorities != nil && len(issuer) == 1+issuerPrefixLen {
+			c.IssuerID, ok = authorities.resolve(issuer[1:])
+		}
+		if !ok {
+			return nil, fmt.Errorf("%w: certificate record names an unknown issuer %x", ErrCorrupt, issuer[1:])
+		}
+	} else {
+		c.IssuerID = unpackHex(issuer)
+	}
+	own := make([]byte, 0, len(serial)+len(der)+len(fp)+len(csr))
+	c.Serial, own = carve(own, serial)
+	c.DER, own = carve(own, der)
+	c.KeyFingerprint, own = carve(own, fp)
+	c.CSRID, _ = carve(own, csr)
+	text := string(profile) + string(names)
+	c.Profile = text[:len(profile)]
+	if text = text[len(profile):]; len(c.Names) == 1 {
+		c.Names[0] = text
+	} else if len(text) > 0 {
+		for name := range strings.SplitSeq(text, "\x00") {
+			c.Names = append(c.Names, name)
+		}
+	}
+	c.NotAfter = time.Unix(notAfter, 0).UTC()
+	c.Status, c.Reason = CertValid, NoReason
+	if revoked {
+		c.Status = CertRevoked
+		c.RevokedAt = time.Unix(0, revokedAt).UTC()
+		c.Reason = int(reason)
+	}
 	return c, nil
 }
 
+// carve copies field onto the end of own, whose capacity holds it, and
+// returns the copy, capped at its end (nil for an empty field, as clone
+// gives).
+func carve(own, field []byte) (_, rest []byte) {
+	if len(field) == 0 {
+		return nil, own
+	}
+	n := len(own)
+	own = append(own, field...)
+	return own[n:len(own):len(own)], own
+}
+
 // derSerial reads the serial out of a certificate's DER without parsing the
-// rest, as x509.Certificate.SerialNumber.Bytes() would give it.
+// rest, as x509.Certificate.SerialNumber.Bytes() would give it: the
+// magnitude, big-endian, without leading zeros (none for zero). A
+// positive serial is a slice of der, so reading one allocates nothing; a
+// negative one (which RFC 5280 forbids but x509 reads) is its magnitude,
+// newly made. An integer that is not minimally encoded is refused, as
+// cryptobyte refuses it.
 func derSerial(der []byte) ([]byte, bool) {
 	in := cryptobyte.String(der)
-	var cert, tbs cryptobyte.String
+	var cert, tbs, serial cryptobyte.String
 	if !in.ReadASN1(&cert, asn1.SEQUENCE) || !cert.ReadASN1(&tbs, asn1.SEQUENCE) ||
-		!tbs.SkipOptionalASN1(asn1.Tag(0).Constructed().ContextSpecific()) {
+		!tbs.SkipOptionalASN1(asn1.Tag(0).Constructed().ContextSpecific()) ||
+		!tbs.ReadASN1(&serial, asn1.INTEGER) {
 		return nil, false
 	}
-	serial := new(big.Int)
-	if !tbs.ReadASN1Integer(serial) {
+	switch {
+	case len(serial) == 0:
 		return nil, false
+	case len(serial) > 1 && (serial[0] == 0 && serial[1]&0x80 == 0 || serial[0] == 0xff && serial[1]&0x80 != 0):
+		return nil, false // not minimal
+	case serial[0]&0x80 == 0:
+		for len(serial) > 0 && serial[0] == 0 {
+			serial = serial[1:]
+		}
+		return serial, true
 	}
-	return serial.Bytes(), true
+	// Negative: the magnitude is the two's complement, ^x + 1.
+	mag := make([]byte, len(serial))
+	carry := byte(1)
+	for i := len(serial) - 1; i >= 0; i-- {
+		mag[i] = ^serial[i] + carry
+		if mag[i] != 0 {
+			carry = 0
+		}
+	}
+	for len(mag) > 0 && mag[0] == 0 {
+		mag = mag[1:]
+	}
+	return mag, true
 }
 
 // issuerPrefixMark is the marker byte of a shortened issuer id, beside
@@ -214,6 +281,11 @@ type issuers struct {
 	tx     ReadTx
 	cache  map[string]string
 	shared *sync.Map // prefix (8 bytes, as a string) → id
+	// last is the prefix last resolved and lastID its id: the
+	// certificates of a list mostly share their issuer, and a look in
+	// shared costs two allocations (its key, as a string in an any).
+	last   [issuerPrefixLen]byte
+	lastID string
 }
 
 func newIssuers(tx ReadTx) *issuers { return &issuers{tx: tx} }
@@ -225,6 +297,19 @@ func (r *issuers) resolve(prefix []byte) (string, bool) {
 	if len(prefix) != issuerPrefixLen {
 		return "", false
 	}
+	if r.lastID != "" && bytes.Equal(prefix, r.last[:]) {
+		return r.lastID, true
+	}
+	id, ok := r.lookup(prefix)
+	if ok {
+		copy(r.last[:], prefix)
+		r.lastID = id
+	}
+	return id, ok
+}
+
+// lookup is resolve without its memory of the last answer.
+func (r *issuers) lookup(prefix []byte) (string, bool) {
 	if r.shared != nil {
 		if id, ok := r.shared.Load(string(prefix)); ok {
 			return id.(string), true

@@ -1,12 +1,17 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 func TestCertCodecRoundTrip(t *testing.T) {
@@ -181,4 +186,110 @@ func TestCertCodecLeavesOutWhatItCanFind(t *testing.T) {
 			t.Errorf("version 1 record: %s", diff)
 		}
 	})
+}
+
+// TestDecodeCertOwnsItsFields checks that a decoded certificate shares no
+// byte with the record it came from (bbolt's values die with their
+// transaction, and a page may be reused), nor its byte fields with one
+// another: they are carved from one allocation.
+func TestDecodeCertOwnsItsFields(t *testing.T) {
+	ca := newTestCA(t, "Root")
+	base := ca.issue(t, nil, testNow.AddDate(0, 1, 0), "a.test", "b.test")
+	tests := []struct {
+		name   string
+		mutate func(c *Cert)
+	}{
+		{"serial from the DER, two names", func(c *Cert) {}},
+		{"serial spelt out, one name, CSR id", func(c *Cert) {
+			c.Serial, c.Names, c.CSRID = []byte{0x42, 1, 2}, []string{"only.test"}, []byte("csr-id")
+		}},
+		{"revoked, no names", func(c *Cert) { c.Names, c.Status, c.RevokedAt, c.Reason = nil, CertRevoked, testNow, 1 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := *base
+			want.Status, want.Reason = CertValid, NoReason
+			tt.mutate(&want)
+			v := encodeCert(&want, nil)
+			got, err := decodeCert(v, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range v {
+				v[i] = 0xaa
+			}
+			if d := diffCert(got, &want); d != "" {
+				t.Fatalf("after the record changed: %s", d)
+			}
+			// An append to one byte field must not write into the next.
+			der := bytes.Clone(got.DER)
+			_ = append(got.Serial, 0xbb, 0xbb, 0xbb)
+			_ = append(got.DER, 0xbb)
+			_ = append(got.KeyFingerprint, 0xbb)
+			if !bytes.Equal(got.DER, der) {
+				t.Errorf("DER changed by an append to Serial")
+			}
+			if d := diffCert(got, &want); d != "" {
+				t.Errorf("after appends to its fields: %s", d)
+			}
+		})
+	}
+}
+
+// TestDerSerial checks derSerial against math/big, which x509 reads
+// serials with: the magnitude without leading zeros, negatives by their
+// two's complement, non-minimal encodings refused.
+func TestDerSerial(t *testing.T) {
+	tests := []struct {
+		name    string
+		content []byte // the INTEGER's content octets
+		noVer   bool   // no [0] version before the serial
+		want    []byte
+		ok      bool
+	}{
+		{"one byte", []byte{0x01}, false, []byte{0x01}, true},
+		{"largest one-byte positive", []byte{0x7f}, false, []byte{0x7f}, true},
+		{"leading zero before a high bit", []byte{0x00, 0x80}, false, []byte{0x80}, true},
+		{"sixteen bytes, high bit", append([]byte{0}, bytes.Repeat([]byte{0xfe}, 16)...), false, bytes.Repeat([]byte{0xfe}, 16), true},
+		{"several bytes", []byte{0x12, 0x34, 0x56}, false, []byte{0x12, 0x34, 0x56}, true},
+		{"no version field", []byte{0x05, 0x06}, true, []byte{0x05, 0x06}, true},
+		{"zero", []byte{0x00}, false, []byte{}, true},
+		{"minus one", []byte{0xff}, false, []byte{0x01}, true},
+		{"minus 128", []byte{0x80}, false, []byte{0x80}, true},
+		{"minus 129", []byte{0xff, 0x7f}, false, []byte{0x81}, true},
+		{"minus 32768", []byte{0x80, 0x00}, false, []byte{0x80, 0x00}, true},
+		{"minus 256", []byte{0xff, 0x00}, false, []byte{0x01, 0x00}, true},
+		{"empty", []byte{}, false, nil, false},
+		{"non-minimal zero padding", []byte{0x00, 0x01}, false, nil, false},
+		{"non-minimal sign padding", []byte{0xff, 0x80}, false, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b cryptobyte.Builder
+			b.AddASN1(asn1.SEQUENCE, func(cert *cryptobyte.Builder) {
+				cert.AddASN1(asn1.SEQUENCE, func(tbs *cryptobyte.Builder) {
+					if !tt.noVer {
+						tbs.AddASN1(asn1.Tag(0).Constructed().ContextSpecific(), func(v *cryptobyte.Builder) { v.AddASN1Int64(2) })
+					}
+					tbs.AddASN1(asn1.INTEGER, func(i *cryptobyte.Builder) { i.AddBytes(tt.content) })
+					tbs.AddASN1(asn1.SEQUENCE, func(*cryptobyte.Builder) {}) // the signature algorithm, unread
+				})
+			})
+			der := b.BytesOrPanic()
+			got, ok := derSerial(der)
+			if ok != tt.ok || !bytes.Equal(got, tt.want) || (ok && got == nil) {
+				t.Fatalf("derSerial = %x, %v; want %x, %v", got, ok, tt.want, tt.ok)
+			}
+			// What x509 would say: math/big's reading of the same INTEGER.
+			in := cryptobyte.String(der)
+			var cert, tbs cryptobyte.String
+			in.ReadASN1(&cert, asn1.SEQUENCE)
+			cert.ReadASN1(&tbs, asn1.SEQUENCE)
+			tbs.SkipOptionalASN1(asn1.Tag(0).Constructed().ContextSpecific())
+			n := new(big.Int)
+			if bigOK := tbs.ReadASN1Integer(n); bigOK != ok || (ok && !bytes.Equal(n.Bytes(), got)) {
+				t.Errorf("math/big reads %x, %v", n.Bytes(), bigOK)
+			}
+		})
+	}
 }

@@ -20,7 +20,8 @@ import (
 // (etcd), fn may see a list more than once; the last is the one whose
 // number was committed.
 func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64, error) {
-	fn = callback(fn)
+	w := s.walk(fn)
+	defer s.done(w)
 	var n uint64
 	err := s.update(func(tx WriteTx) error {
 		a, err := authority(tx, id)
@@ -32,29 +33,10 @@ func (s *Store) NextCRL(id string, now time.Time, fn func(*Cert) error) (uint64,
 		if err := putRecord(tx, authorityKey(id), a); err != nil {
 			return err
 		}
-		return forEachRevoked(tx, s.issuersIn(tx), id, now, fn)
+		return w.revoked(tx, id, now)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: next CRL of %s: %w", id, err)
 	}
 	return n, nil
-}
-
-// forEachRevoked calls fn for every certificate of issuerID that is revoked
-// and not expired at now, reading only the revoked index: first the
-// intermediates issuerID signed (RevokeAuthority), then what it issued.
-func forEachRevoked(tx ReadTx, iss *issuers, issuerID string, now time.Time, fn func(*Cert) error) error {
-	if err := forEachRevokedAuthority(tx, issuerID, now, fn); err != nil {
-		return err
-	}
-	return tx.Range(pRevoked, nil, false, func(k, _ []byte) error {
-		cert, err := certByID(tx, iss, idAt(k))
-		if err != nil {
-			return err
-		}
-		if cert.IssuerID != issuerID || now.After(cert.NotAfter) {
-			return nil
-		}
-		return fn(cert)
-	})
 }

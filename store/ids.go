@@ -33,7 +33,7 @@ func (g *idGen) allocate(tx ReadTx, prefix []byte, now time.Time) (uint64, error
 	g.last = id
 	g.mu.Unlock()
 	for {
-		v, err := tx.Get(cat(prefix, u64(id)))
+		v, err := tx.Get(idKey(prefix, id))
 		if err != nil {
 			return 0, err
 		}

@@ -112,34 +112,49 @@ func cat(parts ...[]byte) []byte {
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
-func certKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pCert), id) }
+// withID appends id's 8 bytes to key, whose capacity the key builders
+// below leave room for: a key is one allocation, not two.
+func withID(key []byte, id uint64) []byte { return binary.BigEndian.AppendUint64(key, id) }
 
-func eventKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pEvent), id) }
+// idKey is prefix followed by id.
+func idKey(prefix []byte, id uint64) []byte {
+	return withID(append(make([]byte, 0, len(prefix)+8), prefix...), id)
+}
+
+func certKey(id uint64) []byte { return idKey(pCert, id) }
+
+func eventKey(id uint64) []byte { return idKey(pEvent, id) }
 
 func serialKey(serial []byte) []byte { return cat(pSerial, serial) }
 
-func nameKey(name string, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(cat(namePrefix(name)), id)
-}
+func nameKey(name string, id uint64) []byte { return withID(namePrefix(name), id) }
 
 // namePrefix is the range of one name's entries: the 0x00 keeps "a.test"
-// from matching "a.test.example".
+// from matching "a.test.example". It leaves room for an id (nameKey).
 func namePrefix(name string) []byte {
-	return cat(pName, []byte(strings.ToLower(name)), []byte{0})
+	return appendNamePrefix(make([]byte, 0, len(pName)+len(name)+1+8), name)
+}
+
+// appendNamePrefix appends namePrefix to b (a reused buffer).
+// strings.ToLower allocates only for a name it changes.
+func appendNamePrefix(b []byte, name string) []byte {
+	return append(append(append(b, pName...), strings.ToLower(name)...), 0)
 }
 
 func expiryKey(notAfter int64, id uint64) []byte {
-	return binary.BigEndian.AppendUint64(cat(pExpiry, u64(uint64(notAfter))), id)
+	return withID(withID(append(make([]byte, 0, len(pExpiry)+16), pExpiry...), uint64(notAfter)), id)
 }
 
-func keyKey(fp []byte) []byte { return cat(pKey, fp) }
+func keyKey(fp []byte) []byte {
+	return append(append(make([]byte, 0, len(pKey)+len(fp)+8), pKey...), fp...)
+}
 
 // keyCertKey is the entry that lists a certificate under its key: right
 // after the key's own record, so that one range reads both, and one page
 // usually takes the key and its first certificate.
-func keyCertKey(fp []byte, id uint64) []byte { return binary.BigEndian.AppendUint64(keyKey(fp), id) }
+func keyCertKey(fp []byte, id uint64) []byte { return withID(keyKey(fp), id) }
 
-func revokedKey(id uint64) []byte { return binary.BigEndian.AppendUint64(cat(pRevoked), id) }
+func revokedKey(id uint64) []byte { return idKey(pRevoked, id) }
 
 func csrKey(id []byte) []byte { return cat(pCSR, id) }
 

@@ -46,11 +46,12 @@ func Open(path string, opts *Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch l, err := b.layout(); {
+	in, err := b.inspect()
+	switch {
 	case err != nil:
 		b.Close()
 		return nil, err
-	case l == layoutLegacy || l == layoutOneTree:
+	case in.layout == layoutLegacy || in.layout == layoutOneTree:
 		n, from, err := b.olderCerts()
 		b.Close()
 		if err != nil {
@@ -69,21 +70,25 @@ func Open(path string, opts *Options) (*Store, error) {
 		if b, err = openBolt(path, bo); err != nil {
 			return nil, err
 		}
-	case l == layoutEmpty && !o.ReadOnly:
+		if in, err = b.inspect(); err != nil {
+			b.Close()
+			return nil, err
+		}
+	case in.layout == layoutEmpty && !o.ReadOnly:
 		if err := b.ensureBucket(); err != nil {
 			b.Close()
 			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
 		}
-	case l == layoutForeign:
+	case in.layout == layoutForeign:
 		b.Close()
 		return nil, fmt.Errorf("store: %s is not a localca store (no meta bucket)", path)
 	}
-	s, err := New(b, &o)
+	s, err := newStore(b, o, &in.schema)
 	if err != nil {
 		b.Close()
 		return nil, err
 	}
-	if !o.ReadOnly {
+	if !o.ReadOnly && in.markMissing {
 		if err := b.ensureMark(); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
@@ -101,25 +106,64 @@ const (
 	layoutForeign        // another program's bbolt file
 )
 
-// layout tells what the file holds, reading only.
-func (b *BoltBackend) layout() (l int, err error) {
+// inspection is what Open learns of a bbolt file in one read transaction
+// (inspect): on a large file each page it touches may cost a fault, and
+// each transaction its own look at the meta and root pages, so the
+// layout, the schema and whether the mark is missing are read together
+// rather than by three transactions.
+type inspection struct {
+	layout int
+	// schema is the keyspace's meta/schema as prepare wants it (from
+	// boltMarkBucket when the file has it, else from the tree).
+	schema schemaRead
+	// markMissing: a file of schema 4 without boltMarkBucket (ensureMark).
+	markMissing bool
+}
+
+// inspect tells what the file holds, reading only.
+func (b *BoltBackend) inspect() (in inspection, err error) {
 	defer recoverCorrupt(b.path, &err)
 	err = b.db.View(func(tx *bolt.Tx) error {
+		ord := tx.Bucket(boltBucket)
+		rnd := ord // looked up only when the keyspace may be empty
 		switch {
-		case tx.Bucket(boltBucket) != nil:
-			l = layoutCurrent
+		case ord != nil:
+			in.layout = layoutCurrent
+			if m := tx.Bucket(boltMarkBucket); m != nil {
+				in.schema.raw = get(m, kSchema)
+			} else {
+				in.markMissing = true
+			}
 		case tx.Bucket(boltOneTreeBucket) != nil:
-			l = layoutOneTree
+			in.layout = layoutOneTree
+			ord = tx.Bucket(boltOneTreeBucket)
 		case tx.Bucket(legacyMeta) != nil:
-			l = layoutLegacy
+			in.layout = layoutLegacy
 		default:
 			if k, _ := tx.Cursor().First(); k != nil {
-				l = layoutForeign
+				in.layout = layoutForeign
 			}
 		}
+		if in.schema.raw == nil && ord != nil {
+			in.schema.raw = get(ord, kSchema)
+		}
+		in.schema.raw = clone(in.schema.raw)
+		if in.schema.raw == nil && in.layout == layoutCurrent {
+			rnd = tx.Bucket(boltRandomBucket)
+		}
+		in.schema.empty = in.schema.raw == nil && treeEmpty(ord) && treeEmpty(rnd)
 		return nil
 	})
-	return l, err
+	return in, err
+}
+
+// treeEmpty reports whether b, which may be nil, holds no key.
+func treeEmpty(b *bolt.Bucket) bool {
+	if b == nil {
+		return true
+	}
+	k, _ := b.Cursor().First()
+	return k == nil
 }
 
 // olderCerts counts the certificates of a file of schema 1 to 3 (in

@@ -72,13 +72,13 @@ func StatusOf(path string, timeout time.Duration) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := b.layout()
-	if err != nil || l != layoutLegacy {
+	in, err := b.inspect()
+	if err != nil || in.layout != layoutLegacy {
 		if err != nil {
 			b.Close()
 			return nil, err
 		}
-		s, err := New(b, &Options{ReadOnly: true})
+		s, err := newStore(b, Options{ReadOnly: true}, &in.schema)
 		if err != nil {
 			b.Close()
 			return nil, err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -42,8 +43,8 @@ const oneTreeSchema = 3
 // parseKeyspaceSchema reads the number at the head of a meta/schema value
 // ("3", or keyspaceMark); ok is false for anything else.
 func parseKeyspaceSchema(raw []byte) (int, bool) {
-	head, _, _ := strings.Cut(string(raw), " ")
-	v, err := strconv.Atoi(head)
+	head, _, _ := bytes.Cut(raw, []byte(" "))
+	v, err := strconv.Atoi(string(head)) // a short head converts on the stack
 	return v, err == nil
 }
 
@@ -89,6 +90,8 @@ type Store struct {
 	ids   idGen
 	// issuerIDs remembers resolved issuer prefixes (codec.go, issuers).
 	issuerIDs sync.Map
+	// walks keeps the state of reads through certificates (walk.go).
+	walks sync.Pool
 }
 
 // New opens the store kept in backend b (any engine): it checks the
@@ -99,6 +102,13 @@ func New(b Backend, opts *Options) (*Store, error) {
 	if opts != nil {
 		o = *opts
 	}
+	return newStore(b, o, nil)
+}
+
+// newStore is New for an opener that has read meta/schema already (Open:
+// in the one transaction that also learnt the file's layout); known nil
+// means read it here.
+func newStore(b Backend, o Options, known *schemaRead) (*Store, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -112,29 +122,46 @@ func New(b Backend, opts *Options) (*Store, error) {
 		where = st.Where
 	}
 	s := &Store{b: b, where: where, now: o.Now, beforeCommit: o.BeforeCommit}
-	if err := s.prepare(o.ReadOnly); err != nil {
+	if known == nil {
+		read, err := s.readSchema()
+		if err != nil {
+			return nil, err
+		}
+		known = &read
+	}
+	if err := s.prepare(o.ReadOnly, *known); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// prepare checks the schema and, in an empty writable keyspace, writes it.
-// A current store is only read: a write would cost a commit on every open.
-func (s *Store) prepare(readOnly bool) error {
-	var raw []byte
-	var empty bool
-	err := s.view(func(tx ReadTx) error {
+// schemaRead is the keyspace's meta/schema as an opener found it: raw is
+// its value (nil when absent), empty whether the keyspace holds no key.
+type schemaRead struct {
+	raw   []byte
+	empty bool
+}
+
+// readSchema reads meta/schema, and when there is none whether the
+// keyspace is empty, in one read transaction of the backend.
+func (s *Store) readSchema() (r schemaRead, err error) {
+	err = s.view(func(tx ReadTx) error {
 		v, err := tx.Get(kSchema)
-		raw = clone(v)
+		r.raw = clone(v)
 		if err != nil || v != nil {
 			return err
 		}
-		empty = true
-		return tx.Range(nil, nil, false, func(_, _ []byte) error { empty = false; return ErrStopRange })
+		r.empty = true
+		return tx.Range(nil, nil, false, func(_, _ []byte) error { r.empty = false; return ErrStopRange })
 	})
-	if err != nil {
-		return err
-	}
+	return r, err
+}
+
+// prepare checks the schema read and, in an empty writable keyspace,
+// writes it. A current store is only read: a write would cost a commit on
+// every open.
+func (s *Store) prepare(readOnly bool, r schemaRead) error {
+	raw, empty := r.raw, r.empty
 	switch {
 	case raw == nil && empty && !readOnly:
 		return s.markSchema()
@@ -226,14 +253,17 @@ type callbackPanic struct{ v any }
 // callback wraps a function the caller gave (ForEachCert's, NextCRL's) so
 // that a panic in it is told apart from the store's.
 func callback[T any](fn func(T) error) func(T) error {
-	return func(x T) error {
-		defer func() {
-			if r := recover(); r != nil {
-				panic(callbackPanic{r})
-			}
-		}()
-		return fn(x)
-	}
+	return func(x T) error { return call(fn, x) }
+}
+
+// call is fn(x), a panic in fn carried up as a callbackPanic.
+func call[T any](fn func(T) error, x T) error {
+	defer func() {
+		if r := recover(); r != nil {
+			panic(callbackPanic{r})
+		}
+	}()
+	return fn(x)
 }
 
 // Check runs the engine's consistency check (bbolt: every page reachable
