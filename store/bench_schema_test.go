@@ -27,17 +27,7 @@ import (
 //	open       opening the file read-only and checking its schema
 func BenchmarkSchemaReads(b *testing.B) {
 	const n = 100_000
-	oldPath, newPath, issuer := schemaFixture(b, n)
-	old, err := bolt.Open(oldPath, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer old.Close()
-	s, err := Open(newPath, &Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	old, s, oldPath, newPath, issuer := openSchemaFixture(b, n)
 
 	b.Run("crl", func(b *testing.B) {
 		benchalt.Bench(b, b.N, func(k int) error {
@@ -106,17 +96,7 @@ func BenchmarkSchemaReads(b *testing.B) {
 // store's size, crl's is per certificate times 2,000.
 func BenchmarkSchemaReadAllocs(b *testing.B) {
 	const n = 2_000
-	oldPath, newPath, issuer := schemaFixture(b, n)
-	old, err := bolt.Open(oldPath, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer old.Close()
-	s, err := Open(newPath, &Options{ReadOnly: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	old, s, oldPath, newPath, issuer := openSchemaFixture(b, n)
 	name := func(i int) string { return "h" + strconv.Itoa(i*7919%n) + ".bulk.test" }
 	for _, tc := range []struct {
 		name string
@@ -159,6 +139,23 @@ func schemaFixture(b *testing.B, n int) (oldPath, newPath, issuer string) {
 		b.Fatal(err)
 	}
 	return oldPath, newPath, l.ca.auth.ID
+}
+
+// openSchemaFixture builds schemaFixture's two files and opens each
+// read-only as its side reads it (schema 2's as a bare bbolt file); both
+// are closed when the benchmark ends.
+func openSchemaFixture(b *testing.B, n int) (old *bolt.DB, s *Store, oldPath, newPath, issuer string) {
+	oldPath, newPath, issuer = schemaFixture(b, n)
+	old, err := bolt.Open(oldPath, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { old.Close() })
+	if s, err = Open(newPath, &Options{ReadOnly: true}); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return old, s, oldPath, newPath, issuer
 }
 
 // openNew is the open row's read: the store opened read-only, its schema
