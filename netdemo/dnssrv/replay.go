@@ -82,6 +82,15 @@ func (g *memoryGuard) Answered(mac []byte, rcode int) error {
 // the real reason.
 func (s *Server) writeTSIGError(w dns.ResponseWriter, req *dns.Msg, t *dns.TSIG, status error) {
 	reply := new(dns.Msg)
+	if !dns.IsFqdn(t.Algorithm) {
+		// A TSIG whose RDATA is empty names no algorithm, and the error TSIG
+		// of RFC 8945 §5.3.2 must repeat it: with an empty name it would pack
+		// one byte short and no client could read the reply. The request is
+		// malformed: FORMERR, unsigned.
+		reply.SetRcode(req, dns.RcodeFormatError)
+		s.write(w, req, reply)
+		return
+	}
 	reply.SetRcode(req, dns.RcodeNotAuth)
 	code := uint16(dns.RcodeBadSig)
 	switch {

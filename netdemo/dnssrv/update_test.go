@@ -2,6 +2,7 @@ package dnssrv
 
 import (
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -156,5 +157,61 @@ func TestNewTSIGKey(t *testing.T) {
 	}
 	if _, err := newTSIGProvider([]TSIGKey{{Name: "k.", Secret: "not base64!"}}); !errors.Is(err, ErrTSIGKey) {
 		t.Errorf("bad secret: %v", err)
+	}
+}
+
+// TestTSIGWithoutRdata sends, over UDP, a query and an UPDATE whose TSIG
+// record has an empty RDATA (no algorithm, no MAC), as a fuzzer found: the
+// answer must be a FORMERR that unpacks, not an error TSIG one byte short.
+func TestTSIGWithoutRdata(t *testing.T) {
+	key, err := NewTSIGKey("localca-update")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, &Server{Zone: bigZone(t, 1), Keys: []TSIGKey{key}})
+	for _, tt := range []struct {
+		name  string
+		build func(m *dns.Msg)
+	}{
+		{"query", func(m *dns.Msg) { m.SetQuestion("big.localca.test.", dns.TypeA) }},
+		{"update", func(m *dns.Msg) {
+			m.SetUpdate("localca.test.")
+			m.Insert([]dns.RR{mustRR(t, "u.localca.test. 60 IN A 127.0.0.1")})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := new(dns.Msg)
+			tt.build(m)
+			m.Id = 4242
+			packed, err := m.Pack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// One more additional record: localca-update. TSIG, class ANY,
+			// TTL 0, RDLENGTH 0.
+			packed[11]++
+			packed = append(packed, "\x0elocalca-update\x00\x00\xfa\x00\xff\x00\x00\x00\x00\x00\x00"...)
+			conn, err := net.Dial("udp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			if _, err := conn.Write(packed); err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 65535)
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := new(dns.Msg)
+			if err := r.Unpack(buf[:n]); err != nil {
+				t.Fatalf("reply does not unpack: %v (% x)", err, buf[:n])
+			}
+			if r.Id != m.Id || r.Rcode != dns.RcodeFormatError || r.IsTsig() != nil {
+				t.Errorf("reply id %d, %s, TSIG %v; want id %d, FORMERR, no TSIG", r.Id, dns.RcodeToString[r.Rcode], r.IsTsig(), m.Id)
+			}
+		})
 	}
 }
