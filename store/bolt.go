@@ -201,21 +201,17 @@ func (b *BoltBackend) ensureBucket() (err error) {
 
 // ensureMark gives a file of schema 4 written before boltMarkBucket existed
 // its copy of meta/schema: one small commit, at its first writable open.
-// Open calls it once the schema is known good, so that a file it refuses
-// is never written to. In a file that has its copy it reads the file's
-// root page and writes nothing.
+// Open calls it only when its inspection found the copy missing, and once
+// the schema is known good, so that a file it refuses is never written to.
 func (b *BoltBackend) ensureMark() (err error) {
 	defer recoverCorrupt(b.path, &err)
-	missing := func(tx *bolt.Tx) bool {
-		return tx.Bucket(boltBucket) != nil && tx.Bucket(boltMarkBucket) == nil
-	}
-	var todo bool
-	if err = b.db.View(func(tx *bolt.Tx) error { todo = missing(tx); return nil }); err != nil || !todo {
-		return err
-	}
 	return b.db.Update(func(tx *bolt.Tx) error {
-		v := get(tx.Bucket(boltBucket), kSchema)
-		if !missing(tx) || v == nil {
+		ord := tx.Bucket(boltBucket)
+		if ord == nil || tx.Bucket(boltMarkBucket) != nil {
+			return nil
+		}
+		v := get(ord, kSchema)
+		if v == nil {
 			return nil
 		}
 		m, err := tx.CreateBucket(boltMarkBucket)
