@@ -24,8 +24,11 @@ func WriteStoreStatus(w io.Writer, st *store.Status) error {
 			fmt.Fprintf(&b, "  %s\n", logsafe.Quote(m))
 		}
 	} else {
-		fmt.Fprintf(&b, "engine   %s (%s)\nschema   %d\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n",
-			st.Engine, logsafe.Quote(st.Where), st.Schema, st.Size, st.InUse, st.PageSize)
+		fmt.Fprintf(&b, "engine   %s (%s)\nschema   %d", st.Engine, logsafe.Quote(st.Where), st.Schema)
+		if st.Keyspace != 0 {
+			fmt.Fprintf(&b, " (keyspace %d)", st.Keyspace)
+		}
+		fmt.Fprintf(&b, "\nfile     %d bytes\nin use   %d bytes (pages in use x %d-byte pages)\n", st.Size, st.InUse, st.PageSize)
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.Records)) {
 		fmt.Fprintf(&b, "  %-16s %d\n", k, st.Records[k])

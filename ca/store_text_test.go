@@ -20,8 +20,8 @@ func TestStoreText(t *testing.T) {
 	}{
 		{"bbolt", func(b *bytes.Buffer) error {
 			return ca.WriteStoreStatus(b, &store.Status{BackendStatus: store.BackendStatus{Engine: "bbolt", Where: "/h/localca.db", Size: 65536, InUse: 8192, PageSize: 4096},
-				Schema: 4, Records: map[string]int{"event": 3, "cert": 1}})
-		}, "engine   bbolt (/h/localca.db)\nschema   4\nfile     65536 bytes\nin use   8192 bytes (pages in use x 4096-byte pages)\n  cert             1\n  event            3\n"},
+				Schema: 4, Keyspace: 5, Records: map[string]int{"event": 3, "cert": 1}})
+		}, "engine   bbolt (/h/localca.db)\nschema   4 (keyspace 5)\nfile     65536 bytes\nin use   8192 bytes (pages in use x 4096-byte pages)\n  cert             1\n  event            3\n"},
 		{"etcd", func(b *bytes.Buffer) error {
 			return ca.WriteStoreStatus(b, &store.Status{BackendStatus: store.BackendStatus{Engine: "etcd", Where: "etcd://h:2379/ca", Size: 100, InUse: 50, Revision: 7, Members: []string{"m1\x1b"}},
 				Schema: 4, Records: map[string]int{}})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 )
@@ -17,14 +18,53 @@ func (s *Store) Cert(serial []byte) (*Cert, error) {
 }
 
 func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
-	v, err := tx.Get(serialKey(serial))
+	id, v, err := findSerial(tx, serial)
 	if err != nil {
 		return nil, err
 	}
-	if len(v) != 8 {
+	if v == nil {
 		return nil, fmt.Errorf("%w: certificate with serial %X", ErrNotFound, serial)
 	}
-	return certByID(tx, iss, idAt(v))
+	c, err := decodeCert(v, iss)
+	if err != nil {
+		return nil, err
+	}
+	c.id = id
+	return c, nil
+}
+
+// findSerial finds the certificate with serial and returns its id and
+// record (nil when there is none): at the id the serial gives (serialID)
+// when that record has this serial, else through its serial/ entry
+// (layout.go).
+func findSerial(tx ReadTx, serial []byte) (uint64, []byte, error) {
+	if id, ok := serialID(serial); ok {
+		v, err := tx.Get(certKey(id))
+		if err != nil {
+			return 0, nil, err
+		}
+		if v != nil {
+			got, err := recordSerial(v)
+			if err != nil {
+				return 0, nil, err
+			}
+			if bytes.Equal(got, serial) {
+				return id, v, nil
+			}
+		}
+	}
+	v, err := tx.Get(serialKey(serial))
+	if err != nil || len(v) != 8 {
+		return 0, nil, err
+	}
+	id := idAt(v)
+	if v, err = tx.Get(certKey(id)); err != nil {
+		return 0, nil, err
+	}
+	if v == nil {
+		return 0, nil, fmt.Errorf("%w: an index names certificate %d, which is missing", ErrCorrupt, id)
+	}
+	return id, v, nil
 }
 
 func certByID(tx ReadTx, iss *issuers, id uint64) (*Cert, error) {

@@ -214,6 +214,27 @@ func carve(own, field []byte) (_, rest []byte) {
 	return own[n:len(own):len(own)], own
 }
 
+// recordSerial reads the serial out of a certificate record without
+// decoding the rest (findSerial compares it). It is a slice of v, valid
+// only while v is.
+func recordSerial(v []byte) ([]byte, error) {
+	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
+		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
+	}
+	d := certDecoder{b: v[1:]}
+	serial, der := d.bytes(), d.bytes()
+	if d.err != nil {
+		return nil, d.err
+	}
+	if serial != nil {
+		return serial, nil
+	}
+	if serial, ok := derSerial(der); ok && len(serial) > 0 {
+		return serial, nil
+	}
+	return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+}
+
 // derSerial reads the serial out of a certificate's DER without parsing the
 // rest, as x509.Certificate.SerialNumber.Bytes() would give it: the
 // magnitude, big-endian, without leading zeros (none for zero). A

@@ -91,7 +91,7 @@ func (s *Store) check(tx WriteTx, r Record) error {
 		default:
 			return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
 		}
-		if v, err := tx.Get(serialKey(c.Serial)); err != nil || v != nil {
+		if _, v, err := findSerial(tx, c.Serial); err != nil || v != nil {
 			if err != nil {
 				return err
 			}
@@ -252,10 +252,11 @@ func (s *Store) signStoredCSR(tx WriteTx, id []byte) error {
 }
 
 // putCert stores c under a new time-ordered id, with its index entries:
-// serial, names, expiry, key, and revoked when it is stored revoked. check
-// has refused a record without serial or DER and a status it cannot store.
+// names, expiry, key, revoked when it is stored revoked, and serial when
+// the id is not the one the serial gives. check has refused a record
+// without serial or DER and a status it cannot store.
 func (s *Store) putCert(tx WriteTx, c *Cert) error {
-	id, err := s.ids.allocate(tx, pCert, s.now())
+	id, err := s.certID(tx, c.Serial)
 	if err != nil {
 		return err
 	}
@@ -271,6 +272,35 @@ func (s *Store) putCert(tx WriteTx, c *Cert) error {
 	return writeCert(tx, s.issuersIn(tx), c)
 }
 
+// certID picks a new certificate's id: the one its serial gives
+// (serialID) when that time is within serialIDSlack of the store's clock
+// and no certificate has it yet, else one of idGen. The first keeps
+// certificates in issue order and makes the serial/ entry needless; a
+// serial whose head is not its issue time (another CA's scheme) would land
+// anywhere in cert/ and show its issue at a wrong time (Events).
+func (s *Store) certID(tx WriteTx, serial []byte) (uint64, error) {
+	now := s.now()
+	if id, ok := serialID(serial); ok {
+		if at := time.Unix(0, int64(id)); at.After(now.Add(-serialIDSlack)) && at.Before(now.Add(serialIDSlack)) {
+			v, err := tx.Get(certKey(id))
+			if err != nil {
+				return 0, err
+			}
+			if v == nil {
+				// Events written after this certificate sort after it.
+				s.ids.observe(id)
+				return id, nil
+			}
+		}
+	}
+	return s.ids.allocate(tx, pCert, now)
+}
+
+// serialIDSlack is how far from the store's clock a serial's time may be
+// for certID to take its id: a CA and its store share one clock, and a
+// certificate is stored within moments of its signing.
+const serialIDSlack = time.Hour
+
 // writeCert puts c, whose id is set, and its index entries.
 func writeCert(tx WriteTx, iss issuerResolver, c *Cert) error {
 	id := c.id
@@ -283,8 +313,10 @@ func writeCert(tx WriteTx, iss issuerResolver, c *Cert) error {
 			return err
 		}
 	}
-	if err := tx.Put(serialKey(c.Serial), u64(id)); err != nil {
-		return err
+	if sid, ok := serialID(c.Serial); !ok || sid != id {
+		if err := tx.Put(serialKey(c.Serial), u64(id)); err != nil {
+			return err
+		}
 	}
 	if len(c.KeyFingerprint) > 0 {
 		if err := tx.Put(keyCertKey(c.KeyFingerprint, id), nil); err != nil {

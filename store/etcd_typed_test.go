@@ -36,6 +36,8 @@ func TestTypedStoreOnEtcd(t *testing.T) {
 		{"CommitKeyCSRCert", TestCommitKeyCSRCert},
 		{"CommitCSRAlone", TestCommitCSRAlone},
 		{"CommitSerialReuse", TestCommitSerialReuse},
+		{"CertIDFromSerial", TestCertIDFromSerial},
+		{"Keyspace4Certs", TestKeyspace4Certs},
 		{"CommitRefusesCompromisedKey", TestCommitRefusesCompromisedKey},
 		{"CommitRefusesRejectedCSR", TestCommitRefusesRejectedCSR},
 		{"CommitKeyKeepsFirstRecord", TestCommitKeyKeepsFirstRecord},

@@ -144,11 +144,17 @@ func randSerial(t testing.TB) *big.Int {
 // NotAfter, and returns the record the CA would commit.
 func (ca *testCA) issue(t testing.TB, k *testKey, notAfter time.Time, names ...string) *Cert {
 	t.Helper()
+	return ca.issueSerial(t, k, randSerial(t), notAfter, names...)
+}
+
+// issueSerial is issue with the given serial.
+func (ca *testCA) issueSerial(t testing.TB, k *testKey, serial *big.Int, notAfter time.Time, names ...string) *Cert {
+	t.Helper()
 	if k == nil {
 		k = newTestKey(t)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: randSerial(t),
+		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: first(names)},
 		DNSNames:     names,
 		NotBefore:    testNow.Add(-time.Hour),

@@ -133,7 +133,7 @@ func TestKeyRecordECScalar(t *testing.T) {
 }
 
 // TestKeyspaceMark: a keyspace of 3 (what the localca before compact key
-// records wrote) is read as it is and marked 4 by a writable open only; the
+// records wrote) or 4 is read as it is and marked 5 by a writable open only; the
 // mark is one that localca, which read meta/schema as a whole number,
 // refuses, quoting it.
 func TestKeyspaceMark(t *testing.T) {
@@ -161,17 +161,23 @@ func TestKeyspaceMark(t *testing.T) {
 	if _, err := strconv.Atoi(keyspaceMark); err == nil {
 		t.Errorf("keyspace 3's check (a whole number) reads the mark %q", keyspaceMark)
 	}
-	setSchema(t, path, "3")
-	for _, ro := range []bool{true, false} {
-		s, err := Open(path, &Options{ReadOnly: ro})
-		if err != nil {
-			t.Fatalf("Open of keyspace 3 (read-only %v): %v", ro, err)
-		}
-		s.Close()
-		if ro {
-			schemaIs("3")
-		} else {
-			schemaIs(keyspaceMark)
+	for _, older := range []string{"3", keyspace4Mark} {
+		setSchema(t, path, older)
+		for _, ro := range []bool{true, false} {
+			s, err := Open(path, &Options{ReadOnly: ro})
+			if err != nil {
+				t.Fatalf("Open of keyspace %.1s (read-only %v): %v", older, ro, err)
+			}
+			s.Close()
+			if ro {
+				schemaIs(older)
+			} else {
+				schemaIs(keyspaceMark)
+			}
 		}
 	}
 }
+
+// keyspace4Mark is the mark of keyspace 4, which localca wrote from
+// 2026-12-02 until keyspace 5.
+const keyspace4Mark = "4 (compact key records; read by localca from 2026-12-02 on)"

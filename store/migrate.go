@@ -307,12 +307,13 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 	return nil
 }
 
-// checkOneTreeSchema accepts a schema-3 file's keyspace only (3, or 4 when
-// this engine wrote to the file as it is): one that Migrate marked migrated
-// (a process that waited for its lock meanwhile) is refused.
+// checkOneTreeSchema accepts a schema-3 file's keyspace only (3, or a
+// later keyspace when this engine wrote to the file as it is): one that
+// Migrate marked migrated (a process that waited for its lock meanwhile)
+// is refused.
 func checkOneTreeSchema(tx *bolt.Tx, path string) error {
 	raw := tx.Bucket(boltOneTreeBucket).Get(kSchema)
-	if v, ok := parseKeyspaceSchema(raw); !ok || (v != oneTreeSchema && v != keyspaceSchema) {
+	if v, ok := parseKeyspaceSchema(raw); !ok || v < oneTreeSchema || v > keyspaceSchema {
 		return fmt.Errorf("%w: %s has schema %q in one tree, this localca migrates %d", ErrSchema, path, raw, oneTreeSchema)
 	}
 	return nil

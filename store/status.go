@@ -13,6 +13,10 @@ import (
 type Status struct {
 	BackendStatus
 	Schema int `json:"schema"`
+	// Keyspace is the schema of the keys and records themselves
+	// (meta/schema): for etcd the same as Schema; a bbolt file's Schema is
+	// its layout of trees, which holds a keyspace of 3 to keyspaceSchema.
+	Keyspace int `json:"keyspace"`
 	// Records counts the keys of each kind (layout.go): cert, serial,
 	// name, expiry, key (keys and their certificate entries), revoked,
 	// csr, dns, setting, token, event, authority, meta.
@@ -36,7 +40,8 @@ func (s *Store) Status() (*Status, error) {
 		if err != nil {
 			return err
 		}
-		st.Schema, _ = parseKeyspaceSchema(raw)
+		st.Keyspace, _ = parseKeyspaceSchema(raw)
+		st.Schema = st.Keyspace
 		if bb, ok := s.b.(*BoltBackend); ok {
 			// A bbolt file's layout of trees is its schema (bolt.go).
 			if st.Schema, err = bb.schema(); err != nil {

@@ -26,15 +26,20 @@ const SchemaVersion = 4
 // Open and New refuse a newer one rather than misread it.
 //
 // Keyspace 4 has the keys of 3; its key records may keep an ECDSA key as
-// its scalar (keypem.go), which a localca of keyspace 3 cannot read. Such
-// a localca parses meta/schema as a whole number, so keyspaceMark, which
-// is not one, makes it refuse the store quoting the mark. A keyspace of 3
-// is read as it is, and marked 4 by the first writable open (New), before
+// its scalar (keypem.go), which a localca of keyspace 3 cannot read.
+// Keyspace 5 keeps a certificate whose serial begins with its issue time
+// under the id that serial gives (serialID), with no serial/ entry, which
+// a localca of keyspace 4 would not find. Such a localca parses
+// meta/schema's head as a number and refuses a greater one, quoting the
+// whole mark, which names the localca that reads it (keyspace 3 parsed the
+// whole value as a number, so it refuses any mark with words in it). A
+// keyspace of 3 or 4 is read as it is (every certificate there has its
+// serial/ entry) and marked 5 by the first writable open (New), before
 // anything is written in the new forms.
-const keyspaceSchema = 4
+const keyspaceSchema = 5
 
 // keyspaceMark is what meta/schema holds in a keyspace of keyspaceSchema.
-const keyspaceMark = "4 (compact key records; read by localca from 2026-12-02 on)"
+const keyspaceMark = "5 (certificates kept under their serial's time; read by localca from 2026-12-02 15:00 UTC on)"
 
 // oneTreeSchema is the keyspace of a bbolt file of schema 3 (one tree),
 // and that file's schema: Migrate reads it.
@@ -171,16 +176,16 @@ func (s *Store) prepare(readOnly bool, r schemaRead) error {
 		return fmt.Errorf("store: %s is not a localca store (no %s)", s.where, kSchema)
 	}
 	switch v, ok := parseKeyspaceSchema(raw); {
-	case ok && v == oneTreeSchema && !readOnly:
+	case !ok || v < oneTreeSchema || v > keyspaceSchema:
+		return fmt.Errorf("%w: %s has schema %q, this localca reads %d to %d", ErrSchema, s.where, raw, oneTreeSchema, keyspaceSchema)
+	case v < keyspaceSchema && !readOnly:
 		return s.markSchema()
-	case !ok || (v != keyspaceSchema && v != oneTreeSchema):
-		return fmt.Errorf("%w: %s has schema %q, this localca reads %d and %d", ErrSchema, s.where, raw, oneTreeSchema, keyspaceSchema)
 	}
 	return nil
 }
 
 // markSchema writes keyspaceMark: into a new keyspace, or over a keyspace
-// of 3, whose records keyspace 4 reads as they are.
+// of 3 or 4, whose records keyspace 5 reads as they are.
 func (s *Store) markSchema() error {
 	return s.b.Update(context.Background(), func(tx WriteTx) error {
 		return tx.Put(kSchema, []byte(keyspaceMark))

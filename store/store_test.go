@@ -163,7 +163,7 @@ func TestOpenSchema(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			setSchema(t, path, strconv.Itoa(SchemaVersion+1))
+			setSchema(t, path, strconv.Itoa(keyspaceSchema+1))
 		}, "schema"},
 		{"garbled schema", func(t *testing.T, path string) {
 			s, err := Open(path, nil)
