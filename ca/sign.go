@@ -98,7 +98,7 @@ func (c *CA) issue(csr *x509.CertificateRequest, opts SignOptions, rec store.Rec
 		}
 		err = c.commit(full)
 		if errors.Is(err, store.ErrSerialExists) && attempt < 3 {
-			continue // 80 random bits: this does not happen, but if it does, draw again
+			continue // 64 random bits: this does not happen, but if it does, draw again
 		}
 		if errors.Is(err, ErrIntermediateRevoked) {
 			return nil, err

@@ -127,29 +127,32 @@ func certKey(id uint64) []byte { return idKey(pCert, id) }
 
 // serialID is the id of a certificate whose serial begins with its issue
 // time, as the CA's do (ca.newSerial: 16 octets, of which the first 6 are
-// Unix milliseconds and the rest random): the milliseconds in nanoseconds
-// plus the next 16 bits, a time within 66 µs of the issue's. A lookup by
-// serial reads the record at that id and compares its serial, and an
-// issue writes no serial/ entry: one leaf fewer to rewrite per commit, and
-// some 47 bytes fewer per certificate (docs/BENCHMARKS.md). Two serials of
-// one millisecond share an id once in 65,536 pairs: the second, and a
-// certificate whose serial gives no id, is kept under an id of idGen with
-// a serial/ entry (putCert, findSerial). ok is false for a serial of
-// another length, or one whose time would not fit a time.Time.
+// Unix milliseconds and the next 2 the millisecond in 65,536ths): that
+// time in nanoseconds. A lookup by serial reads the record at that id and
+// compares its serial, and an issue writes no serial/ entry: one leaf
+// fewer to rewrite per commit, and some 47 bytes fewer per certificate
+// (docs/BENCHMARKS.md). The CA draws ascending serials, so its
+// certificates append at the end of cert/ as idGen's ids did. A
+// certificate whose id is taken (two CAs sharing an etcd store may draw
+// one time; a serial of an older localca had random bits after its
+// milliseconds), and one whose serial gives no id, is kept under an id of
+// idGen with a serial/ entry (certID, findSerial). ok is false for a
+// serial of another length, or one whose time would not fit a time.Time.
 func serialID(serial []byte) (id uint64, ok bool) {
 	if len(serial) != 16 {
 		return 0, false
 	}
-	ms := binary.BigEndian.Uint64(serial[:8]) >> 16
+	at := binary.BigEndian.Uint64(serial[:8])
+	ms := at >> 16
 	if ms > maxSerialMillis {
 		return 0, false
 	}
-	return ms*1_000_000 + uint64(binary.BigEndian.Uint16(serial[6:8])), true
+	return ms*1_000_000 + (at&0xffff)*1_000_000>>16, true
 }
 
 // maxSerialMillis keeps serialID's ids below 2^63 ns (the year 2262), so
 // that an id is a time.Time (Events), and below every overflow.
-const maxSerialMillis = (1<<63 - 1 - 1<<16) / 1_000_000
+const maxSerialMillis = (1<<63-1)/1_000_000 - 1
 
 func eventKey(id uint64) []byte { return idKey(pEvent, id) }
 

@@ -25,8 +25,8 @@ func TestSerialID(t *testing.T) {
 		want   uint64
 		ok     bool
 	}{
-		{"the CA's form", timeSerial(testNow, []byte{0x12, 0x34, 9, 9, 9, 9, 9, 9, 9, 9}).Bytes(), uint64(ms)*1_000_000 + 0x1234, true},
-		{"the most a time takes", append(binary.BigEndian.AppendUint64(nil, maxSerialMillis<<16|0xffff), make([]byte, 8)...), maxSerialMillis*1_000_000 + 0xffff, true},
+		{"the CA's form", timeSerial(testNow, []byte{0x80, 0x00, 9, 9, 9, 9, 9, 9, 9, 9}).Bytes(), uint64(ms)*1_000_000 + 500_000, true},
+		{"the most a time takes", append(binary.BigEndian.AppendUint64(nil, maxSerialMillis<<16|0xffff), make([]byte, 8)...), maxSerialMillis*1_000_000 + 999_984, true},
 		{"past the year 2262", append(binary.BigEndian.AppendUint64(nil, (maxSerialMillis+1)<<16), make([]byte, 8)...), 0, false},
 		{"15 octets", make([]byte, 15), 0, false},
 		{"20 octets", make([]byte, 20), 0, false},
