@@ -94,8 +94,9 @@ func decodeEvent(seq uint64, v []byte) (Event, error) {
 //
 // A certificate's issuance is not written twice: its record under cert/
 // is its "cert.issued" event (time, serial, profile and first name), and
-// Events merges the cert/ and event/ ranges, whose ids come from one
-// clock (idGen), newest first. A watcher of the log watches both prefixes.
+// Events merges the cert/ and event/ ranges, whose ids are both times
+// (idGen, serialID), newest first. A watcher of the log watches both
+// prefixes.
 func (s *Store) Events(n int) ([]Event, error) {
 	var out []Event
 	err := s.view(func(tx ReadTx) error {

@@ -7,10 +7,11 @@ import (
 
 // idGen hands out the time-ordered ids of events, and of certificates
 // whose serial gives none (certID): the write's Unix nanoseconds, raised
-// past the last id this process gave, so that ids ascend (and appends stay
-// appends) even when the clock stands still or steps back. Another process sharing the keyspace (etcd) may
-// pick the same nanosecond: allocate checks the key inside the
-// transaction, which is also the commit's condition, and moves on.
+// past the last id this process gave, so that ids ascend (and appends
+// stay appends) even when the clock stands still or steps back. Another
+// process sharing the keyspace (etcd) may pick the same nanosecond:
+// allocate checks the key inside the transaction, which is also the
+// commit's condition, and moves on.
 type idGen struct {
 	mu   sync.Mutex
 	last uint64
