@@ -130,11 +130,11 @@ func (d *certDecoder) byte1() byte {
 // and the names one string, and a certificate of one name carries its
 // Names slice in the same allocation as itself.
 func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
-	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
-		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
+	d, serial, der, err := certHead(v)
+	if err != nil {
+		return nil, err
 	}
-	d := certDecoder{b: v[1:]}
-	serial, der, issuer := d.bytes(), d.bytes(), d.bytes()
+	issuer := d.bytes()
 	fp, csr := d.bytes(), d.bytes()
 	profile, names := d.bytes(), d.bytes()
 	notAfter := d.varint()
@@ -146,12 +146,6 @@ func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	}
 	if d.err != nil {
 		return nil, d.err
-	}
-	if serial == nil {
-		var ok bool
-		if serial, ok = derSerial(der); !ok || len(serial) == 0 {
-			return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
-		}
 	}
 	var c *Cert
 	if len(names) > 0 && bytes.IndexByte(names, 0) < 0 {
@@ -218,21 +212,29 @@ func carve(own, field []byte) (_, rest []byte) {
 // decoding the rest (findSerial compares it). It is a slice of v, valid
 // only while v is.
 func recordSerial(v []byte) ([]byte, error) {
+	_, serial, _, err := certHead(v)
+	return serial, err
+}
+
+// certHead checks a certificate record's version and reads its first two
+// fields: the serial (the DER's when the record leaves it out, as version
+// 2 does) and the DER, both slices of v. d is left at the next field.
+func certHead(v []byte) (d certDecoder, serial, der []byte, err error) {
 	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
-		return nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
+		return d, nil, nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
 	}
-	d := certDecoder{b: v[1:]}
-	serial, der := d.bytes(), d.bytes()
+	d = certDecoder{b: v[1:]}
+	serial, der = d.bytes(), d.bytes()
 	if d.err != nil {
-		return nil, d.err
+		return d, nil, nil, d.err
 	}
-	if serial != nil {
-		return serial, nil
+	if serial == nil {
+		var ok bool
+		if serial, ok = derSerial(der); !ok || len(serial) == 0 {
+			return d, nil, nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+		}
 	}
-	if serial, ok := derSerial(der); ok && len(serial) > 0 {
-		return serial, nil
-	}
-	return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+	return d, serial, der, nil
 }
 
 // derSerial reads the serial out of a certificate's DER without parsing the
