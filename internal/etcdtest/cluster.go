@@ -98,7 +98,10 @@ func Start(tb testing.TB, n int) *Cluster {
 			"--heartbeat-interval", "100",
 			"--election-timeout", "1000",
 			"--logger", "zap",
-			"--log-level", "error",
+			// Warnings (a slow fdatasync, a missed heartbeat, an
+			// election) are what explains a cluster that lost its
+			// leader; the cleanup shows them when the test failed.
+			"--log-level", "warn",
 		}
 		m.log, _ = os.Create(filepath.Join(dir, m.Name+".log"))
 		if err := m.start(); err != nil {
@@ -109,11 +112,31 @@ func Start(tb testing.TB, n int) *Cluster {
 		for _, m := range c.Members {
 			m.kill()
 		}
+		if tb.Failed() {
+			for _, m := range c.Members {
+				m.logTail(tb, 40)
+			}
+		}
 	})
 	if err := c.WaitHealthy(30 * time.Second); err != nil {
 		tb.Fatalf("etcdtest: %v (logs in %s)", err, dir)
 	}
 	return c
+}
+
+// logTail logs the last n lines of the member's log: a failed test's
+// temporary folder, and the log in it, is removed when the test ends.
+func (m *Member) logTail(tb testing.TB, n int) {
+	if m.log == nil {
+		return
+	}
+	b, err := os.ReadFile(m.log.Name())
+	if err != nil {
+		tb.Logf("etcdtest: %s: %v", m.Name, err)
+		return
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	tb.Logf("etcdtest: the last %d lines of %s's log:\n%s", min(n, len(lines)), m.Name, strings.Join(lines[max(0, len(lines)-n):], "\n"))
 }
 
 func (m *Member) start() error {
