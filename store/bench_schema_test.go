@@ -184,7 +184,7 @@ func openOld(path string) error {
 // certificate decoded, its issuer and expiry checked.
 func legacyRevoked(b *testing.B, db *bolt.DB, issuer string) (n int) {
 	err := db.View(func(tx *bolt.Tx) error {
-		certs, iss := tx.Bucket([]byte("certs")), legacyIssuers{tx.Bucket([]byte("authorities"))}
+		certs, iss := tx.Bucket([]byte("certs")), legacyIssuers{b: tx.Bucket([]byte("authorities"))}
 		c := tx.Bucket([]byte("revoked")).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			cert, err := decodeCert(certs.Get(k), iss)
@@ -207,7 +207,7 @@ func legacyRevoked(b *testing.B, db *bolt.DB, issuer string) (n int) {
 // each certificate decoded.
 func legacyByName(b *testing.B, db *bolt.DB, name string) (n int) {
 	err := db.View(func(tx *bolt.Tx) error {
-		certs, iss := tx.Bucket([]byte("certs")), legacyIssuers{tx.Bucket([]byte("authorities"))}
+		certs, iss := tx.Bucket([]byte("certs")), legacyIssuers{b: tx.Bucket([]byte("authorities"))}
 		prefix := append([]byte(name), 0)
 		c := tx.Bucket([]byte("certs_by_name")).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 )
@@ -18,7 +17,7 @@ func (s *Store) Cert(serial []byte) (*Cert, error) {
 }
 
 func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
-	id, v, err := findSerial(tx, serial)
+	id, v, err := findSerial(tx, iss, serial)
 	if err != nil {
 		return nil, err
 	}
@@ -37,18 +36,18 @@ func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
 // record (nil when there is none): at the id the serial gives (serialID)
 // when that record has this serial, else through its serial/ entry
 // (layout.go).
-func findSerial(tx ReadTx, serial []byte) (uint64, []byte, error) {
+func findSerial(tx ReadTx, iss issuerResolver, serial []byte) (uint64, []byte, error) {
 	if id, ok := serialID(serial); ok {
 		v, err := tx.Get(certKey(id))
 		if err != nil {
 			return 0, nil, err
 		}
 		if v != nil {
-			got, err := recordSerial(v)
+			same, err := recordHasSerial(v, iss, serial)
 			if err != nil {
 				return 0, nil, err
 			}
-			if bytes.Equal(got, serial) {
+			if same {
 				return id, v, nil
 			}
 		}

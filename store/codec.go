@@ -22,7 +22,13 @@ import (
 // it is the one in the DER (an empty field), and the issuer's id when the
 // authorities bucket holds it (its first 8 bytes, found again with a seek).
 // Version 1 records, which spelt both out, decode with the same code.
-const certCodecVersion = 2
+// Version 3 is version 2 with the DER coded against its issuer's
+// certificate (dercode.go); it is written when the issuer is an authority
+// of the store, whose certificate the record can so find again.
+const (
+	certCodecVersion = 2
+	certCodedVersion = 3
+)
 
 // issuerPrefixLen is how much of an authority id a record keeps: enough to
 // tell apart the handful of authorities a store holds. InitCA refuses an
@@ -34,6 +40,9 @@ const issuerPrefixLen = 8
 // issuerPrefixLen-byte prefix (ok false when none or two do).
 type issuerResolver interface {
 	resolve(prefix []byte) (id string, ok bool)
+	// dict is the dictionary of authority id's certificate (dercode.go):
+	// nil when the resolver has none to give.
+	dict(id string) *derDict
 }
 
 // encodeCert writes c; authorities, when not nil, lets the issuer's id
@@ -50,8 +59,18 @@ func encodeCert(c *Cert, authorities issuerResolver) []byte {
 	} else {
 		b = appendBytes(b, c.Serial)
 	}
-	b = appendBytes(b, c.DER)
-	b = appendBytes(b, packIssuer(c.IssuerID, authorities))
+	issuer := packIssuer(c.IssuerID, authorities)
+	var dict *derDict
+	if len(issuer) > 0 && issuer[0] == issuerPrefixMark && len(c.DER) < maxCodedDER {
+		dict = authorities.dict(c.IssuerID)
+	}
+	if code := dict.code(c.DER); code != nil {
+		b[0] = certCodedVersion
+		b = appendBytes(b, code)
+	} else {
+		b = appendBytes(b, c.DER)
+	}
+	b = appendBytes(b, issuer)
 	b = appendBytes(b, c.KeyFingerprint)
 	b = appendBytes(b, c.CSRID)
 	b = appendBytes(b, []byte(c.Profile))
@@ -130,11 +149,11 @@ func (d *certDecoder) byte1() byte {
 // and the names one string, and a certificate of one name carries its
 // Names slice in the same allocation as itself.
 func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
-	d, serial, der, err := certHead(v)
+	h, err := certHead(v)
 	if err != nil {
 		return nil, err
 	}
-	issuer := d.bytes()
+	d, serial, der, issuer := h.d, h.serial, h.der, h.issuer
 	fp, csr := d.bytes(), d.bytes()
 	profile, names := d.bytes(), d.bytes()
 	notAfter := d.varint()
@@ -172,9 +191,36 @@ func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	} else {
 		c.IssuerID = unpackHex(issuer)
 	}
-	own := make([]byte, 0, len(serial)+len(der)+len(fp)+len(csr))
-	c.Serial, own = carve(own, serial)
-	c.DER, own = carve(own, der)
+	derLen := len(der)
+	if h.coded {
+		derLen = codedLen(der)
+	}
+	own := make([]byte, 0, len(serial)+derLen+len(fp)+len(csr))
+	if h.coded {
+		// The serial, left out of the record, is read from the DER once
+		// decoded.
+		dict := authorities.dict(c.IssuerID)
+		if dict == nil {
+			return nil, fmt.Errorf("%w: certificate record coded against issuer %.16s…, whose certificate is missing", ErrCorrupt, c.IssuerID)
+		}
+		if c.DER, err = dict.decode(own, der); err != nil {
+			return nil, err
+		}
+		own = c.DER[len(c.DER):cap(c.DER)]
+		c.DER = c.DER[:len(c.DER):len(c.DER)]
+		if serial == nil {
+			var ok bool
+			if serial, ok = derSerial(c.DER); !ok || len(serial) == 0 {
+				return nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+			}
+			c.Serial = serial[:len(serial):len(serial)] // of c.DER, which c owns
+		} else {
+			c.Serial, own = carve(own, serial)
+		}
+	} else {
+		c.Serial, own = carve(own, serial)
+		c.DER, own = carve(own, der)
+	}
 	c.KeyFingerprint, own = carve(own, fp)
 	c.CSRID, _ = carve(own, csr)
 	text := string(profile) + string(names)
@@ -208,33 +254,74 @@ func carve(own, field []byte) (_, rest []byte) {
 	return own[n:len(own):len(own)], own
 }
 
-// recordSerial reads the serial out of a certificate record without
-// decoding the rest (findSerial compares it). It is a slice of v, valid
-// only while v is.
-func recordSerial(v []byte) ([]byte, error) {
-	_, serial, _, err := certHead(v)
-	return serial, err
+// recordHasSerial says whether the certificate record v has serial
+// (findSerial compares them) without decoding more than it needs: the DER
+// only when the record is coded and leaves the serial out.
+func recordHasSerial(v []byte, authorities issuerResolver, serial []byte) (bool, error) {
+	h, err := certHead(v)
+	if err != nil || h.serial != nil {
+		return err == nil && bytes.Equal(h.serial, serial), err
+	}
+	var buf [1024]byte
+	der, err := h.decodeDER(authorities, buf[:0])
+	if err != nil {
+		return false, err
+	}
+	got, ok := derSerial(der)
+	if !ok || len(got) == 0 {
+		return false, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+	}
+	return bytes.Equal(got, serial), nil
 }
 
-// certHead checks a certificate record's version and reads its first two
-// fields: the serial (the DER's when the record leaves it out, as version
-// 2 does) and the DER, both slices of v. d is left at the next field.
-func certHead(v []byte) (d certDecoder, serial, der []byte, err error) {
-	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion) {
-		return d, nil, nil, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
+// recordHead is a certificate record's first three fields, slices of the
+// record: the serial (nil when left out for the DER's), the DER (coded
+// when coded is set) and the issuer, with d at the next field.
+type recordHead struct {
+	d                   certDecoder
+	serial, der, issuer []byte
+	coded               bool
+}
+
+// certHead checks a certificate record's version and reads its head. The
+// serial of an uncoded record is the DER's when the record leaves it out.
+func certHead(v []byte) (h recordHead, err error) {
+	if len(v) == 0 || (v[0] != 1 && v[0] != certCodecVersion && v[0] != certCodedVersion) {
+		return h, fmt.Errorf("%w: unknown certificate record version", ErrCorrupt)
 	}
-	d = certDecoder{b: v[1:]}
-	serial, der = d.bytes(), d.bytes()
-	if d.err != nil {
-		return d, nil, nil, d.err
+	h.coded = v[0] == certCodedVersion
+	h.d = certDecoder{b: v[1:]}
+	h.serial, h.der, h.issuer = h.d.bytes(), h.d.bytes(), h.d.bytes()
+	if h.d.err != nil {
+		return h, h.d.err
 	}
-	if serial == nil {
+	if h.coded && (len(h.issuer) != 1+issuerPrefixLen || h.issuer[0] != issuerPrefixMark) {
+		return h, fmt.Errorf("%w: coded certificate record without an authority as issuer", ErrCorrupt)
+	}
+	if h.serial == nil && !h.coded {
 		var ok bool
-		if serial, ok = derSerial(der); !ok || len(serial) == 0 {
-			return d, nil, nil, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
+		if h.serial, ok = derSerial(h.der); !ok || len(h.serial) == 0 {
+			return h, fmt.Errorf("%w: certificate record without a serial", ErrCorrupt)
 		}
 	}
-	return d, serial, der, nil
+	return h, nil
+}
+
+// decodeDER appends the record's DER to dst, decoding it when coded.
+func (h *recordHead) decodeDER(authorities issuerResolver, dst []byte) ([]byte, error) {
+	if !h.coded {
+		return append(dst, h.der...), nil
+	}
+	var dict *derDict
+	if authorities != nil {
+		if id, ok := authorities.resolve(h.issuer[1:]); ok {
+			dict = authorities.dict(id)
+		}
+	}
+	if dict == nil {
+		return nil, fmt.Errorf("%w: certificate record coded against unknown issuer %x", ErrCorrupt, h.issuer[1:])
+	}
+	return dict.decode(dst, h.der)
 }
 
 // derSerial reads the serial out of a certificate's DER without parsing the
@@ -309,12 +396,50 @@ type issuers struct {
 	// shared costs two allocations (its key, as a string in an any).
 	last   [issuerPrefixLen]byte
 	lastID string
+	// dicts, when set, is the store's memory of its authorities'
+	// dictionaries (dercode.go), by id; lastDict is the one last given.
+	dicts    *sync.Map
+	lastDict *derDict
+	dictID   string
 }
 
 func newIssuers(tx ReadTx) *issuers { return &issuers{tx: tx} }
 
-// issuersIn is newIssuers with the store's memory of resolved prefixes.
-func (s *Store) issuersIn(tx ReadTx) *issuers { return &issuers{tx: tx, shared: &s.issuerIDs} }
+// issuersIn is newIssuers with the store's memory of resolved prefixes
+// and of dictionaries.
+func (s *Store) issuersIn(tx ReadTx) *issuers {
+	return &issuers{tx: tx, shared: &s.issuerIDs, dicts: &s.issuerDicts}
+}
+
+// dict gives the dictionary of authority id, read from the transaction
+// the first time. One made from a write that is then undone is as good
+// as any: the id is the certificate's SHA-256 (authorityDict checks it),
+// so it names that certificate whether or not the write stays.
+func (r *issuers) dict(id string) *derDict {
+	if r.lastDict != nil && r.dictID == id {
+		return r.lastDict
+	}
+	var d *derDict
+	if r.dicts != nil {
+		if v, ok := r.dicts.Load(id); ok {
+			d = v.(*derDict)
+		}
+	}
+	if d == nil {
+		a, err := authority(r.tx, id)
+		if err != nil {
+			return nil
+		}
+		if d = authorityDict(a); d == nil {
+			return nil
+		}
+		if r.dicts != nil {
+			r.dicts.Store(id, d)
+		}
+	}
+	r.lastDict, r.dictID = d, id
+	return d
+}
 
 func (r *issuers) resolve(prefix []byte) (string, bool) {
 	if len(prefix) != issuerPrefixLen {

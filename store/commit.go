@@ -91,7 +91,7 @@ func (s *Store) check(tx WriteTx, r Record) error {
 		default:
 			return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
 		}
-		if _, v, err := findSerial(tx, c.Serial); err != nil || v != nil {
+		if _, v, err := findSerial(tx, s.issuersIn(tx), c.Serial); err != nil || v != nil {
 			if err != nil {
 				return err
 			}

@@ -38,6 +38,7 @@ func TestTypedStoreOnEtcd(t *testing.T) {
 		{"CommitSerialReuse", TestCommitSerialReuse},
 		{"CertIDFromSerial", TestCertIDFromSerial},
 		{"Keyspace4Certs", TestKeyspace4Certs},
+		{"CodedRecords", TestCodedRecords},
 		{"CommitRefusesCompromisedKey", TestCommitRefusesCompromisedKey},
 		{"CommitRefusesRejectedCSR", TestCommitRefusesRejectedCSR},
 		{"CommitKeyKeepsFirstRecord", TestCommitKeyKeepsFirstRecord},

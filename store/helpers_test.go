@@ -107,10 +107,17 @@ type testCA struct {
 
 func newTestCA(t testing.TB, name string) *testCA {
 	t.Helper()
+	return newTestCASubject(t, pkix.Name{CommonName: name})
+}
+
+// newTestCASubject is newTestCA with a whole subject: as localca names its
+// intermediate (ca/init.go), where sizes matter.
+func newTestCASubject(t testing.TB, subject pkix.Name) *testCA {
+	t.Helper()
 	k := newTestKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber:          randSerial(t),
-		Subject:               pkix.Name{CommonName: name},
+		Subject:               subject,
 		NotBefore:             testNow.Add(-time.Hour),
 		NotAfter:              testNow.AddDate(10, 0, 0),
 		IsCA:                  true,

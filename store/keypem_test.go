@@ -133,7 +133,7 @@ func TestKeyRecordECScalar(t *testing.T) {
 }
 
 // TestKeyspaceMark: a keyspace of 3 (what the localca before compact key
-// records wrote) or 4 is read as it is and marked 5 by a writable open only; the
+// records wrote), 4 or 5 is read as it is and marked anew by a writable open only; the
 // mark is one that localca, which read meta/schema as a whole number,
 // refuses, quoting it.
 func TestKeyspaceMark(t *testing.T) {
@@ -161,7 +161,7 @@ func TestKeyspaceMark(t *testing.T) {
 	if _, err := strconv.Atoi(keyspaceMark); err == nil {
 		t.Errorf("keyspace 3's check (a whole number) reads the mark %q", keyspaceMark)
 	}
-	for _, older := range []string{"3", keyspace4Mark} {
+	for _, older := range []string{"3", keyspace4Mark, keyspace5Mark} {
 		setSchema(t, path, older)
 		for _, ro := range []bool{true, false} {
 			s, err := Open(path, &Options{ReadOnly: ro})
@@ -181,3 +181,8 @@ func TestKeyspaceMark(t *testing.T) {
 // keyspace4Mark is the mark of keyspace 4, which localca wrote from
 // 2026-12-02 until keyspace 5.
 const keyspace4Mark = "4 (compact key records; read by localca from 2026-12-02 on)"
+
+// keyspace5Mark is the mark of keyspace 5, which localca wrote on
+// 2026-12-02 until keyspace 6. A localca of keyspace 5 refuses keyspace 6's
+// mark: its head is a greater number.
+const keyspace5Mark = "5 (certificates kept under their serial's time; read by localca from 2026-12-02 15:00 UTC on)"

@@ -91,8 +91,31 @@ func decodeRecord(key, raw []byte, v any) error {
 	return nil
 }
 
-// legacyIssuers resolves issuer prefixes from a schema-2 authorities bucket.
-type legacyIssuers struct{ b *bolt.Bucket }
+// legacyIssuers resolves issuer prefixes from a schema-2 authorities
+// bucket. Made by newLegacyIssuers, it also gives their dictionaries, so
+// that a migration codes the certificates it writes; its zero dicts gives
+// none, so that records are written as schema 2 kept them.
+type legacyIssuers struct {
+	b     *bolt.Bucket
+	dicts map[string]*derDict
+}
+
+func newLegacyIssuers(b *bolt.Bucket) legacyIssuers {
+	return legacyIssuers{b: b, dicts: make(map[string]*derDict)}
+}
+
+func (r legacyIssuers) dict(id string) *derDict {
+	if d, ok := r.dicts[id]; ok || r.b == nil || r.dicts == nil {
+		return d
+	}
+	var a Authority
+	var d *derDict
+	if v := r.b.Get([]byte(id)); v != nil && decodeRecord([]byte(id), v, &a) == nil {
+		d = authorityDict(&a)
+	}
+	r.dicts[id] = d
+	return d
+}
 
 func (r legacyIssuers) resolve(prefix []byte) (string, bool) {
 	if r.b == nil || len(prefix) != issuerPrefixLen {

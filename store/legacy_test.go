@@ -115,7 +115,7 @@ func (l *legacyStore) putCert(tx *bolt.Tx, c *Cert) error {
 	if c.Status == CertValid {
 		c.Reason = NoReason
 	}
-	if err := certs.Put(k, encodeCert(c, legacyIssuers{tx.Bucket([]byte("authorities"))})); err != nil {
+	if err := certs.Put(k, encodeCert(c, legacyIssuers{b: tx.Bucket([]byte("authorities"))})); err != nil {
 		return err
 	}
 	if c.Status == CertRevoked {

@@ -216,7 +216,7 @@ func copyLegacy(old *bolt.Tx, nb *BoltBackend, rep *MigrateReport, progress func
 	if certs != nil {
 		total = certs.Stats().KeyN
 	}
-	iss := legacyIssuers{old.Bucket(legacyAuthorities)}
+	iss := newLegacyIssuers(old.Bucket(legacyAuthorities))
 	// Ids are times: a certificate's is its cert.issued event's (its
 	// record is that event now), else its notBefore; an event's is its own.
 	// Equal times move up by a nanosecond.

@@ -36,10 +36,14 @@ const SchemaVersion = 4
 // keyspace of 3 or 4 is read as it is (every certificate there has its
 // serial/ entry) and marked 5 by the first writable open (New), before
 // anything is written in the new forms.
-const keyspaceSchema = 5
+//
+// Keyspace 6 may code a certificate's DER against its issuer's certificate
+// (record version 3, dercode.go), which a localca of keyspace 5 cannot
+// read; a keyspace of 3 to 5 is read as it is and marked 6 the same way.
+const keyspaceSchema = 6
 
 // keyspaceMark is what meta/schema holds in a keyspace of keyspaceSchema.
-const keyspaceMark = "5 (certificates kept under their serial's time; read by localca from 2026-12-02 15:00 UTC on)"
+const keyspaceMark = "6 (certificates coded against their issuer's; read by localca from 2026-12-02 18:00 UTC on)"
 
 // oneTreeSchema is the keyspace of a bbolt file of schema 3 (one tree),
 // and that file's schema: Migrate reads it.
@@ -95,6 +99,9 @@ type Store struct {
 	ids   idGen
 	// issuerIDs remembers resolved issuer prefixes (codec.go, issuers).
 	issuerIDs sync.Map
+	// issuerDicts remembers the dictionaries of authorities' certificates,
+	// by id (codec.go, issuers.dict).
+	issuerDicts sync.Map
 	// walks keeps the state of reads through certificates (walk.go).
 	walks sync.Pool
 }
@@ -185,7 +192,7 @@ func (s *Store) prepare(readOnly bool, r schemaRead) error {
 }
 
 // markSchema writes keyspaceMark: into a new keyspace, or over a keyspace
-// of 3 or 4, whose records keyspace 5 reads as they are.
+// of 3 to 5, whose records this keyspace reads as they are.
 func (s *Store) markSchema() error {
 	return s.b.Update(context.Background(), func(tx WriteTx) error {
 		return tx.Put(kSchema, []byte(keyspaceMark))

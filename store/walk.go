@@ -42,14 +42,14 @@ func (s *Store) walk(fn func(*Cert) error) *walk {
 		w.collect = func(c *Cert) error { w.out = append(w.out, c); return nil }
 	}
 	w.fn = fn
-	w.iss.shared = &s.issuerIDs
+	w.iss.shared, w.iss.dicts = &s.issuerIDs, &s.issuerDicts
 	return w
 }
 
 // done gives w back to s.walks, holding nothing of the read.
 func (s *Store) done(w *walk) {
 	w.tx, w.fn, w.f, w.issuerID, w.out = nil, nil, Filter{}, "", nil
-	w.iss.tx, w.iss.lastID = nil, ""
+	w.iss.tx, w.iss.lastID, w.iss.lastDict, w.iss.dictID = nil, "", nil, ""
 	s.walks.Put(w)
 }
 
@@ -59,7 +59,7 @@ func (w *walk) begin(tx ReadTx) {
 	cache := w.iss.cache
 	clear(cache)
 	w.tx, w.n, w.out = tx, 0, w.out[:0]
-	w.iss = issuers{tx: tx, cache: cache, shared: w.iss.shared}
+	w.iss = issuers{tx: tx, cache: cache, shared: w.iss.shared, dicts: w.iss.dicts}
 }
 
 // cert reads the certificate of id, through w's key buffer.
