@@ -129,13 +129,24 @@ func (d *derDict) code(der []byte) []byte {
 // encode appends der, coded, to dst. der must be shorter than maxCodedDER.
 func (d *derDict) encode(dst, der []byte) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(der)))
-	lit := 0
+	lit, misses := 0, 0
 	for i := 0; i+minCopy <= len(der); {
 		at, n := d.longest(der[i:])
 		if n < minCopy {
-			i++
+			// Keys, signatures and serials are random: the longer the
+			// run without a match, the longer the stride through it, up
+			// to 8, so that no run of 12 bytes or more is stepped over.
+			// A match found past its start is extended back below.
+			// This halves the coder's time and costs no bytes on
+			// localca's leaves (TestDERCode).
+			misses++
+			i += 1 + min(misses>>1, 7)
 			continue
 		}
+		for i > lit && at > 0 && der[i-1] == d.b[at-1] {
+			i, at, n = i-1, at-1, n+1
+		}
+		misses = 0
 		dst = appendBytes(dst, der[lit:i])
 		dst = binary.AppendUvarint(dst, uint64(n-minCopy))
 		dst = binary.AppendUvarint(dst, uint64(at))
@@ -153,9 +164,18 @@ func (d *derDict) longest(s []byte) (at, n int) {
 	if len(s) < 4 {
 		return 0, 0
 	}
+	// Only positions with 4 bytes after them are indexed, and most
+	// candidates share s's hash but not its first 4 bytes: one compare
+	// rules those out.
+	first := binary.LittleEndian.Uint32(s)
 	for p, tries := int(d.head[hash4(s)]), 0; p != 0 && tries < maxTries; p, tries = int(d.prev[p-1]), tries+1 {
-		m := 0
-		for c := d.b[p-1:]; m < len(c) && m < len(s) && c[m] == s[m]; m++ {
+		c := d.b[p-1:]
+		if binary.LittleEndian.Uint32(c) != first {
+			continue
+		}
+		m := 4
+		for m < len(c) && m < len(s) && c[m] == s[m] {
+			m++
 		}
 		if m > n {
 			at, n = p-1, m

@@ -10,13 +10,15 @@ import (
 // same in a bbolt file (its two trees, by randomOrder, merged in every
 // range that spans both) and under an etcd prefix.
 //
-//	meta/schema                    keyspaceMark ("3" or "4 ..." before it,
+//	meta/schema                    keyspaceMark ("3", "4 ..." or "5 ..." before it,
 //	                               store.go; a bbolt file keeps a copy,
 //	                               boltMarkBucket)
 //	meta/root, meta/intermediate   the active authorities' ids
 //	authority/ID                   Authority (JSON; a handful per store)
 //	authority/ID/revoked           "" while the intermediate ID is revoked
-//	cert/ID8                       Cert (compact binary, codec.go)
+//	cert/ID8                       Cert (compact binary, codec.go; its DER
+//	                               coded against its issuer's certificate
+//	                               when the issuer is an authority, dercode.go)
 //	serial/SERIAL                  ID8, where ID8 is not serialID(SERIAL)
 //	name/NAME 0x00 ID8             ""   (lower-case name)
 //	expiry/NOTAFTER8 ID8           ""   (Unix seconds, big endian)
