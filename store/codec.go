@@ -64,9 +64,9 @@ func encodeCert(c *Cert, authorities issuerResolver) []byte {
 	if len(issuer) > 0 && issuer[0] == issuerPrefixMark && len(c.DER) < maxCodedDER {
 		dict = authorities.dict(c.IssuerID)
 	}
-	if code := dict.code(c.DER); code != nil {
+	if b2, ok := dict.appendCode(b, c.DER); ok {
+		b = b2
 		b[0] = certCodedVersion
-		b = appendBytes(b, code)
 	} else {
 		b = appendBytes(b, c.DER)
 	}

@@ -113,17 +113,24 @@ func hash4(b []byte) uint32 {
 // maxTries bounds the candidates the coder compares at one position.
 const maxTries = 8
 
-// code is der coded, or nil when d is nil, der too large, or its code no
+// appendCode appends der's code to dst as a length-prefixed field (as
+// appendBytes would), coding in place: the code is written after room for
+// the longest length it can have, then moved up to the length's end. ok is
+// false, and dst as it was, when d is nil, der too large, or its code no
 // shorter than it.
-func (d *derDict) code(der []byte) []byte {
+func (d *derDict) appendCode(dst, der []byte) (_ []byte, ok bool) {
 	if d == nil || len(der) >= maxCodedDER {
-		return nil
+		return dst, false
 	}
-	code := d.encode(make([]byte, 0, len(der)), der)
-	if len(code) >= len(der) {
-		return nil
+	const room = 3 // a uvarint below maxCodedDER, whose code is shorter
+	at := len(dst)
+	b := d.encode(append(dst, make([]byte, room)...), der)
+	n := len(b) - at - room
+	if n >= len(der) {
+		return b[:at], false
 	}
-	return code
+	k := binary.PutUvarint(b[at:], uint64(n))
+	return b[:at+k+copy(b[at+k:], b[at+room:])], true
 }
 
 // encode appends der, coded, to dst. der must be shorter than maxCodedDER.

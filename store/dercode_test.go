@@ -123,8 +123,17 @@ func TestDERCode(t *testing.T) {
 			if tt.maxRatio > 0 && ratio > tt.maxRatio {
 				t.Errorf("%d bytes code to %d, %.2f of them; want at most %.2f", len(tt.der), len(code), ratio, tt.maxRatio)
 			}
-			if c := d.code(tt.der); c != nil && len(c) >= len(tt.der) {
-				t.Errorf("code gives %d bytes for %d: it should give nil", len(c), len(tt.der))
+			// As a record's field: a length, then the code, when shorter.
+			field, ok := d.appendCode([]byte("head"), tt.der)
+			if shorter := len(code) < len(tt.der); ok != shorter {
+				t.Fatalf("appendCode ok %v for a code of %d bytes and a DER of %d", ok, len(code), len(tt.der))
+			}
+			if !ok {
+				return
+			}
+			dec := certDecoder{b: field[len("head"):]}
+			if inField := dec.bytes(); !bytes.Equal(inField, code) || len(dec.b) != 0 || !bytes.HasPrefix(field, []byte("head")) {
+				t.Errorf("appendCode's field %x, want head then the code %x", field, code)
 			}
 		})
 	}
@@ -183,6 +192,13 @@ func FuzzDERCode(f *testing.F) {
 			got, err := d.decode(nil, d.encode(nil, b))
 			if err != nil || !bytes.Equal(got, b) {
 				t.Fatalf("round trip of %x: %x, %v", b, got, err)
+			}
+			if field, ok := d.appendCode([]byte{7}, b); ok {
+				dec := certDecoder{b: field[1:]}
+				got, err := d.decode(nil, dec.bytes())
+				if err != nil || !bytes.Equal(got, b) || len(dec.b) != 0 || field[0] != 7 {
+					t.Fatalf("round trip of %x through appendCode: %x, %v", b, got, err)
+				}
 			}
 		}
 		if got, err := d.decode(nil, b); err == nil && len(got) != codedLen(b) {
