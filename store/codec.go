@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -41,8 +42,9 @@ const issuerPrefixLen = 8
 type issuerResolver interface {
 	resolve(prefix []byte) (id string, ok bool)
 	// dict is the dictionary of authority id's certificate (dercode.go):
-	// nil when the resolver has none to give.
-	dict(id string) *derDict
+	// nil when the resolver has none to give (no such authority, or one
+	// whose id is not its certificate's hash); an error is a failed read.
+	dict(id string) (*derDict, error)
 }
 
 // encodeCert writes c; authorities, when not nil, lets the issuer's id
@@ -62,7 +64,9 @@ func encodeCert(c *Cert, authorities issuerResolver) []byte {
 	issuer := packIssuer(c.IssuerID, authorities)
 	var dict *derDict
 	if len(issuer) > 0 && issuer[0] == issuerPrefixMark && len(c.DER) < maxCodedDER {
-		dict = authorities.dict(c.IssuerID)
+		// A failed read leaves the DER uncoded, which is always right;
+		// the transaction that failed to read will hardly commit.
+		dict, _ = authorities.dict(c.IssuerID)
 	}
 	if b2, ok := dict.appendCode(b, c.DER); ok {
 		b = b2
@@ -199,7 +203,10 @@ func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	if h.coded {
 		// The serial, left out of the record, is read from the DER once
 		// decoded.
-		dict := authorities.dict(c.IssuerID)
+		dict, err := authorities.dict(c.IssuerID)
+		if err != nil {
+			return nil, err
+		}
 		if dict == nil {
 			return nil, fmt.Errorf("%w: certificate record coded against issuer %.16s…, whose certificate is missing", ErrCorrupt, c.IssuerID)
 		}
@@ -315,7 +322,10 @@ func (h *recordHead) decodeDER(authorities issuerResolver, dst []byte) ([]byte, 
 	var dict *derDict
 	if authorities != nil {
 		if id, ok := authorities.resolve(h.issuer[1:]); ok {
-			dict = authorities.dict(id)
+			var err error
+			if dict, err = authorities.dict(id); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if dict == nil {
@@ -415,9 +425,9 @@ func (s *Store) issuersIn(tx ReadTx) *issuers {
 // the first time. One made from a write that is then undone is as good
 // as any: the id is the certificate's SHA-256 (authorityDict checks it),
 // so it names that certificate whether or not the write stays.
-func (r *issuers) dict(id string) *derDict {
+func (r *issuers) dict(id string) (*derDict, error) {
 	if r.lastDict != nil && r.dictID == id {
-		return r.lastDict
+		return r.lastDict, nil
 	}
 	var d *derDict
 	if r.dicts != nil {
@@ -427,18 +437,21 @@ func (r *issuers) dict(id string) *derDict {
 	}
 	if d == nil {
 		a, err := authority(r.tx, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
 		if err != nil {
-			return nil
+			return nil, err
 		}
 		if d = authorityDict(a); d == nil {
-			return nil
+			return nil, nil
 		}
 		if r.dicts != nil {
 			r.dicts.Store(id, d)
 		}
 	}
 	r.lastDict, r.dictID = d, id
-	return d
+	return d, nil
 }
 
 func (r *issuers) resolve(prefix []byte) (string, bool) {

@@ -225,11 +225,11 @@ func newOneIssuer(ca *testCA) oneIssuer { return issuerOf(ca.auth.CertDER) }
 
 func (o oneIssuer) resolve([]byte) (string, bool) { return o.id, o.id != "" }
 
-func (o oneIssuer) dict(id string) *derDict {
+func (o oneIssuer) dict(id string) (*derDict, error) {
 	if id != o.id {
-		return nil
+		return nil, nil
 	}
-	return o.d
+	return o.d, nil
 }
 
 // TestCodedRecords: a certificate whose issuer is an authority of the
@@ -321,8 +321,24 @@ func TestCodedRecords(t *testing.T) {
 		if same, err := recordHasSerial(v, newOneIssuer(inter), c.Serial); err != nil || !same {
 			t.Errorf("recordHasSerial = %v, %v; want true", same, err)
 		}
+		// A read that fails is that failure, not a corrupt record.
+		failing := unreadableIssuer{newOneIssuer(inter)}
+		if got, err := decodeCert(v, failing); !errors.Is(err, errUnreadable) || errors.Is(err, ErrCorrupt) {
+			t.Errorf("decodeCert with the issuer unreadable = %v, %v; want the read's error", got, err)
+		}
+		if _, err := recordHasSerial(v, failing, c.Serial); !errors.Is(err, errUnreadable) {
+			t.Errorf("recordHasSerial with the issuer unreadable: %v; want the read's error", err)
+		}
 	})
 }
+
+var errUnreadable = errors.New("test: the authority cannot be read")
+
+// unreadableIssuer resolves as its oneIssuer does, but every read of a
+// dictionary fails.
+type unreadableIssuer struct{ oneIssuer }
+
+func (unreadableIssuer) dict(string) (*derDict, error) { return nil, errUnreadable }
 
 // TestAuthorityDictChecksID: the store remembers dictionaries by authority
 // id, so an authority whose id is not its certificate's SHA-256 gets none

@@ -104,17 +104,20 @@ func newLegacyIssuers(b *bolt.Bucket) legacyIssuers {
 	return legacyIssuers{b: b, dicts: make(map[string]*derDict)}
 }
 
-func (r legacyIssuers) dict(id string) *derDict {
+func (r legacyIssuers) dict(id string) (*derDict, error) {
 	if d, ok := r.dicts[id]; ok || r.b == nil || r.dicts == nil {
-		return d
+		return d, nil
 	}
-	var a Authority
 	var d *derDict
-	if v := r.b.Get([]byte(id)); v != nil && decodeRecord([]byte(id), v, &a) == nil {
+	if v := r.b.Get([]byte(id)); v != nil {
+		var a Authority
+		if err := decodeRecord([]byte(id), v, &a); err != nil {
+			return nil, err
+		}
 		d = authorityDict(&a)
 	}
 	r.dicts[id] = d
-	return d
+	return d, nil
 }
 
 func (r legacyIssuers) resolve(prefix []byte) (string, bool) {
