@@ -203,14 +203,7 @@ func decodeCert(v []byte, authorities issuerResolver) (*Cert, error) {
 	if h.coded {
 		// The serial, left out of the record, is read from the DER once
 		// decoded.
-		dict, err := authorities.dict(c.IssuerID)
-		if err != nil {
-			return nil, err
-		}
-		if dict == nil {
-			return nil, fmt.Errorf("%w: certificate record coded against issuer %.16s…, whose certificate is missing", ErrCorrupt, c.IssuerID)
-		}
-		if c.DER, err = dict.decode(own, der); err != nil {
+		if c.DER, err = h.decodeDER(authorities, own); err != nil {
 			return nil, err
 		}
 		own = c.DER[len(c.DER):cap(c.DER)]
@@ -329,7 +322,7 @@ func (h *recordHead) decodeDER(authorities issuerResolver, dst []byte) ([]byte, 
 		}
 	}
 	if dict == nil {
-		return nil, fmt.Errorf("%w: certificate record coded against unknown issuer %x", ErrCorrupt, h.issuer[1:])
+		return nil, fmt.Errorf("%w: certificate record coded against issuer %x…, whose certificate is missing", ErrCorrupt, h.issuer[1:])
 	}
 	return dict.decode(dst, h.der)
 }
