@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -121,6 +122,11 @@ type BoltBackend struct {
 	// readers keeps View's transactions for the next View: a list by
 	// name is one View, and its boltTx one of its few allocations.
 	readers sync.Pool
+	// wal is the log in front of the file (bolt_wal.go), nil when there is
+	// none (a read-only open of a file whose log is empty, NoSync); ov is
+	// what it holds that the file does not have yet.
+	wal *walState
+	ov  atomic.Pointer[walOverlay]
 }
 
 // OpenBolt opens (creating if needed, mode 0600) the bbolt file at path as
@@ -133,7 +139,7 @@ func OpenBolt(path string, opts *BoltOptions) (*BoltBackend, error) {
 	}
 	if opts == nil || !opts.ReadOnly {
 		if err := b.ensureBucket(); err != nil {
-			b.db.Close()
+			b.Close()
 			return nil, fmt.Errorf("store: preparing %s: %w", path, err)
 		}
 	}
@@ -174,7 +180,12 @@ func openBolt(path string, opts *BoltOptions) (_ *BoltBackend, err error) {
 		}
 		return nil, fmt.Errorf("store: opening %s: %w", path, err)
 	}
-	return &BoltBackend{db: db, path: path}, nil
+	b := &BoltBackend{db: db, path: path}
+	if err := b.openWAL(o.ReadOnly, o.NoSync); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return b, nil
 }
 
 // ensureBucket makes the keyspace's buckets in a new file. An existing file
@@ -205,6 +216,11 @@ func (b *BoltBackend) ensureBucket() (err error) {
 // the schema is known good, so that a file it refuses is never written to.
 func (b *BoltBackend) ensureMark() (err error) {
 	defer recoverCorrupt(b.path, &err)
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	if err := b.drain(); err != nil {
+		return err
+	}
 	return b.db.Update(func(tx *bolt.Tx) error {
 		ord := tx.Bucket(boltBucket)
 		if ord == nil || tx.Bucket(boltMarkBucket) != nil {
@@ -242,6 +258,9 @@ func (b *BoltBackend) View(ctx context.Context, fn func(ReadTx) error) (err erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if b.ov.Load() != nil {
+		return b.viewLogged(fn)
+	}
 	defer recoverCorrupt(b.path, &err)
 	return b.db.View(func(tx *bolt.Tx) error {
 		t, _ := b.readers.Get().(*boltTx)
@@ -262,18 +281,42 @@ func (b *BoltBackend) Update(ctx context.Context, fn func(WriteTx) error) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if b.logging() {
+		return b.logged([]func(WriteTx) error{fn})[0]
+	}
 	return b.update(func(tx *boltTx) error { return fn(tx) })
 }
 
+// logging reports whether writes go through the log.
+func (b *BoltBackend) logging() bool { return b.wal != nil && b.wal.log != nil }
+
 // update runs fn in one bbolt write transaction and, once it is committed,
-// tells the watchers what it changed.
+// tells the watchers what it changed. With a log, the file first takes
+// everything logged.
 func (b *BoltBackend) update(fn func(*boltTx) error) (err error) {
-	defer recoverCorrupt(b.path, &err)
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
+	if err := b.drain(); err != nil {
+		return err
+	}
 	var t *boltTx
-	err = b.db.Update(func(tx *bolt.Tx) error {
-		t = &boltTx{tx: tx, rev: int64(tx.ID()), watched: b.watch.active()}
+	err = b.boltUpdate(func(tx *boltTx) error {
+		t = tx
+		t.watched = b.watch.active()
+		return fn(t)
+	})
+	if err == nil && len(t.changes) > 0 {
+		b.watch.notify(t.changes, t.rev)
+	}
+	return err
+}
+
+// boltUpdate runs fn in one bbolt write transaction, its trees split as
+// their keys' order wants.
+func (b *BoltBackend) boltUpdate(fn func(*boltTx) error) (err error) {
+	defer recoverCorrupt(b.path, &err)
+	return b.db.Update(func(tx *bolt.Tx) error {
+		t := &boltTx{tx: tx, rev: int64(tx.ID())}
 		t.ord, t.rnd = buckets(tx)
 		switch {
 		case t.ord == nil:
@@ -287,10 +330,6 @@ func (b *BoltBackend) update(fn func(*boltTx) error) (err error) {
 		}
 		return fn(t)
 	})
-	if err == nil && len(t.changes) > 0 {
-		b.watch.notify(t.changes, t.rev)
-	}
-	return err
 }
 
 // Batch implements Backend: one transaction and one fsync for all of fns.
@@ -303,6 +342,9 @@ func (b *BoltBackend) Batch(ctx context.Context, fns []func(WriteTx) error) []er
 			errs[i] = err
 		}
 		return errs
+	}
+	if b.logging() {
+		return b.logged(fns)
 	}
 	if len(fns) == 1 {
 		errs[0] = b.update(func(tx *boltTx) error { return fns[0](tx) })
@@ -347,9 +389,9 @@ func (b *BoltBackend) Revision(ctx context.Context) (int64, error) {
 // Status implements Backend.
 func (b *BoltBackend) Status(ctx context.Context) (BackendStatus, error) {
 	st := BackendStatus{Engine: "bbolt", Where: b.path, PageSize: b.db.Info().PageSize}
-	err := b.View(ctx, func(rtx ReadTx) error {
+	err := b.viewFile(ctx, true, func(rtx ReadTx) error {
 		tx := rtx.(*boltTx).tx
-		st.Revision = int64(tx.ID())
+		st.Revision = rtx.Revision()
 		stats := b.db.Stats()
 		pages := tx.Size()/int64(st.PageSize) - int64(stats.FreePageN+stats.PendingPageN)
 		st.InUse = pages * int64(st.PageSize)
@@ -369,7 +411,7 @@ func (b *BoltBackend) Status(ctx context.Context) (BackendStatus, error) {
 // Snapshot implements Snapshotter: bbolt's consistent copy of the file.
 func (b *BoltBackend) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 	var n int64
-	err := b.View(ctx, func(rtx ReadTx) error {
+	err := b.viewFile(ctx, false, func(rtx ReadTx) error {
 		var err error
 		n, err = rtx.(*boltTx).tx.WriteTo(w)
 		return err
@@ -381,7 +423,7 @@ func (b *BoltBackend) Snapshot(ctx context.Context, w io.Writer) (int64, error) 
 // reachable once, the freelist, the B+tree in order).
 func (b *BoltBackend) Check(ctx context.Context) error {
 	var errs []error
-	err := b.View(ctx, func(rtx ReadTx) error {
+	err := b.viewFile(ctx, false, func(rtx ReadTx) error {
 		for e := range rtx.(*boltTx).tx.Check() {
 			errs = append(errs, e)
 		}
@@ -396,14 +438,41 @@ func (b *BoltBackend) Check(ctx context.Context) error {
 	return nil
 }
 
+// viewFile is View of the file alone, once it holds everything logged:
+// what reads bbolt's own structures (pages, its copy, its check). A
+// read-only open over a log it cannot apply gives the file as it is when
+// partial is set (Status), and an error otherwise.
+func (b *BoltBackend) viewFile(ctx context.Context, partial bool, fn func(ReadTx) error) error {
+	if b.logging() {
+		b.wmu.Lock()
+		defer b.wmu.Unlock()
+		if err := b.drain(); err != nil {
+			return err
+		}
+	}
+	return b.View(ctx, func(rtx ReadTx) error {
+		if o, ok := rtx.(*ovReadTx); ok {
+			if !partial {
+				return fmt.Errorf("store: %s has writes in its log that the file does not hold yet: open it writable once to apply them", b.path)
+			}
+			rtx = o.base
+		}
+		return fn(rtx)
+	})
+}
+
 // Path is the bbolt file.
 func (b *BoltBackend) Path() string { return b.path }
 
 // Close implements Backend: watchers' channels close, the file and its lock
 // are released.
 func (b *BoltBackend) Close() error {
+	err := b.closeWAL()
 	b.watch.closeAll()
-	return b.db.Close()
+	if cerr := b.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // buckets returns the file's two trees; a schema-3 file's one tree is

@@ -76,6 +76,10 @@ var ErrRootNotRevocable = errors.New("store: a root cannot be revoked (no CRL li
 // errReadOnlyTx is a write attempted inside ACMEView.
 var errReadOnlyTx = errors.New("store: write in a read-only ACME transaction")
 
+// errOverlayStale: the file holds a logged group newer than the overlay a
+// reader loaded (bolt_wal.go); the reader loads it again.
+var errOverlayStale = errors.New("store: overlay older than the file")
+
 // errNothingToCommit rolls back a batch whose every member failed.
 var errNothingToCommit = errors.New("store: nothing to commit")
 

@@ -161,7 +161,7 @@ func TestKeyspaceMark(t *testing.T) {
 	if _, err := strconv.Atoi(keyspaceMark); err == nil {
 		t.Errorf("keyspace 3's check (a whole number) reads the mark %q", keyspaceMark)
 	}
-	for _, older := range []string{"3", keyspace4Mark, keyspace5Mark} {
+	for _, older := range []string{"3", keyspace4Mark, keyspace5Mark, keyspace6Mark} {
 		setSchema(t, path, older)
 		for _, ro := range []bool{true, false} {
 			s, err := Open(path, &Options{ReadOnly: ro})
@@ -186,3 +186,8 @@ const keyspace4Mark = "4 (compact key records; read by localca from 2026-12-02 o
 // 2026-12-02 until keyspace 6. A localca of keyspace 5 refuses keyspace 6's
 // mark: its head is a greater number.
 const keyspace5Mark = "5 (certificates kept under their serial's time; read by localca from 2026-12-02 15:00 UTC on)"
+
+// keyspace6Mark is the mark of keyspace 6, which localca wrote on
+// 2026-12-02 until keyspace 7. A localca of keyspace 6 refuses keyspace 7's
+// mark: its head is a greater number.
+const keyspace6Mark = "6 (certificates coded against their issuer's; read by localca from 2026-12-02 18:00 UTC on)"

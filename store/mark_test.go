@@ -149,10 +149,16 @@ func TestSchemaMark(t *testing.T) {
 		if !errors.Is(errs[0], failed) || errs[1] != nil {
 			t.Fatalf("Batch: %v", errs)
 		}
+		if err := b.flushLog(); err != nil {
+			t.Fatal(err)
+		}
 		if tree, copied, _ := marks(t, b.db); string(tree) != keyspaceMark || string(copied) != keyspaceMark {
 			t.Errorf("after an undone write: tree %q, copy %q; want both %q", tree, copied, keyspaceMark)
 		}
 		if err := b.Update(ctx, func(tx WriteTx) error { return tx.Delete(kSchema) }); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.flushLog(); err != nil {
 			t.Fatal(err)
 		}
 		if tree, copied, _ := marks(t, b.db); tree != nil || copied != nil {

@@ -40,10 +40,17 @@ const SchemaVersion = 4
 // Keyspace 6 may code a certificate's DER against its issuer's certificate
 // (record version 3, dercode.go), which a localca of keyspace 5 cannot
 // read; a keyspace of 3 to 5 is read as it is and marked 6 the same way.
-const keyspaceSchema = 6
+//
+// Keyspace 7 holds what 6 does; in a bbolt file, writes may wait in a log
+// beside the file (bolt_wal.go) until the file takes them. A localca of
+// keyspace 6 would read the file without them, and write over what the
+// log then replays: so it must refuse the file, and the mark is written
+// into the file itself before anything is logged. In etcd, 7 is 6. A
+// keyspace of 3 to 6 is read as it is and marked 7 the same way.
+const keyspaceSchema = 7
 
 // keyspaceMark is what meta/schema holds in a keyspace of keyspaceSchema.
-const keyspaceMark = "6 (certificates coded against their issuer's; read by localca from 2026-12-02 18:00 UTC on)"
+const keyspaceMark = "7 (writes logged beside the file; read by localca from 2026-12-02 20:00 UTC on)"
 
 // oneTreeSchema is the keyspace of a bbolt file of schema 3 (one tree),
 // and that file's schema: Migrate reads it.
@@ -192,7 +199,7 @@ func (s *Store) prepare(readOnly bool, r schemaRead) error {
 }
 
 // markSchema writes keyspaceMark: into a new keyspace, or over a keyspace
-// of 3 to 5, whose records this keyspace reads as they are.
+// of 3 to 6, whose records this keyspace reads as they are.
 func (s *Store) markSchema() error {
 	return s.b.Update(context.Background(), func(tx WriteTx) error {
 		return tx.Put(kSchema, []byte(keyspaceMark))

@@ -23,13 +23,13 @@ func TestStoreStatus(t *testing.T) {
 	if err := json.Unmarshal([]byte(h.ok("store", "status", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Engine != "bbolt" || st.Schema != 4 || st.Keyspace != 6 || st.InUse <= 0 || st.Size < st.InUse ||
+	if st.Engine != "bbolt" || st.Schema != 4 || st.Keyspace != 7 || st.InUse <= 0 || st.Size < st.InUse ||
 		st.Records["cert"] != 1 || st.Records["authority"] != 2 || st.Records["csr"] != 0 || st.Records["serial"] != 0 {
-		t.Errorf("store status --json = %+v: want bbolt, schema 4, keyspace 6, one certificate, two authorities, "+
+		t.Errorf("store status --json = %+v: want bbolt, schema 4, keyspace 7, one certificate, two authorities, "+
 			"no CSR (issue keeps none), no serial entry (the certificate is kept under its serial's id)", st)
 	}
 	out := h.ok("store", "status")
-	for _, want := range []string{"engine   bbolt", "schema   4 (keyspace 6)", "in use", "cert             1"} {
+	for _, want := range []string{"engine   bbolt", "schema   4 (keyspace 7)", "in use", "cert             1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("store status lacks %q:\n%s", want, out)
 		}
