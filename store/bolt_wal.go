@@ -25,6 +25,9 @@ type walState struct {
 	// tells waiters (drain) that the applier committed or failed.
 	mu   sync.Mutex
 	cond sync.Cond
+	// applying is held while the file takes groups (one apply at a time);
+	// a test holds it to keep groups in the log alone.
+	applying sync.Mutex
 	// pending are the groups logged and not yet in the file, in order.
 	pending []walGroup
 	applied int64
@@ -117,9 +120,11 @@ func (b *BoltBackend) openWAL(readOnly, noSync bool) (err error) {
 			return fmt.Errorf("store: applying the log %s to %s: %w", path, b.path, err)
 		}
 	}
-	if err := w.restart(true); err != nil {
-		w.close()
-		return err
+	if len(gs) > 0 {
+		if err := w.clear(); err != nil {
+			w.close()
+			return err
+		}
 	}
 	if noSync {
 		return w.close() // the benchmarks of no durability write the file alone
@@ -170,7 +175,6 @@ func (b *BoltBackend) applyGroups(gs []walGroup) error {
 // the overlay, and every read merges it.
 const walApplyDelay = 10 * time.Millisecond
 
-
 // applier puts what is logged into the file, as many groups a transaction
 // as have been logged since the last, until Close.
 func (b *BoltBackend) applier() {
@@ -184,15 +188,13 @@ func (b *BoltBackend) applier() {
 			b.applyPending() // Close drained under wmu; this is only a last look
 			return
 		}
-		if d := walApplyDelay; d > 0 {
-			t := time.NewTimer(d)
-			select {
-			case <-t.C:
-			case <-st.hurry:
-				t.Stop()
-			case <-st.stop:
-				t.Stop()
-			}
+		t := time.NewTimer(walApplyDelay)
+		select {
+		case <-t.C:
+		case <-st.hurry:
+			t.Stop()
+		case <-st.stop:
+			t.Stop()
 		}
 		if !b.applyPending() {
 			<-st.stop
@@ -205,6 +207,8 @@ func (b *BoltBackend) applier() {
 // error is st.err).
 func (b *BoltBackend) applyPending() bool {
 	st := b.wal
+	st.applying.Lock()
+	defer st.applying.Unlock()
 	st.mu.Lock()
 	gs := st.pending
 	st.mu.Unlock()
@@ -428,8 +432,8 @@ func (b *BoltBackend) closeWAL() error {
 	err := b.drain()
 	close(st.stop)
 	<-st.done
-	if err == nil {
-		err = st.log.restart(false)
+	if err == nil && st.log.off > int64(len(walMagic)) {
+		err = st.log.clear()
 	}
 	if cerr := st.log.close(); err == nil {
 		err = cerr

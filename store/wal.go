@@ -87,18 +87,22 @@ type wal struct {
 
 // openWAL opens (creating) the log at path for writing, and returns the
 // groups it holds. The caller puts those into the file, then calls
-// restart: only then may the log be emptied.
+// clear: only then may the log be emptied.
 func openWAL(path string) (*wal, []walGroup, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: opening the log %s: %w", path, err)
 	}
-	gs, err := readWALFile(f, path)
+	gs, isNew, err := readWALFile(f, path)
+	w := &wal{f: f, path: path, off: int64(len(walMagic))}
+	if err == nil && isNew {
+		err = w.create()
+	}
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
-	return &wal{f: f, path: path, off: int64(len(walMagic))}, gs, nil
+	return w, gs, nil
 }
 
 // readWAL returns the groups of the log at path, none when there is no
@@ -112,21 +116,23 @@ func readWAL(path string) ([]walGroup, error) {
 		return nil, fmt.Errorf("store: opening the log %s: %w", path, err)
 	}
 	defer f.Close()
-	return readWALFile(f, path)
+	gs, _, err := readWALFile(f, path)
+	return gs, err
 }
 
-func readWALFile(f *os.File, path string) ([]walGroup, error) {
+// readWALFile reads a log's groups; isNew: the file is empty (just made).
+func readWALFile(f *os.File, path string) (gs []walGroup, isNew bool, err error) {
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("store: reading the log %s: %w", path, err)
+		return nil, false, fmt.Errorf("store: reading the log %s: %w", path, err)
 	}
 	if len(data) == 0 {
-		return nil, nil
+		return nil, true, nil
 	}
 	if len(data) < len(walMagic) || string(data[:len(walMagic)]) != walMagic {
-		return nil, fmt.Errorf("%w: %s is not a localca write-ahead log", ErrCorrupt, path)
+		return nil, false, fmt.Errorf("%w: %s is not a localca write-ahead log", ErrCorrupt, path)
 	}
-	return parseWAL(data[len(walMagic):]), nil
+	return parseWAL(data[len(walMagic):]), false, nil
 }
 
 // parseWAL reads entries up to the first that is torn, damaged or out of
@@ -246,27 +252,37 @@ func (w *wal) append(entry []byte, from bool) error {
 // walResetAt.
 func (w *wal) full(n int) bool { return w.off+int64(n) > walResetAt }
 
-// restart empties the log, every group of it being in the file: a torn
-// entry at its start is what a reader then finds. A new log is made
-// durable with its directory entry, so that a crash cannot lose the file
-// that holds acknowledged writes.
-func (w *wal) restart(sync bool) error {
-	if err := w.f.Truncate(int64(len(walMagic))); err != nil {
+// clear empties the log, every group of it being in the file: its first
+// entry's head is zeroed, which a reader takes for a torn entry and stops
+// at. The file keeps its size, so that the next writer's entries overwrite
+// blocks it has (a log that grows costs a journal commit with each sync).
+// Nothing is synced: were the zeros lost, the entries behind them are
+// groups the file holds, which a reader skips.
+func (w *wal) clear() error {
+	if _, err := w.f.WriteAt(make([]byte, walEntryHead), int64(len(walMagic))); err != nil {
 		return fmt.Errorf("store: emptying the log %s: %w", w.path, err)
 	}
+	w.off = int64(len(walMagic))
+	return nil
+}
+
+// create writes a new log's magic and makes it durable with its directory
+// entry, so that a crash cannot lose the file that will hold acknowledged
+// writes.
+func (w *wal) create() error {
 	if _, err := w.f.WriteAt([]byte(walMagic), 0); err != nil {
 		return fmt.Errorf("store: writing the log %s: %w", w.path, err)
-	}
-	w.off = int64(len(walMagic))
-	if !sync {
-		return nil
 	}
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("store: syncing the log %s: %w", w.path, err)
 	}
-	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
-		d.Sync()
-		d.Close()
+	d, err := os.Open(filepath.Dir(w.path))
+	if err != nil {
+		return fmt.Errorf("store: syncing the log's directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("store: syncing the log's directory: %w", err)
 	}
 	return nil
 }
