@@ -39,7 +39,12 @@ type walState struct {
 	hurry  chan struct{} // someone waits for the file: apply now
 	stop   chan struct{}
 	closed bool // under wmu
-	done   chan struct{}
+	// lastWrite is when the last group was committed (under wmu); a group
+	// more than coldAfter later goes into the file directly (logged).
+	// coldAfter is walApplyDelay; tests make it long, to log every group.
+	lastWrite time.Time
+	coldAfter time.Duration
+	done      chan struct{}
 }
 
 // appliedIn is the last logged group the file holds (0: none).
@@ -130,6 +135,7 @@ func (b *BoltBackend) openWAL(readOnly, noSync bool) (err error) {
 		return w.close() // the benchmarks of no durability write the file alone
 	}
 	st.log = w
+	st.coldAfter = walApplyDelay
 	st.kick, st.hurry = make(chan struct{}, 1), make(chan struct{}, 1)
 	st.stop, st.done = make(chan struct{}), make(chan struct{})
 	b.wal = st
@@ -314,11 +320,18 @@ func (b *BoltBackend) logged(fns []func(WriteTx) error) (errs []error) {
 		return errs
 	}
 	entry, g := encodeWAL(ov.rev+1, t.live())
-	if _, ok := t.idx[string(kSchema)]; ok {
-		// The schema mark goes into the file itself, never into the log
+	_, mark := t.idx[string(kSchema)]
+	now := time.Now()
+	cold := now.Sub(st.lastWrite) > st.coldAfter
+	st.lastWrite = now
+	if mark || cold {
+		// Into the file itself. The schema mark never goes into the log
 		// alone: a localca that knows no log reads the file, and must find
 		// there the mark that makes it refuse the file before any write
-		// it cannot see is logged.
+		// it cannot see is logged. A write after a pause (a one-shot
+		// command's only one) would pay the log's sync and then, at once,
+		// the applier's two: it pays bbolt's two alone, and the log is not
+		// even made until writes come in a stream.
 		if err := b.drain(); err != nil {
 			return fail(err)
 		}

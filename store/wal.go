@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -78,30 +79,34 @@ type walGroup struct {
 	ops []walOp
 }
 
-// wal is an open log, written by one writer at a time (the backend's wmu).
+// wal is the log, written by one writer at a time (the backend's wmu).
 type wal struct {
-	f    *os.File
+	f    *os.File // nil until the first logged write of a store with no log
 	path string
 	off  int64 // where the next entry goes
+	// ready: the file has its magic, durably.
+	ready bool
 }
 
-// openWAL opens (creating) the log at path for writing, and returns the
-// groups it holds. The caller puts those into the file, then calls
-// clear: only then may the log be emptied.
+// openWAL opens the log at path for writing, when there is one, and
+// returns the groups it holds. The caller puts those into the file, then
+// calls clear: only then may the log be emptied. A store without a log
+// gets one at its first logged write (ensure).
 func openWAL(path string) (*wal, []walGroup, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	w := &wal{path: path, off: int64(len(walMagic))}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return w, nil, nil
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: opening the log %s: %w", path, err)
 	}
-	gs, isNew, err := readWALFile(f, path)
-	w := &wal{f: f, path: path, off: int64(len(walMagic))}
-	if err == nil && isNew {
-		err = w.create()
-	}
+	gs, empty, err := readWALFile(f, path)
 	if err != nil {
 		f.Close()
 		return nil, nil, err
 	}
+	w.f, w.ready = f, !empty
 	return w, gs, nil
 }
 
@@ -120,45 +125,85 @@ func readWAL(path string) ([]walGroup, error) {
 	return gs, err
 }
 
-// readWALFile reads a log's groups; isNew: the file is empty (just made).
-func readWALFile(f *os.File, path string) (gs []walGroup, isNew bool, err error) {
-	data, err := io.ReadAll(f)
-	if err != nil {
+// readWALFile reads a log's groups, entry by entry: a log emptied by clear
+// costs the read of its first entry's head, however large the file is.
+// empty: the file has not even its magic (made, and no more, before a
+// crash).
+func readWALFile(f *os.File, path string) (gs []walGroup, empty bool, err error) {
+	r := bufio.NewReaderSize(f, 4096)
+	magic := make([]byte, len(walMagic))
+	switch n, err := io.ReadFull(r, magic); {
+	case n == 0 && err == io.EOF:
+		return nil, true, nil
+	case err == io.ErrUnexpectedEOF || (err == nil && string(magic) != walMagic):
+		return nil, false, fmt.Errorf("%w: %s is not a localca write-ahead log", ErrCorrupt, path)
+	case err != nil:
 		return nil, false, fmt.Errorf("store: reading the log %s: %w", path, err)
 	}
-	if len(data) == 0 {
-		return nil, true, nil
+	head := make([]byte, walEntryHead)
+	for {
+		if _, err := io.ReadFull(r, head); err != nil {
+			return gs, false, walReadEnd(err, path)
+		}
+		n := binary.LittleEndian.Uint32(head)
+		if n > walMaxEntry {
+			return gs, false, nil
+		}
+		payload := make([]byte, n)
+		if _, err := io.ReadFull(r, payload); err != nil {
+			return gs, false, walReadEnd(err, path)
+		}
+		g, ok := walEntry(head, payload, gs)
+		if !ok {
+			return gs, false, nil
+		}
+		gs = append(gs, g)
 	}
-	if len(data) < len(walMagic) || string(data[:len(walMagic)]) != walMagic {
-		return nil, false, fmt.Errorf("%w: %s is not a localca write-ahead log", ErrCorrupt, path)
-	}
-	return parseWAL(data[len(walMagic):]), false, nil
 }
 
-// parseWAL reads entries up to the first that is torn, damaged or out of
-// sequence. Operations that do not parse end the log there too: the CRC
-// matched, so they can only come from another program's file.
+// walReadEnd: the end of the file or an entry cut short end the log; any
+// other failure to read it is an error.
+func walReadEnd(err error, path string) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil
+	}
+	return fmt.Errorf("store: reading the log %s: %w", path, err)
+}
+
+// parseWAL reads entries (what follows the magic) up to the first that is
+// torn, damaged or out of sequence.
 func parseWAL(data []byte) []walGroup {
 	var gs []walGroup
 	for len(data) >= walEntryHead {
 		n := binary.LittleEndian.Uint32(data)
-		sum := binary.LittleEndian.Uint32(data[4:])
-		seq := int64(binary.LittleEndian.Uint64(data[8:]))
 		if n > walMaxEntry || uint64(len(data)-walEntryHead) < uint64(n) {
 			break
 		}
-		body := data[8 : walEntryHead+int(n)]
-		if crc32.Checksum(body, walCRC) != sum || (len(gs) > 0 && seq != gs[len(gs)-1].seq+1) {
-			break
-		}
-		ops, ok := decodeWALOps(data[walEntryHead : walEntryHead+int(n)])
+		g, ok := walEntry(data[:walEntryHead], data[walEntryHead:walEntryHead+int(n)], gs)
 		if !ok {
 			break
 		}
-		gs = append(gs, walGroup{seq: seq, ops: ops})
+		gs = append(gs, g)
 		data = data[walEntryHead+int(n):]
 	}
 	return gs
+}
+
+// walEntry checks an entry read after gs: its CRC, its sequence number
+// (the next one), its operations. Operations that do not parse end the log
+// too: the CRC matched, so they can only come from another program's file.
+func walEntry(head, payload []byte, gs []walGroup) (walGroup, bool) {
+	sum := binary.LittleEndian.Uint32(head[4:])
+	seq := int64(binary.LittleEndian.Uint64(head[8:]))
+	crc := crc32.Update(crc32.Checksum(head[8:walEntryHead], walCRC), walCRC, payload)
+	if crc != sum || (len(gs) > 0 && seq != gs[len(gs)-1].seq+1) {
+		return walGroup{}, false
+	}
+	ops, ok := decodeWALOps(payload)
+	if !ok {
+		return walGroup{}, false
+	}
+	return walGroup{seq: seq, ops: ops}, true
 }
 
 func decodeWALOps(p []byte) ([]walOp, bool) {
@@ -235,6 +280,9 @@ func encodeWAL(seq int64, ops []walOp) ([]byte, walGroup) {
 // durable. from says the log may start again from its beginning (the
 // file holds every earlier group).
 func (w *wal) append(entry []byte, from bool) error {
+	if err := w.ensure(); err != nil {
+		return err
+	}
 	if from {
 		w.off = int64(len(walMagic))
 	}
@@ -266,10 +314,20 @@ func (w *wal) clear() error {
 	return nil
 }
 
-// create writes a new log's magic and makes it durable with its directory
-// entry, so that a crash cannot lose the file that will hold acknowledged
-// writes.
-func (w *wal) create() error {
+// ensure makes the log, at its first write: its magic, made durable with
+// its directory entry, so that a crash cannot lose the file that will hold
+// acknowledged writes.
+func (w *wal) ensure() error {
+	if w.ready {
+		return nil
+	}
+	if w.f == nil {
+		f, err := os.OpenFile(w.path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("store: making the log %s: %w", w.path, err)
+		}
+		w.f = f
+	}
 	if _, err := w.f.WriteAt([]byte(walMagic), 0); err != nil {
 		return fmt.Errorf("store: writing the log %s: %w", w.path, err)
 	}
@@ -284,7 +342,13 @@ func (w *wal) create() error {
 	if err := d.Sync(); err != nil {
 		return fmt.Errorf("store: syncing the log's directory: %w", err)
 	}
+	w.ready = true
 	return nil
 }
 
-func (w *wal) close() error { return w.f.Close() }
+func (w *wal) close() error {
+	if w.f == nil {
+		return nil
+	}
+	return w.f.Close()
+}
