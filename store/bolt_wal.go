@@ -65,6 +65,15 @@ func appliedIn(tx *bolt.Tx) int64 {
 func (b *BoltBackend) openWAL(readOnly, noSync bool) (err error) {
 	defer recoverCorrupt(b.path, &err)
 	path := walPath(b.path)
+	var w *wal
+	var gs []walGroup
+	if readOnly {
+		// Most often there is no log, or an empty one: the open costs the
+		// read of its head, and not a look into the file.
+		if gs, err = readWAL(path); err != nil || len(gs) == 0 {
+			return err
+		}
+	}
 	var applied int64
 	var oneTree bool
 	if err := b.db.View(func(tx *bolt.Tx) error {
@@ -79,15 +88,10 @@ func (b *BoltBackend) openWAL(readOnly, noSync bool) (err error) {
 		// until Open migrates it: no log, no bucket it did not have.
 		return nil
 	}
-	var w *wal
-	var gs []walGroup
-	if readOnly {
-		gs, err = readWAL(path)
-	} else {
-		w, gs, err = openWAL(path)
-	}
-	if err != nil {
-		return err
+	if !readOnly {
+		if w, gs, err = openWAL(path); err != nil {
+			return err
+		}
 	}
 	for len(gs) > 0 && gs[0].seq <= applied {
 		gs = gs[1:]
@@ -429,8 +433,8 @@ func (b *BoltBackend) viewLogged(fn func(ReadTx) error) error {
 }
 
 // closeWAL stops the applier once the file holds every logged group, and
-// empties the log. A log or applier that failed keeps the log for the
-// next open.
+// removes the log: the next open then looks for it in one failed open(2).
+// A log or applier that failed keeps the log for the next open.
 func (b *BoltBackend) closeWAL() error {
 	st := b.wal
 	if st == nil || st.log == nil {
@@ -445,11 +449,9 @@ func (b *BoltBackend) closeWAL() error {
 	err := b.drain()
 	close(st.stop)
 	<-st.done
-	if err == nil && st.log.off > int64(len(walMagic)) {
-		err = st.log.clear()
+	if err != nil {
+		st.log.close()
+		return err // the log stays for the next open to apply
 	}
-	if cerr := st.log.close(); err == nil {
-		err = cerr
-	}
-	return err
+	return st.log.remove()
 }

@@ -346,6 +346,26 @@ func (w *wal) ensure() error {
 	return nil
 }
 
+// remove empties the log, every group of it being in the file, and
+// removes it. It is emptied first, so that were the removal lost in a
+// crash, the log left holds no group.
+func (w *wal) remove() error {
+	if w.f == nil {
+		return nil
+	}
+	err := w.clear()
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(w.path); err == nil && !errors.Is(rerr, os.ErrNotExist) {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: removing the log %s: %w", w.path, err)
+	}
+	return nil
+}
+
 func (w *wal) close() error {
 	if w.f == nil {
 		return nil
