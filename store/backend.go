@@ -45,7 +45,9 @@ type Backend interface {
 	// event with Reset set and must read the prefix again.
 	Watch(ctx context.Context, prefix []byte, from int64) (<-chan WatchEvent, error)
 	// Revision is a counter that grows with every committed write
-	// transaction (bbolt: its transaction id; etcd: the store revision).
+	// transaction (bbolt: the sequence number of its group in the log, or
+	// bbolt's transaction id in a file opened without one; etcd: the store
+	// revision).
 	Revision(ctx context.Context) (int64, error)
 	// Status describes the engine and the space it uses.
 	Status(ctx context.Context) (BackendStatus, error)

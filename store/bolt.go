@@ -105,10 +105,13 @@ type BoltOptions struct {
 }
 
 // BoltBackend is the Backend of a single bbolt file: the default engine,
-// for one user on one machine. Its revision is bbolt's transaction id, kept
-// in the file's meta page, so it grows across restarts at no cost. Watches
-// see the writes of this process only; no other process can write while it
-// holds the file's lock.
+// for one user on one machine. A durable writable open keeps a log beside
+// the file (bolt_wal.go): a commit in a stream is one sync of the log, and
+// the revision is the sequence number of the logged group, kept in the
+// file, so it grows across restarts. A file opened without a log (NoSync,
+// read-only with nothing logged) counts bbolt's transaction ids instead.
+// Watches see the writes of this process only; no other process can write
+// while it holds the file's lock.
 type BoltBackend struct {
 	db   *bolt.DB
 	path string
@@ -332,7 +335,8 @@ func (b *BoltBackend) boltUpdate(fn func(*boltTx) error) (err error) {
 	})
 }
 
-// Batch implements Backend: one transaction and one fsync for all of fns.
+// Batch implements Backend: one transaction and one commit for all of fns
+// (one logged group, or one bbolt transaction without a log).
 // bbolt has no savepoints, so each fn's writes are logged with what they
 // replaced and undone when the fn fails.
 func (b *BoltBackend) Batch(ctx context.Context, fns []func(WriteTx) error) []error {

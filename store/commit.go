@@ -27,7 +27,8 @@ type Record struct {
 // A certificate's CSR, when stored, becomes "signed" in the same transaction.
 // A certificate is stored valid, or revoked (and then listed for the CRL) when
 // its Status says so.
-// When Commit returns nil the data is on disk (fsync'd unless NoSync).
+// When Commit returns nil the data is on disk (synced unless NoSync: in the
+// bbolt file, or in the log beside it, which the next open applies).
 //
 // Concurrent calls share transactions and fsyncs (group commit, see
 // group.go): a record that fails its checks fails alone, and the others in

@@ -27,7 +27,10 @@
 // Concurrent Commit calls share one transaction and one fsync (group
 // commit, group.go, through Backend.Batch): the first caller leads, takes
 // every record queued behind it, and commits them together; a refused
-// record fails alone; a lone caller never waits for company.
+// record fails alone; a lone caller never waits for company. In a bbolt
+// file, a group that follows another within walApplyDelay is one sync of
+// a log beside the file, which the file takes in later (bolt_wal.go); a
+// write after a pause goes into the file directly.
 //
 // Schema: a file of schema 1 or 2 (a bbolt bucket per kind) or 3 (the
 // keyspace in one bbolt bucket) is migrated by Migrate (`localca store
