@@ -261,6 +261,12 @@ func (b *BoltBackend) drain() error {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	return st.waitApplied()
+}
+
+// waitApplied waits, with mu held, until nothing logged is pending or the
+// applier failed (its error).
+func (st *walState) waitApplied() error {
 	if len(st.pending) > 0 {
 		st.hasten()
 	}
@@ -381,12 +387,7 @@ func (b *BoltBackend) logAppend(entry []byte, last int64) error {
 	st.mu.Lock()
 	caughtUp := st.applied == last
 	if !caughtUp && st.log.full(len(entry)) {
-		st.hasten()
-		for len(st.pending) > 0 && st.err == nil {
-			st.cond.Wait()
-		}
-		if st.err != nil {
-			err := st.err
+		if err := st.waitApplied(); err != nil {
 			st.mu.Unlock()
 			return err
 		}
