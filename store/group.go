@@ -104,8 +104,9 @@ const parkFrame = 16 << 10
 // ran at 0.81 of the pipeline without a store; waiting in this frame keeps
 // the stack whole and brought it to 0.87 (docs/BENCHMARKS.md). The frame
 // costs its zeroing, about 2 µs a wait, and makes each waiting caller's
-// stack 32 KiB (issuance alone needs 8-16 KiB): 8 MiB for 256 callers. Should the runtime stop shrinking parked
-// stacks, the frame costs only that.
+// stack 32 KiB (issuance alone needs 8-16 KiB): 8 MiB for 256 callers.
+// Should the runtime stop shrinking parked stacks, the frame costs only
+// that.
 //
 //go:noinline
 func park(wake <-chan bool) bool {
