@@ -19,6 +19,7 @@ func NeedMachineTrust(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("changes this machine's trust stores: needs root (sudo -E go test with LOCALCA_TEST_SYSTEM_TRUST=1)")
 	}
+	lockMachineTrust(t)
 }
 
 // NSSHome makes a throwaway HOME with an empty NSS database in
