@@ -279,6 +279,13 @@ func encodeWAL(seq int64, ops []walOp) ([]byte, walGroup) {
 // append writes an entry and syncs it: when it returns nil the group is
 // durable. from says the log may start again from its beginning (the
 // file holds every earlier group).
+//
+// The sync is a plain fdatasync(2), although the goroutine keeps its P
+// (Go's slot to run code) for most of it while issuers wait to run. Linux
+// AIO's IOCB_CMD_FDSYNC gives the P up, but its kernel worker then waits
+// for a CPU that the issuers hold: the sync took four times as long and
+// throughput did not move (docs/BENCHMARKS.md, "The 64-caller gap in a
+// scheduler trace").
 func (w *wal) append(entry []byte, from bool) error {
 	if err := w.ensure(); err != nil {
 		return err
