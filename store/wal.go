@@ -283,9 +283,9 @@ func encodeWAL(seq int64, ops []walOp) ([]byte, walGroup) {
 // The sync is a plain fdatasync(2), although the goroutine keeps its P
 // (Go's slot to run code) for most of it while issuers wait to run. Linux
 // AIO's IOCB_CMD_FDSYNC gives the P up, but its kernel worker then waits
-// for a CPU that the issuers hold: the sync took four to eight times as long and
-// throughput did not move (docs/BENCHMARKS.md, "The 64-caller gap in a
-// scheduler trace").
+// for a CPU that the issuers hold: the sync took four to eight times as
+// long and throughput did not move (docs/BENCHMARKS.md, "The 64-caller
+// gap in a scheduler trace").
 func (w *wal) append(entry []byte, from bool) error {
 	if err := w.ensure(); err != nil {
 		return err

@@ -10,7 +10,9 @@ import (
 // NeedMachineTrust skips a test that changes this machine's own system or
 // Java trust store unless it was asked for with LOCALCA_TEST_SYSTEM_TRUST=1
 // (.ci/run sets it on its throwaway machine) and runs as root. CI=true and
-// root alone never run such a test on a developer's machine.
+// root alone never run such a test on a developer's machine. A test that
+// runs holds, until it ends, a lock that the other packages' machine trust
+// tests wait for (lockMachineTrust).
 func NeedMachineTrust(t testing.TB) {
 	t.Helper()
 	if os.Getenv("LOCALCA_TEST_SYSTEM_TRUST") != "1" {
