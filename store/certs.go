@@ -37,33 +37,41 @@ func certBySerial(tx ReadTx, iss *issuers, serial []byte) (*Cert, error) {
 // when that record has this serial, else through its serial/ entry
 // (layout.go).
 func findSerial(tx ReadTx, iss issuerResolver, serial []byte) (uint64, []byte, error) {
+	id, v, _, err := lookSerial(tx, iss, serial)
+	return id, v, err
+}
+
+// lookSerial is findSerial that also says whether the id the serial gives
+// holds no certificate at all (idFree), which a commit's certID needs.
+func lookSerial(tx ReadTx, iss issuerResolver, serial []byte) (_ uint64, _ []byte, idFree bool, _ error) {
 	if id, ok := serialID(serial); ok {
 		v, err := tx.Get(certKey(id))
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, false, err
 		}
+		idFree = v == nil
 		if v != nil {
 			same, err := recordHasSerial(v, iss, serial)
 			if err != nil {
-				return 0, nil, err
+				return 0, nil, false, err
 			}
 			if same {
-				return id, v, nil
+				return id, v, false, nil
 			}
 		}
 	}
 	v, err := tx.Get(serialKey(serial))
 	if err != nil || len(v) != 8 {
-		return 0, nil, err
+		return 0, nil, idFree, err
 	}
 	id := idAt(v)
 	if v, err = tx.Get(certKey(id)); err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	if v == nil {
-		return 0, nil, fmt.Errorf("%w: an index names certificate %d, which is missing", ErrCorrupt, id)
+		return 0, nil, false, fmt.Errorf("%w: an index names certificate %d, which is missing", ErrCorrupt, id)
 	}
-	return id, v, nil
+	return id, v, false, nil
 }
 
 func certByID(tx ReadTx, iss *issuers, id uint64) (*Cert, error) {

@@ -57,18 +57,35 @@ func (s *Store) CommitAll(rs []Record) []error {
 // they need (a compromised key's, a rejected CSR's, the serial's, a revoked
 // issuer's), which makes them conditions of the commit on every engine.
 func (s *Store) commit(tx WriteTx, r Record) error {
-	if err := s.check(tx, r); err != nil {
+	seen, err := s.check(tx, r)
+	if err != nil {
 		return err
 	}
-	return s.write(tx, r)
+	return s.write(tx, r, seen)
+}
+
+// checked is what check read that write needs again. Nothing is written
+// between the two, so one read serves both: a read is a search of the
+// overlay and of the file's B-tree, and a decode, for each record.
+type checked struct {
+	key *Key // the stored record of r.Key's fingerprint, nil when none
+	csr *CSR // the stored record of the CSR r brings or names, nil when none
+	// idFree says that no certificate has the id r.Cert's serial gives
+	// (serialID): certID may take it without looking again.
+	idFree bool
 }
 
 // check runs every test that can refuse r, and writes nothing.
-func (s *Store) check(tx WriteTx, r Record) error {
+func (s *Store) check(tx WriteTx, r Record) (checked, error) {
+	var seen checked
 	for _, fp := range fingerprints(r) {
 		compromised := func(k *Key) bool { return k.Status == KeyCompromised }
-		if err := refuseIf(tx, keyKey(fp), compromised, ErrKeyRevoked, fp); err != nil {
-			return err
+		rec, err := refuseIf(tx, keyKey(fp), compromised, ErrKeyRevoked, fp)
+		if err != nil {
+			return seen, err
+		}
+		if r.Key != nil && bytes.Equal(fp, r.Key.Fingerprint) {
+			seen.key = rec
 		}
 	}
 	var csrID []byte
@@ -79,58 +96,63 @@ func (s *Store) check(tx WriteTx, r Record) error {
 	}
 	if len(csrID) > 0 {
 		rejected := func(c *CSR) bool { return c.Status == CSRRejected }
-		if err := refuseIf(tx, csrKey(csrID), rejected, ErrCSRRejected, csrID); err != nil {
-			return err
+		rec, err := refuseIf(tx, csrKey(csrID), rejected, ErrCSRRejected, csrID)
+		if err != nil {
+			return seen, err
 		}
+		seen.csr = rec
 	}
 	if c := r.Cert; c != nil {
 		if len(c.Serial) == 0 || len(c.DER) == 0 {
-			return fmt.Errorf("store: certificate record without serial or DER")
+			return seen, fmt.Errorf("store: certificate record without serial or DER")
 		}
 		switch c.Status {
 		case "", CertValid, CertRevoked:
 		default:
-			return fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
+			return seen, fmt.Errorf("store: certificate %x: cannot store status %q", c.Serial, c.Status)
 		}
-		if _, v, err := findSerial(tx, s.issuersIn(tx), c.Serial); err != nil || v != nil {
-			if err != nil {
-				return err
-			}
-			return fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
+		_, v, idFree, err := lookSerial(tx, s.issuersIn(tx), c.Serial)
+		if err != nil {
+			return seen, err
 		}
+		if v != nil {
+			return seen, fmt.Errorf("%w: %x", ErrSerialExists, c.Serial)
+		}
+		seen.idFree = idFree
 		if c.IssuerID != "" {
 			if v, err := tx.Get(authorityRevokedKey(c.IssuerID)); err != nil || v != nil {
 				if err != nil {
-					return err
+					return seen, err
 				}
-				return fmt.Errorf("%w: %.16s…", ErrIssuerRevoked, c.IssuerID)
+				return seen, fmt.Errorf("%w: %.16s…", ErrIssuerRevoked, c.IssuerID)
 			}
 		}
 	}
-	return nil
+	return seen, nil
 }
 
 // refuseIf reads the record at key and refuses the commit with sentinel
-// (naming id) when it exists and refused says so of it.
-func refuseIf[T any](tx ReadTx, key []byte, refused func(*T) bool, sentinel error, id []byte) error {
-	var rec T
-	found, err := getRecord(tx, key, &rec)
-	if err != nil {
-		return err
+// (naming id) when it exists and refused says so of it. It returns the
+// record it read, nil when there is none.
+func refuseIf[T any](tx ReadTx, key []byte, refused func(*T) bool, sentinel error, id []byte) (*T, error) {
+	rec := new(T)
+	found, err := getRecord(tx, key, rec)
+	if err != nil || !found {
+		return nil, err
 	}
-	if found && refused(&rec) {
-		return fmt.Errorf("%w: %x", sentinel, id)
+	if refused(rec) {
+		return nil, fmt.Errorf("%w: %x", sentinel, id)
 	}
-	return nil
+	return rec, nil
 }
 
-// write stores r, which check passed. One event says what happened: a
-// certificate's issue (its record, see Events), else a new key's or CSR's
-// recording.
-func (s *Store) write(tx WriteTx, r Record) error {
+// write stores r, which check passed, having read what seen holds. One
+// event says what happened: a certificate's issue (its record, see Events),
+// else a new key's or CSR's recording.
+func (s *Store) write(tx WriteTx, r Record, seen checked) error {
 	var event func() error
 	if r.Key != nil {
-		isNew, err := s.putKey(tx, r.Key)
+		isNew, err := s.putKey(tx, r.Key, seen.key)
 		if err != nil {
 			return err
 		}
@@ -139,7 +161,7 @@ func (s *Store) write(tx WriteTx, r Record) error {
 		}
 	}
 	if r.CSR != nil {
-		isNew, err := s.putCSR(tx, r.CSR, r.Cert != nil)
+		isNew, err := s.putCSR(tx, r.CSR, seen.csr, r.Cert != nil)
 		if err != nil {
 			return err
 		}
@@ -147,14 +169,14 @@ func (s *Store) write(tx WriteTx, r Record) error {
 			event = func() error { return s.addEvent(tx, "csr.recorded", hexs(r.CSR.ID), r.CSR.Subject) }
 		}
 	} else if r.Cert != nil && len(r.Cert.CSRID) > 0 {
-		if err := s.signStoredCSR(tx, r.Cert.CSRID); err != nil {
+		if err := s.signStoredCSR(tx, r.Cert.CSRID, seen.csr); err != nil {
 			return err
 		}
 	}
 	if r.Cert != nil {
 		// The certificate's own record is its issuance's event (Events
 		// reads cert/ beside event/): an issuance writes no second record.
-		return s.putCert(tx, r.Cert)
+		return s.putCert(tx, r.Cert, seen.idFree)
 	}
 	if event == nil {
 		return nil
@@ -185,19 +207,15 @@ func fingerprints(r Record) [][]byte {
 
 // putKey stores a key the first time it is seen (and reports so); a later
 // sighting only adds the private key PEM if the store did not hold it yet.
-func (s *Store) putKey(tx WriteTx, k *Key) (bool, error) {
+// old is the stored record (check read it), nil when there is none.
+func (s *Store) putKey(tx WriteTx, k, old *Key) (bool, error) {
 	key := keyKey(k.Fingerprint)
-	var old Key
-	found, err := getRecord(tx, key, &old)
-	if err != nil {
-		return false, err
-	}
-	if found {
+	if old != nil {
 		if len(old.PEM) > 0 || len(k.PEM) == 0 {
 			return false, nil
 		}
 		old.PEM = k.PEM
-		return false, putRecord(tx, key, &old)
+		return false, putRecord(tx, key, old)
 	}
 	if k.Status == "" {
 		k.Status = KeyActive
@@ -208,18 +226,13 @@ func (s *Store) putKey(tx WriteTx, k *Key) (bool, error) {
 	return true, putRecord(tx, key, k)
 }
 
-func (s *Store) putCSR(tx WriteTx, c *CSR, signing bool) (bool, error) {
+// putCSR stores c, or marks signed the stored record old (check read it
+// and refused a rejected one) when there is one.
+func (s *Store) putCSR(tx WriteTx, c, old *CSR, signing bool) (bool, error) {
 	key := csrKey(c.ID)
-	var old CSR
-	found, err := getRecord(tx, key, &old)
-	if err != nil {
-		return false, err
-	}
+	found := old != nil
 	if found {
-		if old.Status == CSRRejected {
-			return false, fmt.Errorf("%w: %x", ErrCSRRejected, c.ID)
-		}
-		*c = old
+		*c = *old
 	} else {
 		c.Status = CSRPending
 		if c.Created.IsZero() {
@@ -232,32 +245,25 @@ func (s *Store) putCSR(tx WriteTx, c *CSR, signing bool) (bool, error) {
 	return !found, putRecord(tx, key, c)
 }
 
-// signStoredCSR marks the stored CSR a certificate names as signed, and
-// refuses a rejected one: a certificate whose record brings only the CSR's id
-// must meet the same check as one that brings the whole CSR. A CSR the store
-// never saw is no error (the CA may sign without keeping the request).
-func (s *Store) signStoredCSR(tx WriteTx, id []byte) error {
-	var c CSR
-	found, err := getRecord(tx, csrKey(id), &c)
-	if err != nil || !found {
-		return err
-	}
-	switch c.Status {
-	case CSRRejected:
-		return fmt.Errorf("%w: %x", ErrCSRRejected, id)
-	case CSRSigned:
+// signStoredCSR marks signed the stored CSR c that a certificate names by
+// id. check read c and refused a rejected one: a certificate whose record
+// brings only the CSR's id meets the same check as one that brings the whole
+// CSR. A CSR the store never saw (c nil) is no error: the CA may sign without
+// keeping the request.
+func (s *Store) signStoredCSR(tx WriteTx, id []byte, c *CSR) error {
+	if c == nil || c.Status == CSRSigned {
 		return nil
 	}
 	c.Status = CSRSigned
-	return putRecord(tx, csrKey(id), &c)
+	return putRecord(tx, csrKey(id), c)
 }
 
 // putCert stores c under a new time-ordered id, with its index entries:
 // names, expiry, key, revoked when it is stored revoked, and serial when
 // the id is not the one the serial gives. check has refused a record
 // without serial or DER and a status it cannot store.
-func (s *Store) putCert(tx WriteTx, c *Cert) error {
-	id, err := s.certID(tx, c.Serial)
+func (s *Store) putCert(tx WriteTx, c *Cert, idFree bool) error {
+	id, err := s.certID(tx, c.Serial, idFree)
 	if err != nil {
 		return err
 	}
@@ -279,13 +285,18 @@ func (s *Store) putCert(tx WriteTx, c *Cert) error {
 // certificates in issue order and makes the serial/ entry needless; a
 // serial whose head is not its issue time (another CA's scheme) would land
 // anywhere in cert/ and show its issue at a wrong time (Events).
-func (s *Store) certID(tx WriteTx, serial []byte) (uint64, error) {
+//
+// free says that check found no certificate at the serial's id.
+func (s *Store) certID(tx WriteTx, serial []byte, free bool) (uint64, error) {
 	now := s.now()
 	if id, ok := serialID(serial); ok {
 		if at := time.Unix(0, int64(id)); at.After(now.Add(-serialIDSlack)) && at.Before(now.Add(serialIDSlack)) {
-			v, err := tx.Get(certKey(id))
-			if err != nil {
-				return 0, err
+			var v []byte
+			if !free {
+				var err error
+				if v, err = tx.Get(certKey(id)); err != nil {
+					return 0, err
+				}
 			}
 			if v == nil {
 				// Events written after this certificate sort after it.
