@@ -375,14 +375,32 @@ const issuerPrefixMark = 2
 // packIssuer shortens id to a prefix when the authorities hold it and no
 // other authority shares the prefix; otherwise it packs the whole id.
 func packIssuer(id string, authorities issuerResolver) []byte {
-	raw, err := hex.DecodeString(id)
-	if authorities == nil || err != nil || len(raw) <= issuerPrefixLen || hex.EncodeToString(raw) != id {
+	if authorities == nil || len(id) <= 2*issuerPrefixLen || !lowerHex(id) {
 		return packHex(id)
 	}
-	if got, ok := authorities.resolve(raw[:issuerPrefixLen]); !ok || got != id {
+	packed := make([]byte, 1+issuerPrefixLen)
+	packed[0] = issuerPrefixMark
+	if _, err := hex.Decode(packed[1:], []byte(id[:2*issuerPrefixLen])); err != nil {
 		return packHex(id)
 	}
-	return append([]byte{issuerPrefixMark}, raw[:issuerPrefixLen]...)
+	if got, ok := authorities.resolve(packed[1:]); !ok || got != id {
+		return packHex(id)
+	}
+	return packed
+}
+
+// lowerHex says whether s is hex of whole bytes in lower case, the form of
+// an id that packIssuer may shorten (it is read back as lower-case hex).
+func lowerHex(s string) bool {
+	if len(s)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // issuers resolves issuer prefixes from the authority/ keys of one
@@ -492,12 +510,29 @@ func (r *issuers) lookup(prefix []byte) (string, bool) {
 		r.cache = make(map[string]string)
 	}
 	r.cache[want] = id
-	// Remember only what a read of committed data found (an engine that
-	// cannot say so is never remembered for).
-	if w, ok := r.tx.(interface{ Writable() bool }); id != "" && r.shared != nil && ok && !w.Writable() {
+	if id != "" && r.shared != nil && committedAuthority(r.tx, id) {
 		r.shared.Store(string(prefix), id)
 	}
 	return id, id != ""
+}
+
+// committedAuthority says whether authority id is committed data, as seen
+// through tx: a resolved prefix is remembered only then (an engine that
+// cannot say so is never remembered for). A write transaction of the log's
+// overlay can say so too: it reads beside its own writes a view of what is
+// committed, so the commits of a store that read no authority yet resolve
+// the prefix once, not in each group.
+func committedAuthority(tx ReadTx, id string) bool {
+	w, ok := tx.(interface{ Writable() bool })
+	if ok && !w.Writable() {
+		return true
+	}
+	c, ok := tx.(interface{ committed() ReadTx })
+	if !ok {
+		return false
+	}
+	v, err := c.committed().Get(authorityKey(id))
+	return err == nil && v != nil
 }
 
 func clone(b []byte) []byte {

@@ -216,6 +216,9 @@ type ovUndo struct {
 
 func (t *ovWriteTx) Writable() bool { return true }
 
+// committed is the view under t's writes: the file and the logged groups.
+func (t *ovWriteTx) committed() ReadTx { return &t.ovReadTx }
+
 func (t *ovWriteTx) Get(key []byte) ([]byte, error) {
 	if i, ok := t.idx[string(key)]; ok {
 		op := &t.ws[i]
