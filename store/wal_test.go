@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -543,5 +545,47 @@ func TestWALColdWrite(t *testing.T) {
 	}
 	if _, err := os.Stat(walPath(path)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cold write made the log (%v)", err)
+	}
+}
+
+// TestWALRemembersCommittedIssuers checks what a write transaction of the
+// overlay lets the store remember of an issuer's prefix: an authority
+// committed before it is remembered, one written in the same transaction
+// (which may yet be undone) is not.
+func TestWALRemembersCommittedIssuers(t *testing.T) {
+	f := newWALFixture(t)
+	committed := strings.Repeat("ab", 32)
+	fresh := strings.Repeat("cd", 32)
+	f.put(string(authorityKey(committed)), "x")
+	var shared sync.Map
+	prefix := func(id string) []byte {
+		raw, err := hex.DecodeString(id[:2*issuerPrefixLen])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	err := f.b.Update(context.Background(), func(tx WriteTx) error {
+		if err := tx.Put(authorityKey(fresh), []byte("x")); err != nil {
+			return err
+		}
+		r := &issuers{tx: tx, shared: &shared}
+		for _, id := range []string{committed, fresh} {
+			if got, ok := r.resolve(prefix(id)); !ok || got != id {
+				t.Errorf("resolve(%.16s…) = %q, %v; want the id", id, got, ok)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{{committed, true}, {fresh, false}} {
+		if _, ok := shared.Load(string(prefix(tc.id))); ok != tc.want {
+			t.Errorf("prefix of %.16s… remembered = %v, want %v", tc.id, ok, tc.want)
+		}
 	}
 }
