@@ -39,6 +39,9 @@ type walState struct {
 	hurry  chan struct{} // someone waits for the file: apply now
 	stop   chan struct{}
 	closed bool // under wmu
+	// tx is the write transaction logged fills, kept from group to group
+	// (under wmu): its index and lists are sized for the next group.
+	tx ovWriteTx
 	// lastWrite is when the last group was committed (under wmu); a group
 	// more than coldAfter later goes into the file directly (logged).
 	// coldAfter is walApplyDelay; tests make it long, to log every group.
@@ -307,7 +310,7 @@ func (b *BoltBackend) logged(fns []func(WriteTx) error) (errs []error) {
 		return fail(err)
 	}
 	ov := b.ov.Load()
-	t := &ovWriteTx{}
+	t := st.tx.reuse()
 	if err := b.snapshot(ov, func(base ReadTx) error {
 		t.ovReadTx = ovReadTx{base: base, ov: ov}
 		for i, fn := range fns {

@@ -216,6 +216,17 @@ type ovUndo struct {
 
 func (t *ovWriteTx) Writable() bool { return true }
 
+// reuse empties t for the next group and returns it. A group of many
+// certificates writes thousands of keys: growing a new index and new lists
+// for each group cost more than the group's checks.
+func (t *ovWriteTx) reuse() *ovWriteTx {
+	clear(t.idx)
+	clear(t.kinds)
+	clear(t.ws) // let the last group's keys and values go
+	*t = ovWriteTx{idx: t.idx, kinds: t.kinds, ws: t.ws[:0], gone: t.gone[:0], undo: t.undo[:0]}
+	return t
+}
+
 // committed is the view under t's writes: the file and the logged groups.
 func (t *ovWriteTx) committed() ReadTx { return &t.ovReadTx }
 
