@@ -42,8 +42,8 @@ type walState struct {
 	// tx is the write transaction logged fills, kept from group to group
 	// (under wmu): its index and lists are sized for the next group.
 	tx ovWriteTx
-	// lastWrite is when the last group was committed (under wmu); a group
-	// more than coldAfter later goes into the file directly (logged).
+	// lastWrite is when the last group was committed (under wmu); a lone
+	// write more than coldAfter later goes into the file directly (logged).
 	// coldAfter is walApplyDelay; tests make it long, to log every group.
 	lastWrite time.Time
 	coldAfter time.Duration
@@ -335,13 +335,17 @@ func (b *BoltBackend) logged(fns []func(WriteTx) error) (errs []error) {
 	entry, g := encodeWAL(ov.rev+1, t.live())
 	_, mark := t.idx[string(kSchema)]
 	now := time.Now()
-	cold := now.Sub(st.lastWrite) > st.coldAfter
+	// Only a lone write is cold: a group of several records is a stream,
+	// though under load (256 callers on 2 CPUs) more than coldAfter may
+	// pass between groups while the callers prepare the next. Taking those
+	// directly into the file put bbolt's two syncs on every group's path.
+	cold := len(fns) == 1 && now.Sub(st.lastWrite) > st.coldAfter
 	st.lastWrite = now
 	if mark || cold {
 		// Into the file itself. The schema mark never goes into the log
 		// alone: a localca that knows no log reads the file, and must find
 		// there the mark that makes it refuse the file before any write
-		// it cannot see is logged. A write after a pause (a one-shot
+		// it cannot see is logged. A lone write after a pause (a one-shot
 		// command's only one) would pay the log's sync and then, at once,
 		// the applier's two: it pays bbolt's two alone, and the log is not
 		// even made until writes come in a stream.

@@ -546,6 +546,25 @@ func TestWALColdWrite(t *testing.T) {
 	if _, err := os.Stat(walPath(path)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a cold write made the log (%v)", err)
 	}
+	// A group of several records after the same pause is a stream (a
+	// busy server's callers) and is logged.
+	b.wal.lastWrite = time.Now().Add(-time.Hour)
+	b.wal.applying.Lock() // the applier waits: the file shows what went in directly
+	defer b.wal.applying.Unlock()
+	put := func(k string) func(WriteTx) error {
+		return func(tx WriteTx) error { return tx.Put([]byte(k), []byte("2")) }
+	}
+	for _, err := range b.Batch(context.Background(), []func(WriteTx) error{put("setting/b"), put("setting/c")}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := fileValue(t, b.db, "setting/b"); got != nil {
+		t.Errorf("a group after a pause went into the file directly (setting/b = %q)", got)
+	}
+	if _, err := os.Stat(walPath(path)); err != nil {
+		t.Errorf("a group after a pause made no log: %v", err)
+	}
 }
 
 // TestWALRemembersCommittedIssuers checks what a write transaction of the
