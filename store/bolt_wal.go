@@ -328,7 +328,7 @@ func (b *BoltBackend) logged(fns []func(WriteTx) error) (errs []error) {
 	}); err != nil {
 		return fail(err)
 	}
-	t.ovReadTx.base = nil
+	t.ovReadTx = ovReadTx{} // t is kept for the next group: it holds no snapshot
 	if t.writes == 0 || (len(fns) == 1 && errs[0] != nil) {
 		return errs
 	}
